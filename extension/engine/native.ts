@@ -1,0 +1,182 @@
+// The typed surface of the native addon (native/src/napi) and where to find it.
+// This file is the contract between the C++ engine and TypeScript: keep both sides in step.
+// Only the engine host process and the CLI load the addon; the extension host never does.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** A part of a prompt: plain text (special-token strings in it are NOT parsed, so user code
+ *  cannot inject control tokens), a token id, or text whose special tokens are parsed
+ *  (rendered chat templates). */
+export type PromptPart = string | number | { text: string; parseSpecial: true };
+
+export interface DeviceInfo {
+  name: string;
+  description: string;
+  /** ggml device type */
+  type: 'cpu' | 'gpu' | 'igpu' | 'accel';
+  backend: string;
+  memoryFreeBytes: number;
+  memoryTotalBytes: number;
+}
+
+export interface FimTokens {
+  prefix: number; // -1 when the model has none
+  suffix: number;
+  middle: number;
+  pad: number;
+  repo: number;
+  sep: number;
+}
+
+export interface ModelInfo {
+  path: string;
+  architecture: string; // general.architecture, e.g. "qwen2"
+  name: string; // general.name or ""
+  description: string; // llama_model_desc, e.g. "qwen2 0.5B Q8_0"
+  quantization: string; // file type, e.g. "Q8_0", "F16", "F32"
+  fileSizeBytes: number;
+  sizeBytes: number; // tensor bytes (llama_model_size)
+  parameters: number;
+  contextLength: number; // training context
+  embeddingLength: number;
+  layers: number;
+  vocabSize: number;
+  bos: number; // -1 when absent
+  eos: number;
+  eot: number;
+  fim: FimTokens;
+  /** Text of each FIM token id above ("" when absent). */
+  fimText: { prefix: string; suffix: string; middle: string };
+  chatTemplate: string | null;
+}
+
+export interface LoadOptions {
+  /** Called with 0..1 on the JS thread while tensors load. */
+  onProgress?: (fraction: number) => void;
+  /** cancel() aborts loading; the promise then rejects with code 'ABORTED'. */
+  cancel?: NativeCancelFlag;
+  /** Layers to offload to a GPU (0 = CPU only). */
+  gpuLayers?: number;
+  useMmap?: boolean;
+}
+
+export interface SessionOptions {
+  /** Context size in tokens (default: min(4096, training context)). */
+  contextSize?: number;
+  /** Decode threads (default: physical cores, at most 8). */
+  threads?: number;
+  /** Logical batch size for prefill (default 512). */
+  batchSize?: number;
+}
+
+export interface CompletionRequest {
+  prompt: PromptPart[];
+  /** 1 ≤ maxTokens ≤ context size. */
+  maxTokens: number;
+  /** Generation stops before the first occurrence of any of these; the text excludes it. */
+  stop?: string[];
+  /** Stop (reason 'timeBudget') once generation has run this long; 0/absent = no limit. */
+  timeBudgetMs?: number;
+  /** Called on the JS thread with each new piece of text (always whole UTF-8 characters,
+   *  never text that might still turn out to be part of a stop string). */
+  onText?: (piece: string) => void;
+}
+
+export type StopReason = 'eog' | 'stop' | 'maxTokens' | 'timeBudget' | 'contextFull' | 'cancelled';
+
+export interface CompletionStats {
+  promptTokens: number;
+  reusedTokens: number; // prompt tokens whose KV was kept from the previous request
+  prefillMs: number;
+  generatedTokens: number;
+  decodeMs: number;
+  /** ms from the call until the first text piece was handed to JS (0 when none). */
+  firstTokenMs: number;
+  stopReason: StopReason;
+}
+
+export interface CompletionResult {
+  text: string;
+  tokens: number[]; // generated token ids (including any that spelled a stop string)
+  stats: CompletionStats;
+}
+
+export interface NativeCancelFlag {
+  cancel(): void;
+  readonly cancelled: boolean;
+}
+
+export interface NativeSession {
+  /** Runs on the session's own thread; one request at a time (a second call while one runs
+   *  rejects with code 'BUSY'). Cancel via the flag: the decode loop and llama's abort callback
+   *  both watch it, so it lands within one forward pass; the promise then resolves with
+   *  stopReason 'cancelled' and the text so far. */
+  complete(request: CompletionRequest, cancel?: NativeCancelFlag): Promise<CompletionResult>;
+  /** Tokens currently held in the KV cache (prompt + generated of the last request). */
+  cachedTokens(): number[];
+  /** Forget the KV cache. */
+  reset(): Promise<void>;
+  /** Stops the thread and frees the context. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export interface NativeModel {
+  info(): ModelInfo;
+  tokenize(text: string | Uint8Array, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
+  detokenize(tokens: number[], options?: { renderSpecial?: boolean }): Promise<string>;
+  createSession(options?: SessionOptions): Promise<NativeSession>;
+  /** Frees the weights once every session is disposed. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export interface MakeTestModelOptions {
+  arch: 'qwen2' | 'llama';
+  layers: number;
+  embd: number;
+  heads: number;
+  kvHeads: number;
+  ffn: number;
+  contextLength: number;
+  /** A GGUF whose tokenizer.* keys are copied (llama.cpp's models/ggml-vocab-*.gguf). */
+  vocabPath: string;
+  out: string;
+  seed: number;
+  type: 'f32' | 'f16' | 'q8_0' | 'q4_0';
+}
+
+export interface NativeAddon {
+  version(): { tandem: string; llamaCpp: string; systemInfo: string };
+  devices(): DeviceInfo[];
+  /** Level of llama.cpp log lines written to stderr: 'none' | 'error' | 'warn' | 'info' | 'debug'. */
+  setLogLevel(level: string): void;
+  createCancelFlag(): NativeCancelFlag;
+  loadModel(modelPath: string, options?: LoadOptions): Promise<NativeModel>;
+  makeTestModel(options: MakeTestModelOptions): Promise<{ path: string; bytes: number; parameters: number }>;
+}
+
+/** Errors from the addon are plain Errors with a `code` (see EngineErrorCode). */
+export type EngineErrorCode =
+  | 'MODEL_NOT_FOUND' | 'MODEL_IS_DIRECTORY' | 'MODEL_EMPTY' | 'MODEL_NOT_GGUF' | 'MODEL_TRUNCATED'
+  | 'MODEL_NO_TENSORS' | 'MODEL_UNSUPPORTED_ARCH' | 'MODEL_LOAD_FAILED'
+  | 'CONTEXT_OVERFLOW' | 'INVALID_ARGUMENT' | 'INVALID_UTF8' | 'BUSY' | 'DISPOSED' | 'ABORTED' | 'INTERNAL';
+
+/** Where the .node is: beside the bundle when packaged (out/tandem.node), else the build tree.
+ *  TANDEM_ADDON overrides both. */
+export function findAddon(fromDir: string = __dirname): string {
+  const candidates = [
+    process.env.TANDEM_ADDON,
+    path.join(fromDir, 'tandem.node'),
+    // from out/ or from extension/engine/ (transpiled tests keep the source layout)
+    path.resolve(fromDir, '..', 'native', 'build', 'Release', 'tandem.node'),
+    path.resolve(fromDir, '..', '..', 'native', 'build', 'Release', 'tandem.node'),
+    path.resolve(fromDir, '..', '..', '..', 'native', 'build', 'Release', 'tandem.node'),
+  ].filter((p): p is string => !!p);
+  for (const p of candidates) if (fs.existsSync(p)) return p;
+  throw new Error(`Tandem's native engine (tandem.node) was not found; looked in:\n  ${candidates.join('\n  ')}\n` +
+    'Build it with `npm run build:native`.');
+}
+
+export function loadAddon(addonPath: string = findAddon()): NativeAddon {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(addonPath) as NativeAddon;
+}
