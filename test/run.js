@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// `npm test`: builds what the tests need (native addon incrementally, bundles, transpiled tests),
+// runs every suite, and ends with one line `N passed, N failed`.
+//   node test/run.js [suite…]      suites: cpp unit native (default: all)
+// Each mocha suite runs in its own process so a crash in one cannot hide the others' results.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const wanted = process.argv.slice(2);
+
+function step(title, cmd, args, opts = {}) {
+  console.log(`\n=== ${title}`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  console.log(`=== ${title}: ${r.status === 0 ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return r.status === 0;
+}
+
+function findCppTests() {
+  for (const p of ['native/build/tandem_engine_tests', 'native/build/Release/tandem_engine_tests']) {
+    if (fs.existsSync(path.join(root, p))) return path.join(root, p);
+  }
+  return null;
+}
+
+function runCpp() {
+  const bin = findCppTests();
+  if (!bin) return { passed: 0, failed: 1, note: 'tandem_engine_tests was not built' };
+  console.log(`\n=== suite cpp (${path.relative(root, bin)})`);
+  const r = spawnSync(bin, [], { cwd: root, encoding: 'utf8' });
+  process.stdout.write(r.stdout || '');
+  process.stderr.write(r.stderr || '');
+  const m = /(\d+) passed, (\d+) failed\s*$/.exec(r.stdout || '');
+  if (!m) return { passed: 0, failed: 1, note: `C++ test runner exited ${r.status ?? r.signal} without a tally` };
+  const counts = { passed: +m[1], failed: +m[2] };
+  if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
+  return counts;
+}
+
+function runMocha(name, pattern, timeoutMs) {
+  const dir = path.join(root, 'out', 'test-build', 'test', name);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.test.js')).map((f) => path.join(dir, f)).sort() : [];
+  console.log(`\n=== suite ${name} (${files.length} files)`);
+  if (files.length === 0) return { passed: 0, failed: 1, note: `no test files in ${path.relative(root, dir)}` };
+  const statsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-test-')), 'stats.json');
+  const r = spawnSync(process.execPath, [
+    require.resolve('mocha/bin/mocha.js'), '--reporter', path.join(__dirname, 'support', 'countingReporter.js'),
+    '--timeout', String(timeoutMs), '--exit', ...files,
+  ], { cwd: root, stdio: 'inherit', env: { ...process.env, TANDEM_TEST_STATS: statsFile } });
+  if (!fs.existsSync(statsFile)) {
+    return { passed: 0, failed: 1, note: `mocha for ${name} ended (${r.status ?? r.signal}) without results` };
+  }
+  const s = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+  fs.rmSync(path.dirname(statsFile), { recursive: true, force: true });
+  return { passed: s.passes, failed: s.failures, skipped: s.pending };
+}
+
+const suites = [
+  { name: 'cpp', run: runCpp },
+  { name: 'unit', run: () => runMocha('unit', '', 10_000) },
+  { name: 'native', run: () => runMocha('native', '', 180_000) },
+];
+
+function main() {
+  const t0 = Date.now();
+  const selected = suites.filter((s) => wanted.length === 0 || wanted.includes(s.name));
+  const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
+  if (unknown.length) {
+    console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${suites.map((s) => s.name).join(', ')}`);
+    process.exit(2);
+  }
+  const results = [];
+  const built = step('build native addon', process.execPath, ['native/scripts/build.js'])
+    && step('bundle extension', process.execPath, ['esbuild.js'])
+    && step('transpile tests', process.execPath, ['esbuild.js', '--tests']);
+  if (!built) results.push({ name: 'build', passed: 0, failed: 1, note: 'build failed (see above)' });
+  else {
+    for (const s of selected) {
+      const s0 = Date.now();
+      results.push({ name: s.name, ...s.run(), seconds: (Date.now() - s0) / 1000 });
+    }
+  }
+  console.log('\n=== summary');
+  let passed = 0, failed = 0, skipped = 0;
+  for (const r of results) {
+    passed += r.passed; failed += r.failed; skipped += r.skipped || 0;
+    const time = r.seconds !== undefined ? ` in ${r.seconds.toFixed(1)} s` : '';
+    console.log(`  ${r.name}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}${time}${r.note ? ` — ${r.note}` : ''}`);
+  }
+  console.log(`  total time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+main();
