@@ -170,6 +170,8 @@ export function findAddon(fromDir: string = __dirname): string {
     path.resolve(fromDir, '..', 'native', 'build', 'Release', 'tandem.node'),
     path.resolve(fromDir, '..', '..', 'native', 'build', 'Release', 'tandem.node'),
     path.resolve(fromDir, '..', '..', '..', 'native', 'build', 'Release', 'tandem.node'),
+    // from out/test-build/extension/engine/ (tests transpiled by `node esbuild.js --tests`)
+    path.resolve(fromDir, '..', '..', '..', '..', 'native', 'build', 'Release', 'tandem.node'),
   ].filter((p): p is string => !!p);
   for (const p of candidates) if (fs.existsSync(p)) return p;
   throw new Error(`Tandem's native engine (tandem.node) was not found; looked in:\n  ${candidates.join('\n  ')}\n` +

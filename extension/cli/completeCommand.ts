@@ -1,0 +1,87 @@
+// `tandem complete`: one FIM completion at a file position, straight on the addon (no host
+// process: a crash here only ends this command).
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { splitAtCursor } from '../context/cursorSplit';
+import { buildFimPrompt } from '../context/fimPrompt';
+import { formatStats } from '../engine/formatStats';
+import type { ModelInfo } from '../engine/native';
+import type { CompleteCommand } from './commands';
+import { CliError, CliIo } from './io';
+
+export async function readSourceFile(file: string, cwd: string, what: string): Promise<string> {
+  const full = path.resolve(cwd, file);
+  try {
+    return await fs.readFile(full, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`${what} not found: ${full}`, 'FILE_NOT_FOUND');
+    if (code === 'EISDIR') throw new CliError(`${what} is a directory, not a file: ${full}`, 'FILE_NOT_FOUND');
+    throw new CliError(`cannot read ${what} ${full}: ${(err as Error).message}`, 'FILE_UNREADABLE');
+  }
+}
+
+export function modelSummary(info: ModelInfo) {
+  return {
+    path: info.path,
+    name: info.name,
+    architecture: info.architecture,
+    description: info.description,
+    quantization: info.quantization,
+    parameters: info.parameters,
+    fileSizeBytes: info.fileSizeBytes,
+    contextLength: info.contextLength,
+    vocabSize: info.vocabSize,
+  };
+}
+
+/** Returns the exit code. */
+export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<number> {
+  // cheap checks first: a wrong line number should not cost a model load
+  const source = await readSourceFile(cmd.file, io.cwd, 'file');
+  const cursor = splitAtCursor(source, cmd.line, cmd.column);
+  const contextDocs = await Promise.all(cmd.contextFiles.map((f) => readSourceFile(f, io.cwd, 'context file')));
+  const modelPath = path.resolve(io.cwd, cmd.model);
+
+  const addon = io.loadAddon();
+  addon.setLogLevel(io.env.TANDEM_LOG_LEVEL || 'error');
+  const cancel = addon.createCancelFlag();
+  const removeInterrupt = io.onInterrupt(() => cancel.cancel());
+  try {
+    const model = await addon.loadModel(modelPath, { cancel, gpuLayers: cmd.device === 'cpu' ? 0 : undefined });
+    try {
+      const info = model.info();
+      const prompt = buildFimPrompt(info, cursor);
+      const session = await model.createSession({ contextSize: cmd.contextSize, threads: cmd.threads });
+      try {
+        const result = await session.complete({
+          prompt,
+          maxTokens: cmd.maxTokens,
+          stop: cmd.stop.length ? cmd.stop : undefined,
+          onText: cmd.json ? undefined : (piece) => io.stdout.write(piece),
+        }, cancel);
+        if (cmd.json) {
+          io.stdout.write(`${JSON.stringify({
+            text: result.text,
+            stats: result.stats,
+            model: modelSummary(info),
+            cursor: { file: path.resolve(io.cwd, cmd.file), line: cmd.line, column: cmd.column },
+            // read and counted only: the drafter that uses them is not there yet
+            context: { documents: contextDocs.length, chars: contextDocs.reduce((n, d) => n + d.length, 0) },
+            spec: cmd.spec,
+            device: cmd.device,
+          })}\n`);
+        } else {
+          io.stderr.write(`\ntandem: ${formatStats(result.stats)}\n`);
+        }
+        return result.stats.stopReason === 'cancelled' ? 130 : 0;
+      } finally {
+        await session.dispose();
+      }
+    } finally {
+      await model.dispose();
+    }
+  } finally {
+    removeInterrupt();
+  }
+}

@@ -1,0 +1,479 @@
+// EngineClient: the extension side of the engine. Forks the engine host lazily (first request),
+// speaks protocol.ts to it, turns AbortSignals into cancel messages, and survives the host dying:
+// pending requests reject with EngineCrashedError, the host restarts with backoff and the last
+// model is loaded again, so the next request just works. Never imports vscode or the addon.
+import { ChildProcess, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Disposable } from '../common/disposable';
+import { Emitter, Event } from '../common/emitter';
+import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
+import type { CompletionResult, DeviceInfo, ModelInfo } from './native';
+import {
+  ClientMessage, EngineMethods, HostMessage, LoadModelParams, MethodName, ProtocolError, RequestMessage,
+  TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage,
+} from './protocol';
+import { BackoffOptions, RestartBackoff } from './restartBackoff';
+
+export type EngineState =
+  | { kind: 'stopped' } // not started yet: it starts on the first request
+  | { kind: 'starting' }
+  | { kind: 'idle' } // running, no model
+  | { kind: 'loading'; modelPath: string; progress: number }
+  | { kind: 'ready'; model: ModelInfo }
+  | { kind: 'error'; error: EngineError } // running; the last model load (or the addon) failed
+  | { kind: 'crashed'; error: EngineCrashedError; restartInMs: number }
+  | { kind: 'disposed' };
+
+export interface EngineClientOptions {
+  /** The host entry script: out/engineHost.js, or out/test-build/extension/engine/host.js. */
+  hostScript: string;
+  /** tandem.node to load (else the host looks beside itself and in the build tree). */
+  addonPath?: string;
+  /** llama.cpp log level in the host: none|error|warn|info|debug. */
+  logLevel?: string;
+  env?: NodeJS.ProcessEnv;
+  backoff?: Partial<BackoffOptions>;
+  /** Receives the host's stderr/stdout lines and the client's own notes. */
+  log?: (line: string) => void;
+  /** How long a stopping host gets before SIGKILL. */
+  killGraceMs?: number;
+}
+
+export interface LoadModelOptions {
+  contextSize?: number;
+  threads?: number;
+  gpuLayers?: number;
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface CompleteOptions {
+  signal?: AbortSignal;
+  onText?: (piece: string) => void;
+}
+
+export interface LoadedModel {
+  params: LoadModelParams;
+  info: ModelInfo;
+}
+
+interface PendingRequest {
+  method: MethodName;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onText?(text: string): void;
+  onProgress?(fraction: number): void;
+  /** Detaches the abort listener. */
+  release(): void;
+}
+
+interface HostProcess {
+  child: ChildProcess;
+  exited: boolean;
+  /** Set when we stop it on purpose: its exit is not a crash. */
+  stopping: boolean;
+  exitWaiters: (() => void)[];
+}
+
+const noop = (): void => undefined;
+
+export class EngineClient implements Disposable {
+  private host?: HostProcess;
+  /** Settles once a host runs (with the wanted model reloaded after a crash); requests wait on it. */
+  private ready?: Promise<void>;
+  private nextStartDelayMs = 0;
+  private restartTimer?: NodeJS.Timeout;
+  private wakeRestartSleep?: () => void;
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextId = 1;
+  /** The model to keep loaded: reloaded after a crash. */
+  private wantedModel?: LoadModelParams;
+  private loaded?: LoadedModel;
+  private readonly backoff: RestartBackoff;
+  private readonly stateEmitter = new Emitter<EngineState>();
+  private currentState: EngineState = { kind: 'stopped' };
+  private disposed = false;
+
+  readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
+
+  constructor(private readonly options: EngineClientOptions) {
+    this.backoff = new RestartBackoff(options.backoff);
+  }
+
+  get state(): EngineState {
+    return this.currentState;
+  }
+
+  /** The host's process id, while one runs. */
+  get pid(): number | undefined {
+    return this.host?.child.pid;
+  }
+
+  /** The model the engine holds (or is restoring after a crash). */
+  get loadedModel(): LoadedModel | undefined {
+    return this.loaded;
+  }
+
+  async loadModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
+    const params: LoadModelParams = { path };
+    if (options.contextSize) params.contextSize = options.contextSize;
+    if (options.threads) params.threads = options.threads;
+    if (options.gpuLayers !== undefined) params.gpuLayers = options.gpuLayers;
+    if (!(await this.waitReady(options.signal))) throw new EngineError('Model load was cancelled.', 'ABORTED');
+    return this.requestLoad(params, options);
+  }
+
+  /** Runs one completion on the completion session. Aborting resolves with stopReason 'cancelled'. */
+  async complete(request: WireCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
+    if (!(await this.waitReady(options.signal))) return cancelledResult();
+    return this.call('complete', { session: 'completion', request }, options);
+  }
+
+  async tokenize(text: string, options: Omit<TokenizeParams, 'text'> = {}): Promise<number[]> {
+    await this.waitReady();
+    return this.call('tokenize', { text, ...options }, {});
+  }
+
+  async devices(): Promise<DeviceInfo[]> {
+    await this.waitReady();
+    return this.call('devices', {}, {});
+  }
+
+  async modelInfo(): Promise<ModelInfo | null> {
+    await this.waitReady();
+    return this.call('modelInfo', {}, {});
+  }
+
+  async unloadModel(): Promise<void> {
+    this.wantedModel = undefined;
+    this.loaded = undefined;
+    if (!this.host) return;
+    await this.call('unloadModel', {}, {});
+    this.setState({ kind: 'idle' });
+  }
+
+  /** Stops the host (pending requests reject with ENGINE_STOPPED) and starts a fresh one with the
+   *  same model. For the "Restart Engine" command. */
+  async restart(): Promise<void> {
+    if (this.disposed) throw stoppedError();
+    this.backoff.reset();
+    this.cancelRestartSleep();
+    const host = this.host;
+    if (host) await this.stopHost(host, new EngineError('The engine was restarted.', 'ENGINE_STOPPED'));
+    this.nextStartDelayMs = 0;
+    await this.beginStart();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cancelRestartSleep();
+    const host = this.host;
+    if (host) void this.stopHost(host, stoppedError());
+    this.setState({ kind: 'disposed' });
+    this.stateEmitter.dispose();
+  }
+
+  /** dispose(), then wait until the host process has exited. */
+  async disposeAsync(): Promise<void> {
+    const host = this.host;
+    this.dispose();
+    if (host && !host.exited) await new Promise<void>((resolve) => host.exitWaiters.push(resolve));
+  }
+
+  // ── startup and restart ──────────────────────────────────────────────────────────────────────
+
+  private ensureReady(): Promise<void> {
+    if (this.disposed) return Promise.reject(stoppedError());
+    return this.ready ?? this.beginStart();
+  }
+
+  /** Waits for a usable host; false when the signal aborted first. */
+  private async waitReady(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
+    const ready = this.ensureReady();
+    if (!signal) {
+      await ready;
+      return true;
+    }
+    let onAbort = noop;
+    const aborted = new Promise<false>((resolve) => {
+      onAbort = () => resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([ready.then(() => true as const), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private beginStart(): Promise<void> {
+    const delay = this.nextStartDelayMs;
+    this.nextStartDelayMs = 0;
+    const started: Promise<void> = this.startHost(delay).catch((err: unknown) => {
+      if (this.ready === started) this.ready = undefined; // the next request tries again
+      throw err;
+    });
+    started.catch(noop); // callers handle it; an eager restart nobody awaits must not go unhandled
+    this.ready = started;
+    return started;
+  }
+
+  private async startHost(delayMs: number): Promise<void> {
+    if (delayMs > 0) await this.sleepBeforeRestart(delayMs);
+    if (this.disposed) throw stoppedError();
+    const script = this.options.hostScript;
+    try {
+      await fs.promises.access(script);
+    } catch {
+      const error = new EngineError(`Tandem's engine host script is missing: ${script}. Run \`npm run build\`.`, 'ADDON_UNAVAILABLE');
+      this.setState({ kind: 'error', error });
+      throw error;
+    }
+    if (this.disposed) throw stoppedError();
+    this.spawn(script);
+    const wanted = this.wantedModel;
+    if (!wanted) {
+      this.setState({ kind: 'idle' });
+      return;
+    }
+    try {
+      await this.requestLoad(wanted, {});
+    } catch (err) {
+      if (err instanceof EngineCrashedError || this.disposed) throw err;
+      // the host runs; the model is gone (file deleted, …): requests now get NO_MODEL
+      this.log(`could not reload ${wanted.path} after a restart: ${String(err)}`);
+    }
+  }
+
+  private sleepBeforeRestart(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRestartSleep = resolve;
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        this.wakeRestartSleep = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+
+  private cancelRestartSleep(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const wake = this.wakeRestartSleep;
+    this.wakeRestartSleep = undefined;
+    wake?.();
+  }
+
+  private spawn(script: string): void {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' };
+    if (this.options.addonPath) env.TANDEM_ADDON = this.options.addonPath;
+    if (this.options.logLevel) env.TANDEM_LOG_LEVEL = this.options.logLevel;
+    this.setState({ kind: 'starting' });
+    // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is Electron; this makes it plain Node.
+    // execArgv []: don't inherit the editor's or mocha's flags (an --inspect port would clash).
+    const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: [], serialization: 'json' });
+    const host: HostProcess = { child, exited: false, stopping: false, exitWaiters: [] };
+    this.host = host;
+    this.backoff.started(Date.now());
+    forwardLines(child.stdout, (line) => this.log(line));
+    forwardLines(child.stderr, (line) => this.log(line));
+    child.on('message', (raw) => this.onMessage(raw));
+    child.on('exit', (code, signal) => this.onExit(host, code, signal));
+    child.on('error', (err) => {
+      this.log(`engine host process error: ${err.message}`);
+      // a process that never started emits no 'exit'
+      if (child.pid === undefined) this.onExit(host, null, null);
+    });
+  }
+
+  private onExit(host: HostProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (host.exited) return;
+    host.exited = true;
+    for (const wake of host.exitWaiters.splice(0)) wake();
+    if (host.stopping || this.host !== host) return;
+    this.host = undefined;
+    if (this.disposed) return;
+
+    const delay = this.backoff.crashed(Date.now());
+    const error = new EngineCrashedError(code, signal, true);
+    this.log(`${error.message} Restart in ${delay} ms.`);
+    const crashedWhileLoading = [...this.pending.values()].some((p) => p.method === 'loadModel');
+    this.rejectAll(error);
+    if (crashedWhileLoading) {
+      // that model may be what kills the process: don't reload it in a loop
+      this.wantedModel = undefined;
+      this.loaded = undefined;
+    }
+    this.setState({ kind: 'crashed', error, restartInMs: delay });
+    this.nextStartDelayMs = delay;
+    this.ready = undefined;
+    if (this.wantedModel) void this.beginStart().catch(noop); // eager: reload the model now
+  }
+
+  /** Stops a host on purpose; resolves once it exited. */
+  private stopHost(host: HostProcess, reason: EngineError): Promise<void> {
+    host.stopping = true;
+    if (this.host === host) {
+      this.host = undefined;
+      this.ready = undefined;
+    }
+    this.rejectAll(reason);
+    const exited = new Promise<void>((resolve) => {
+      if (host.exited) resolve();
+      else host.exitWaiters.push(resolve);
+    });
+    if (!host.exited) {
+      // the host frees its model and exits when the channel closes; SIGKILL if it doesn't
+      const killTimer = setTimeout(() => host.child.kill('SIGKILL'), this.options.killGraceMs ?? 2000);
+      killTimer.unref();
+      host.exitWaiters.push(() => clearTimeout(killTimer));
+      if (host.child.connected) host.child.disconnect();
+      else host.child.kill('SIGTERM');
+    }
+    return exited;
+  }
+
+  // ── requests ─────────────────────────────────────────────────────────────────────────────────
+
+  private async requestLoad(params: LoadModelParams, options: LoadModelOptions): Promise<ModelInfo> {
+    this.wantedModel = params;
+    this.setState({ kind: 'loading', modelPath: params.path, progress: 0 });
+    const current = () => this.wantedModel === params; // false once a newer load was asked for
+    try {
+      const info = await this.call('loadModel', params, {
+        signal: options.signal,
+        onProgress: (fraction) => {
+          options.onProgress?.(fraction);
+          if (current()) this.setState({ kind: 'loading', modelPath: params.path, progress: fraction });
+        },
+      });
+      if (current()) {
+        this.loaded = { params, info };
+        this.setState({ kind: 'ready', model: info });
+      }
+      return info;
+    } catch (err) {
+      if (current() && !(err instanceof EngineCrashedError)) {
+        // the host keeps the previous model when a load fails; or has none after a restart
+        this.wantedModel = this.host && this.loaded && this.loaded.params !== params ? this.loaded.params : undefined;
+        if (!this.wantedModel) this.loaded = undefined;
+        const error = err instanceof EngineError ? err : new EngineError(String(err), 'INTERNAL');
+        this.setState(error.code === 'ABORTED' && this.loaded ? { kind: 'ready', model: this.loaded.info } : { kind: 'error', error });
+      }
+      throw err;
+    }
+  }
+
+  private call<M extends MethodName>(
+    method: M,
+    params: EngineMethods[M]['params'],
+    options: { signal?: AbortSignal; onText?: (text: string) => void; onProgress?: (fraction: number) => void },
+  ): Promise<EngineMethods[M]['result']> {
+    const host = this.host;
+    if (this.disposed) return Promise.reject(stoppedError());
+    if (!host || host.exited) {
+      return Promise.reject(new EngineError("Tandem's engine process is not running; it is restarting.", 'ENGINE_CRASHED'));
+    }
+    const id = this.nextId++;
+    const { signal } = options;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.post(host, { type: 'cancel', id });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        method,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        onText: options.onText,
+        onProgress: options.onProgress,
+        release: () => signal?.removeEventListener('abort', onAbort),
+      });
+      this.post(host, { type: 'request', id, method, params } as RequestMessage);
+      if (signal?.aborted) onAbort();
+    });
+  }
+
+  private post(host: HostProcess, message: ClientMessage): void {
+    if (!host.child.connected) return; // its exit rejects whatever is pending
+    host.child.send(message, (err) => {
+      if (err) this.log(`could not send ${message.type} to the engine host: ${err.message}`);
+    });
+  }
+
+  private onMessage(raw: unknown): void {
+    let message: HostMessage;
+    try {
+      message = parseHostMessage(raw);
+    } catch (err) {
+      this.log(`ignored bad message from the engine host: ${err instanceof ProtocolError ? err.message : String(err)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        if (message.addon) this.log(`engine host ${message.pid} started (tandem ${message.addon.tandem}, llama.cpp ${message.addon.llamaCpp})`);
+        if (message.addonError) {
+          this.log(message.addonError.message);
+          this.setState({ kind: 'error', error: engineErrorFromWire(message.addonError) });
+        }
+        return;
+      case 'stream':
+        this.pending.get(message.id)?.onText?.(message.text);
+        return;
+      case 'progress':
+        this.pending.get(message.id)?.onProgress?.(message.fraction);
+        return;
+      case 'result':
+      case 'error': {
+        const request = this.pending.get(message.id);
+        if (!request) return;
+        this.pending.delete(message.id);
+        request.release();
+        if (message.type === 'result') request.resolve(message.result);
+        else request.reject(engineErrorFromWire(message.error));
+        return;
+      }
+    }
+  }
+
+  private rejectAll(error: Error): void {
+    const requests = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of requests) {
+      request.release();
+      request.reject(error);
+    }
+  }
+
+  private setState(state: EngineState): void {
+    if (this.disposed && state.kind !== 'disposed') return;
+    this.currentState = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+function stoppedError(): EngineError {
+  return new EngineError("Tandem's engine was shut down.", 'ENGINE_STOPPED');
+}
+
+/** Calls onLine for each line the stream produces (and keeps the pipe drained). */
+function forwardLines(stream: Readable | null, onLine: (line: string) => void): void {
+  if (!stream) return;
+  stream.setEncoding('utf8');
+  let buffered = '';
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) onLine(line.trimEnd());
+  });
+  stream.on('end', () => {
+    if (buffered.trim()) onLine(buffered.trimEnd());
+    buffered = '';
+  });
+}

@@ -1,0 +1,48 @@
+// When to restart the engine host after it died: quickly the first time, then doubling up to a
+// ceiling so a crash loop (a model that kills the process on load) can't spin. A process that ran
+// healthily for a while earns a fresh start. Pure: the caller passes the clock.
+
+export interface BackoffOptions {
+  /** Delay before the first restart. */
+  initialMs: number;
+  /** Ceiling of the doubling delay. */
+  maxMs: number;
+  /** A process that lived at least this long before dying counts as healthy: delays reset. */
+  healthyAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 10_000, healthyAfterMs: 60_000 };
+
+export class RestartBackoff {
+  private readonly options: BackoffOptions;
+  private consecutiveCrashes = 0;
+  private startedAt: number | undefined;
+
+  constructor(options: Partial<BackoffOptions> = {}) {
+    this.options = { ...DEFAULT_BACKOFF, ...options };
+  }
+
+  /** The process was started at `now`. */
+  started(now: number): void {
+    this.startedAt = now;
+  }
+
+  /** The process died at `now`; returns how long to wait before starting it again. */
+  crashed(now: number): number {
+    const lived = this.startedAt === undefined ? 0 : now - this.startedAt;
+    if (lived >= this.options.healthyAfterMs) this.consecutiveCrashes = 0;
+    this.startedAt = undefined;
+    const delay = Math.min(this.options.maxMs, this.options.initialMs * 2 ** this.consecutiveCrashes);
+    this.consecutiveCrashes++;
+    return delay;
+  }
+
+  /** Forget past crashes (a restart the user asked for). */
+  reset(): void {
+    this.consecutiveCrashes = 0;
+  }
+
+  get crashes(): number {
+    return this.consecutiveCrashes;
+  }
+}

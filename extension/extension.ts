@@ -1,0 +1,81 @@
+// Wiring only: creates the pieces, connects them, and hands every one to VS Code for disposal.
+// The engine host process starts lazily, on the first completion or an explicit command.
+import * as vscode from 'vscode';
+import { TandemInlineCompletionProvider } from './completion/inlineProvider';
+import { assertFimSupported } from './context/fimPrompt';
+import { EngineClient } from './engine/client';
+import { ActiveModel } from './models/activeModel';
+import { SETTINGS_SECTION, readSettings } from './ui/settings';
+import { StatusBar } from './ui/statusBar';
+
+const COMMAND_TOGGLE = 'tandem.toggle';
+const COMMAND_SHOW_LOG = 'tandem.showLog';
+const COMMAND_RESTART = 'tandem.restartEngine';
+
+let engine: EngineClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Tandem', { log: true });
+  context.subscriptions.push(log);
+
+  engine = new EngineClient({
+    hostScript: context.asAbsolutePath('out/engineHost.js'),
+    log: (line) => log.info(line),
+  });
+  context.subscriptions.push(engine);
+  const client = engine;
+
+  const model = new ActiveModel(client, () => readSettings().model, assertFimSupported);
+  context.subscriptions.push(model);
+
+  const status = new StatusBar(client, readSettings, COMMAND_TOGGLE);
+  context.subscriptions.push(status);
+
+  context.subscriptions.push(
+    model.onLoadFailed(({ settings, error }) => {
+      log.error(`could not load ${settings.path}: ${error.message}`);
+      status.refresh();
+      void vscode.window
+        .showErrorMessage(`Tandem could not load the model: ${error.message}`, 'Open Settings', 'Show Log')
+        .then((choice) => {
+          if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.model.path');
+          else if (choice === 'Show Log') log.show();
+        });
+    }),
+    vscode.languages.registerInlineCompletionItemProvider(
+      { pattern: '**' },
+      new TandemInlineCompletionProvider({
+        engine: client,
+        model,
+        settings: readSettings,
+        activity: status,
+        log: (line) => log.info(line),
+      }),
+    ),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration(SETTINGS_SECTION)) return;
+      model.settingsChanged();
+      status.refresh();
+    }),
+    vscode.commands.registerCommand(COMMAND_TOGGLE, async () => {
+      const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+      await config.update('enable', !config.get<boolean>('enable', true), vscode.ConfigurationTarget.Global);
+    }),
+    vscode.commands.registerCommand(COMMAND_SHOW_LOG, () => log.show()),
+    vscode.commands.registerCommand(COMMAND_RESTART, async () => {
+      model.retry();
+      try {
+        await client.restart();
+        if (readSettings().model.path) await model.ensureLoaded();
+        log.info('engine restarted');
+      } catch (err) {
+        log.error(`restart failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }),
+  );
+}
+
+export async function deactivate(): Promise<void> {
+  await engine?.disposeAsync();
+  engine = undefined;
+}

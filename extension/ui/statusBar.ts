@@ -1,0 +1,60 @@
+// The status bar item: engine state, in-flight completions and the last completion's stats.
+import * as vscode from 'vscode';
+import { DisposableStore } from '../common/disposable';
+import type { EngineClient } from '../engine/client';
+import type { CompletionStats } from '../engine/native';
+import type { CompletionActivity } from '../completion/inlineProvider';
+import { describeStatus } from './statusView';
+import type { TandemSettings } from './settings';
+
+export class StatusBar implements CompletionActivity, vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly store = new DisposableStore();
+  private inFlight = 0;
+  private lastStats?: CompletionStats;
+  private lastError?: string;
+
+  constructor(
+    private readonly engine: Pick<EngineClient, 'state' | 'onDidChangeState'>,
+    private readonly settings: () => TandemSettings,
+    toggleCommand: string,
+  ) {
+    this.item = this.store.add(vscode.window.createStatusBarItem('tandem.status', vscode.StatusBarAlignment.Right, 100));
+    this.item.name = 'Tandem';
+    this.item.command = toggleCommand;
+    this.store.add(engine.onDidChangeState(() => this.refresh()));
+    this.refresh();
+    this.item.show();
+  }
+
+  started(): void {
+    this.inFlight++;
+    this.refresh();
+  }
+
+  finished(stats?: CompletionStats, error?: Error): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (stats && stats.stopReason !== 'cancelled') this.lastStats = stats;
+    if (stats || error) this.lastError = error?.message;
+    this.refresh();
+  }
+
+  refresh(): void {
+    const settings = this.settings();
+    const view = describeStatus({
+      enabled: settings.enable,
+      modelConfigured: !!settings.model.path,
+      engine: this.engine.state,
+      generating: this.inFlight > 0,
+      lastError: this.lastError,
+      lastStats: this.lastStats,
+    });
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.backgroundColor = view.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}

@@ -1,0 +1,116 @@
+#include "engine/completion.h"
+
+#include "engine/engine_error.h"
+#include "engine/kv_reuse.h"
+#include "engine/request_validation.h"
+#include "engine/text_stream.h"
+
+namespace tandem {
+namespace {
+
+double msSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Clears the context's watched flag however the completion ends.
+class WatchGuard {
+ public:
+  WatchGuard(InferenceContext& context, const CancelFlag& cancel) : context_(context) { context_.watch(cancel.get()); }
+  ~WatchGuard() { context_.watch(nullptr); }
+
+ private:
+  InferenceContext& context_;
+};
+
+}  // namespace
+
+const char* stopReasonName(StopReason reason) {
+  switch (reason) {
+    case StopReason::EndOfGeneration: return "eog";
+    case StopReason::StopString: return "stop";
+    case StopReason::MaxTokens: return "maxTokens";
+    case StopReason::TimeBudget: return "timeBudget";
+    case StopReason::ContextFull: return "contextFull";
+    case StopReason::Cancelled: return "cancelled";
+  }
+  return "maxTokens";
+}
+
+llama_token argmaxToken(const float* logits, int32_t vocabSize) {
+  llama_token best = 0;
+  for (int32_t i = 1; i < vocabSize; ++i)
+    if (logits[i] > logits[best]) best = i;
+  return best;
+}
+
+std::vector<llama_token> GreedyStrategy::nextTokens(InferenceContext& context) {
+  const float* logits = context.lastLogits();
+  if (!logits) throw EngineError(ErrorCode::Internal, "no logits available for the next token");
+  return {argmaxToken(logits, context.model().vocabSize())};
+}
+
+CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
+                               const TextSink& onText, DecodeStrategy& strategy) {
+  const Model& model = context.model();
+  const int32_t maxTokens = validateMaxTokens(request.maxTokens, context.contextSize());
+  validateTimeBudget(request.timeBudgetMs);
+  const std::vector<llama_token> prompt = model.tokenizePrompt(request.prompt);
+  validatePromptLength(prompt.size(), context.contextSize());
+
+  CompletionResult result;
+  CompletionStats& stats = result.stats;
+  stats.promptTokens = static_cast<int32_t>(prompt.size());
+  TextStream stream(request.stop);
+  auto emit = [&](const std::string& piece) {
+    if (piece.empty()) return;
+    if (stats.firstTokenMs == 0) stats.firstTokenMs = msSince(request.receivedAt);
+    if (onText) onText(piece);
+  };
+  auto finish = [&](StopReason reason) {
+    stats.stopReason = reason;
+    if (reason != StopReason::StopString) emit(stream.finish());
+    result.text = stream.text();
+    return result;
+  };
+
+  WatchGuard watching(context, cancel);
+  if (isCancelled(cancel)) return finish(StopReason::Cancelled);
+
+  // Prefill: keep the longest common prefix of the cached tokens, evaluate the rest.
+  const auto prefillStart = Clock::now();
+  const size_t reused = reusablePrefixLength(context.evaluated(), prompt);
+  context.truncate(reused);
+  stats.reusedTokens = static_cast<int32_t>(reused);
+  const DecodeStatus prefilled = context.append(prompt.data() + reused, prompt.size() - reused);
+  stats.prefillMs = msSince(prefillStart);
+  if (prefilled == DecodeStatus::Aborted) return finish(StopReason::Cancelled);
+
+  // Generation: the committed sequence is prompt + generated; every committed token except the
+  // newest is in the context.
+  const auto decodeStart = Clock::now();
+  std::vector<llama_token> sequence = prompt;
+  auto stopWith = [&](StopReason reason) {
+    stats.decodeMs = msSince(decodeStart);
+    return finish(reason);
+  };
+  for (;;) {
+    for (llama_token token : strategy.nextTokens(context)) {
+      result.tokens.push_back(token);
+      sequence.push_back(token);
+      ++stats.generatedTokens;
+      if (model.isEndOfGeneration(token)) return stopWith(StopReason::EndOfGeneration);
+      emit(stream.append(model.tokenPiece(token, /*renderSpecial=*/false)));
+      if (stream.stopped()) return stopWith(StopReason::StopString);
+      if (stats.generatedTokens >= maxTokens) return stopWith(StopReason::MaxTokens);
+    }
+    if (request.timeBudgetMs > 0 && msSince(request.receivedAt) >= request.timeBudgetMs) return stopWith(StopReason::TimeBudget);
+    if (isCancelled(cancel)) return stopWith(StopReason::Cancelled);
+    if (sequence.size() > static_cast<size_t>(context.contextSize())) return stopWith(StopReason::ContextFull);
+    const size_t pending = context.evaluated().size();
+    if (context.append(sequence.data() + pending, sequence.size() - pending) == DecodeStatus::Aborted) {
+      return stopWith(StopReason::Cancelled);
+    }
+  }
+}
+
+}  // namespace tandem

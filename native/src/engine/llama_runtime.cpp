@@ -1,0 +1,124 @@
+#include "engine/llama_runtime.h"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#include "engine/engine_error.h"
+#include "ggml-backend.h"
+#include "llama.h"
+
+#ifndef TANDEM_VERSION
+#define TANDEM_VERSION "0.0.0"
+#endif
+#ifndef TANDEM_LLAMA_CPP_VERSION
+#define TANDEM_LLAMA_CPP_VERSION "unknown"
+#endif
+
+namespace tandem {
+namespace {
+
+// Lines at or above this level go to stderr. ggml's levels: DEBUG=1 INFO=2 WARN=3 ERROR=4 (NONE=0
+// and CONT=5 are special); 99 silences everything.
+std::atomic<int> stderrThreshold{GGML_LOG_LEVEL_ERROR};
+thread_local ScopedLogCapture* activeCapture = nullptr;
+// ggml continues a line with GGML_LOG_LEVEL_CONT; remember the level it continues.
+thread_local int lastLevel = GGML_LOG_LEVEL_INFO;
+
+std::string trimmed(const char* text) {
+  std::string s(text ? text : "");
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+void routeLog(ggml_log_level level, const char* text, void*) {
+  int effective = level == GGML_LOG_LEVEL_CONT ? lastLevel : level;
+  if (level != GGML_LOG_LEVEL_CONT) lastLevel = level;
+  const bool worthKeeping = effective == GGML_LOG_LEVEL_ERROR || effective == GGML_LOG_LEVEL_WARN;
+  if (activeCapture && text && worthKeeping) {
+    auto& into = effective == GGML_LOG_LEVEL_ERROR ? activeCapture->errors : activeCapture->warnings;
+    if (level == GGML_LOG_LEVEL_CONT && !into.empty()) into.back() += trimmed(text);
+    else into.push_back(trimmed(text));
+  }
+  if (effective >= stderrThreshold.load(std::memory_order_relaxed) && text) std::fputs(text, stderr);
+}
+
+}  // namespace
+
+void ensureLlamaRuntime() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llama_log_set(routeLog, nullptr);
+    llama_backend_init();
+  });
+}
+
+void setLogLevel(const std::string& level) {
+  int threshold;
+  if (level == "none") threshold = 99;
+  else if (level == "error") threshold = GGML_LOG_LEVEL_ERROR;
+  else if (level == "warn") threshold = GGML_LOG_LEVEL_WARN;
+  else if (level == "info") threshold = GGML_LOG_LEVEL_INFO;
+  else if (level == "debug") threshold = GGML_LOG_LEVEL_DEBUG;
+  else throw EngineError(ErrorCode::InvalidArgument, "log level must be one of none, error, warn, info, debug; got '" + level + "'");
+  ensureLlamaRuntime();
+  stderrThreshold.store(threshold);
+}
+
+ScopedLogCapture::ScopedLogCapture() : previous_(activeCapture) { activeCapture = this; }
+ScopedLogCapture::~ScopedLogCapture() { activeCapture = previous_; }
+
+std::string ScopedLogCapture::summary() const {
+  std::string out;
+  for (const auto* lines : {&errors, &warnings}) {
+    for (const auto& line : *lines) {
+      if (line.empty()) continue;
+      if (!out.empty()) out += "; ";
+      out += line;
+    }
+  }
+  return out;
+}
+
+bool ScopedLogCapture::contains(const std::string& needle) const {
+  for (const auto* lines : {&errors, &warnings})
+    for (const auto& line : *lines)
+      if (line.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+VersionInfo versionInfo() {
+  ensureLlamaRuntime();
+  VersionInfo v;
+  v.tandem = TANDEM_VERSION;
+  v.llamaCpp = std::string("llama.cpp ") + TANDEM_LLAMA_CPP_VERSION + " (ggml " + ggml_version() + ", commit " + ggml_commit() + ")";
+  v.systemInfo = llama_print_system_info();
+  return v;
+}
+
+std::vector<DeviceInfo> listDevices() {
+  ensureLlamaRuntime();
+  std::vector<DeviceInfo> out;
+  for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+    ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+    ggml_backend_dev_props props{};
+    ggml_backend_dev_get_props(dev, &props);
+    DeviceInfo d;
+    d.name = props.name ? props.name : "";
+    d.description = props.description ? props.description : "";
+    switch (props.type) {
+      case GGML_BACKEND_DEVICE_TYPE_CPU: d.type = "cpu"; break;
+      case GGML_BACKEND_DEVICE_TYPE_GPU: d.type = "gpu"; break;
+      case GGML_BACKEND_DEVICE_TYPE_IGPU: d.type = "igpu"; break;
+      default: d.type = "accel"; break;
+    }
+    ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(dev);
+    d.backend = reg ? ggml_backend_reg_name(reg) : "";
+    d.memoryFreeBytes = props.memory_free;
+    d.memoryTotalBytes = props.memory_total;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace tandem

@@ -1,0 +1,56 @@
+// Process-wide llama.cpp state: backend initialisation, log routing and level, and the
+// thread-local capture that lets an error message quote llama's own reason.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ggml.h"
+
+namespace tandem {
+
+// Initialises llama.cpp's backends and installs the log router once per process. Cheap to call.
+void ensureLlamaRuntime();
+
+// 'none' | 'error' | 'warn' | 'info' | 'debug'; throws InvalidArgument for anything else.
+void setLogLevel(const std::string& level);
+
+// While alive, llama/ggml log lines (warn and error) emitted on this thread are recorded, so an
+// error raised after a failed llama call can include llama's reason.
+class ScopedLogCapture {
+ public:
+  ScopedLogCapture();
+  ~ScopedLogCapture();
+  ScopedLogCapture(const ScopedLogCapture&) = delete;
+  ScopedLogCapture& operator=(const ScopedLogCapture&) = delete;
+
+  // Captured lines, trimmed, joined with "; " (error lines first).
+  std::string summary() const;
+  bool contains(const std::string& needle) const;
+
+ private:
+  ScopedLogCapture* previous_;
+
+ public:
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+};
+
+struct VersionInfo {
+  std::string tandem;
+  std::string llamaCpp;
+  std::string systemInfo;
+};
+VersionInfo versionInfo();
+
+struct DeviceInfo {
+  std::string name;
+  std::string description;
+  std::string type;  // cpu | gpu | igpu | accel
+  std::string backend;
+  uint64_t memoryFreeBytes = 0;
+  uint64_t memoryTotalBytes = 0;
+};
+std::vector<DeviceInfo> listDevices();
+
+}  // namespace tandem

@@ -1,0 +1,158 @@
+// Module entry: registers the wrapped classes and the top-level functions of NativeAddon
+// (extension/engine/native.ts).
+#include <cmath>
+#include <memory>
+
+#include <napi.h>
+
+#include "engine/engine_error.h"
+#include "engine/llama_runtime.h"
+#include "engine/model.h"
+#include "engine/request_validation.h"
+#include "engine/test_model_writer.h"
+#include "napi/addon_data.h"
+#include "napi/cancel_flag_wrap.h"
+#include "napi/js_convert.h"
+#include "napi/js_dispatcher.h"
+#include "napi/js_errors.h"
+#include "napi/model_wrap.h"
+#include "napi/promise_worker.h"
+#include "napi/session_wrap.h"
+
+namespace tandem::napi {
+namespace {
+
+Napi::Value version(const Napi::CallbackInfo& info) {
+  return withJsErrors(info.Env(), [&]() -> Napi::Value {
+    const VersionInfo v = versionInfo();
+    auto o = Napi::Object::New(info.Env());
+    o.Set("tandem", v.tandem);
+    o.Set("llamaCpp", v.llamaCpp);
+    o.Set("systemInfo", v.systemInfo);
+    return o;
+  });
+}
+
+Napi::Value devices(const Napi::CallbackInfo& info) {
+  return withJsErrors(info.Env(), [&]() -> Napi::Value { return devicesToJs(info.Env(), listDevices()); });
+}
+
+Napi::Value setLogLevelJs(const Napi::CallbackInfo& info) {
+  return withJsErrors(info.Env(), [&]() -> Napi::Value {
+    setLogLevel(utf8FromJsString(info.Length() ? info[0] : info.Env().Undefined(), "log level"));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value createCancelFlag(const Napi::CallbackInfo& info) { return addonData(info.Env()).cancelFlagClass.New({}); }
+
+// Progress reports travel to JS through a dispatcher; the JS callback lives in a holder that is
+// deleted on the JS thread by the last job.
+struct ProgressCallback {
+  Napi::FunctionReference function;
+};
+
+Napi::Value loadModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    const std::string path = utf8FromJsString(info.Length() ? info[0] : env.Undefined(), "model path");
+    Napi::Object options = optionsObject(info, 1, "load options");
+    ModelLoadOptions load;
+    if (auto v = optionalNumber(options, "gpuLayers")) load.gpuLayers = validateCount("gpuLayers", *v, -1, 100000);
+    if (auto v = optionalBool(options, "useMmap")) load.useMmap = *v;
+    load.cancel = CancelFlagWrap::fromJs(options.Get("cancel"));
+    Napi::Value onProgress = options.Get("onProgress");
+    if (!onProgress.IsUndefined() && !onProgress.IsNull() && !onProgress.IsFunction()) {
+      throw EngineError(ErrorCode::InvalidArgument, "onProgress must be a function");
+    }
+
+    std::shared_ptr<JsDispatcher> toJs;
+    ProgressCallback* progress = nullptr;
+    if (onProgress.IsFunction()) {
+      toJs = JsDispatcher::create(env, "tandem.loadProgress");
+      progress = new ProgressCallback{Napi::Persistent(onProgress.As<Napi::Function>())};
+      auto lastSent = std::make_shared<float>(-1.0f);
+      load.onProgress = [toJs, progress, lastSent](float fraction) {
+        if (fraction < 1.0f && fraction - *lastSent < 0.01f) return;  // at most ~100 reports
+        *lastSent = fraction;
+        toJs->post([progress, fraction](Napi::Env env) { progress->function.Call({Napi::Number::New(env, fraction)}); });
+      };
+    }
+    return PromiseWorker::start(env, [path, load, toJs, progress]() -> PromiseWorker::ToJs {
+      // Whatever happens, the progress holder is deleted by a last job on the JS thread.
+      struct Finally {
+        std::shared_ptr<JsDispatcher> toJs;
+        ProgressCallback* progress;
+        ~Finally() {
+          if (!toJs) return;
+          ProgressCallback* p = progress;
+          toJs->post([p](Napi::Env) { delete p; });
+          toJs->release();
+        }
+      } finally{toJs, progress};
+      std::shared_ptr<Model> model = Model::load(path, load);
+      return [model](Napi::Env env) -> Napi::Value { return ModelWrap::create(env, model); };
+    });
+  });
+}
+
+Napi::Value makeTestModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::InvalidArgument, "makeTestModel(options) needs an options object");
+    Napi::Object o = info[0].As<Napi::Object>();
+    TestModelSpec spec;
+    auto requireString = [&](const char* key) {
+      auto v = optionalString(o, key);
+      if (!v) throw EngineError(ErrorCode::InvalidArgument, std::string(key) + " is required");
+      return *v;
+    };
+    spec.vocabPath = requireString("vocabPath");
+    spec.out = requireString("out");
+    if (auto v = optionalString(o, "arch")) spec.arch = *v;
+    if (auto v = optionalString(o, "type")) spec.type = *v;
+    if (auto v = optionalNumber(o, "layers")) spec.layers = validateCount("layers", *v, 1, 1024);
+    if (auto v = optionalNumber(o, "embd")) spec.embd = validateCount("embd", *v, 2, 1 << 16);
+    if (auto v = optionalNumber(o, "heads")) spec.heads = validateCount("heads", *v, 1, 1024);
+    if (auto v = optionalNumber(o, "kvHeads")) spec.kvHeads = validateCount("kvHeads", *v, 1, 1024);
+    if (auto v = optionalNumber(o, "ffn")) spec.ffn = validateCount("ffn", *v, 1, 1 << 18);
+    if (auto v = optionalNumber(o, "contextLength")) spec.contextLength = validateCount("contextLength", *v, 8, 1 << 24);
+    if (auto v = optionalNumber(o, "seed")) {
+      if (!std::isfinite(*v) || *v < 0) throw EngineError(ErrorCode::InvalidArgument, "seed must be a non-negative number");
+      spec.seed = static_cast<uint64_t>(*v);
+    }
+    return PromiseWorker::start(env, [spec]() -> PromiseWorker::ToJs {
+      const TestModelResult r = writeTestModel(spec);
+      return [r](Napi::Env env) -> Napi::Value {
+        auto out = Napi::Object::New(env);
+        out.Set("path", r.path);
+        out.Set("bytes", Napi::Number::New(env, static_cast<double>(r.bytes)));
+        out.Set("parameters", Napi::Number::New(env, static_cast<double>(r.parameters)));
+        return out;
+      };
+    });
+  });
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  ensureLlamaRuntime();
+  auto* data = new AddonData();
+  data->modelClass = Napi::Persistent(ModelWrap::defineClass(env));
+  data->sessionClass = Napi::Persistent(SessionWrap::defineClass(env));
+  data->cancelFlagClass = Napi::Persistent(CancelFlagWrap::defineClass(env));
+  env.SetInstanceData(data);
+  exports.Set("version", Napi::Function::New<version>(env, "version"));
+  exports.Set("devices", Napi::Function::New<devices>(env, "devices"));
+  exports.Set("setLogLevel", Napi::Function::New<setLogLevelJs>(env, "setLogLevel"));
+  exports.Set("createCancelFlag", Napi::Function::New<createCancelFlag>(env, "createCancelFlag"));
+  exports.Set("loadModel", Napi::Function::New<loadModel>(env, "loadModel"));
+  exports.Set("makeTestModel", Napi::Function::New<makeTestModel>(env, "makeTestModel"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tandem::napi
+
+static Napi::Object initTandem(Napi::Env env, Napi::Object exports) { return tandem::napi::init(env, exports); }
+
+NODE_API_MODULE(tandem, initTandem)

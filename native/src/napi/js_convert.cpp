@@ -1,0 +1,176 @@
+#include "napi/js_convert.h"
+
+#include <cmath>
+
+#include "engine/engine_error.h"
+#include "engine/utf8.h"
+
+namespace tandem::napi {
+namespace {
+
+[[noreturn]] void invalid(const std::string& message) { throw EngineError(ErrorCode::InvalidArgument, message); }
+
+}  // namespace
+
+std::string utf8FromJsString(const Napi::Value& value, const char* what) {
+  if (!value.IsString()) invalid(std::string(what) + " must be a string");
+  const std::u16string utf16 = value.As<Napi::String>().Utf16Value();
+  if (auto bad = findLoneSurrogate(utf16.data(), utf16.size())) {
+    throw EngineError(ErrorCode::InvalidUtf8, std::string(what) + " contains an unpaired surrogate at index " + std::to_string(*bad) +
+                                                  " (not well-formed Unicode)");
+  }
+  return value.As<Napi::String>().Utf8Value();
+}
+
+std::string textOrBytes(const Napi::Value& value, const char* what) {
+  if (value.IsTypedArray()) {
+    auto array = value.As<Napi::TypedArray>();
+    if (array.TypedArrayType() != napi_uint8_array) invalid(std::string(what) + " must be a string or a Uint8Array");
+    auto bytes = value.As<Napi::Uint8Array>();
+    return std::string(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+  }
+  return utf8FromJsString(value, what);
+}
+
+Napi::Object optionsObject(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull()) return Napi::Object::New(info.Env());
+  if (!info[index].IsObject()) invalid(std::string(what) + " must be an object");
+  return info[index].As<Napi::Object>();
+}
+
+std::optional<double> optionalNumber(const Napi::Object& options, const char* key) {
+  Napi::Value v = options.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  if (!v.IsNumber()) invalid(std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+std::optional<bool> optionalBool(const Napi::Object& options, const char* key) {
+  Napi::Value v = options.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  if (!v.IsBoolean()) invalid(std::string(key) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::optional<std::string> optionalString(const Napi::Object& options, const char* key) {
+  Napi::Value v = options.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
+  return utf8FromJsString(v, key);
+}
+
+static llama_token tokenFromJs(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) invalid(std::string(what) + " must be a number (token id)");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d || d < 0 || d > 2147483647.0) {
+    invalid(std::string(what) + " must be a non-negative whole number (token id)");
+  }
+  return static_cast<llama_token>(d);
+}
+
+std::vector<PromptPart> promptFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) invalid("prompt must be an array of parts (strings, token ids or {text, parseSpecial: true})");
+  auto array = value.As<Napi::Array>();
+  std::vector<PromptPart> parts;
+  parts.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value item = array.Get(i);
+    PromptPart part;
+    if (item.IsString()) {
+      part.kind = PromptPart::Kind::Text;
+      part.text = utf8FromJsString(item, "prompt text");
+    } else if (item.IsNumber()) {
+      part.kind = PromptPart::Kind::Token;
+      part.token = tokenFromJs(item, "prompt token");
+    } else if (item.IsObject()) {
+      auto obj = item.As<Napi::Object>();
+      part.text = utf8FromJsString(obj.Get("text"), "prompt part text");
+      part.kind = obj.Get("parseSpecial").ToBoolean().Value() ? PromptPart::Kind::SpecialText : PromptPart::Kind::Text;
+    } else {
+      invalid("prompt part " + std::to_string(i) + " must be a string, a token id or {text, parseSpecial: true}");
+    }
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+std::vector<llama_token> tokensFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) invalid("tokens must be an array of token ids");
+  auto array = value.As<Napi::Array>();
+  std::vector<llama_token> tokens(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) tokens[i] = tokenFromJs(array.Get(i), "token");
+  return tokens;
+}
+
+Napi::Array tokensToJs(Napi::Env env, const std::vector<llama_token>& tokens) {
+  auto array = Napi::Array::New(env, tokens.size());
+  for (uint32_t i = 0; i < tokens.size(); ++i) array.Set(i, Napi::Number::New(env, tokens[i]));
+  return array;
+}
+
+Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& m) {
+  auto o = Napi::Object::New(env);
+  o.Set("path", m.path);
+  o.Set("architecture", m.architecture);
+  o.Set("name", m.name);
+  o.Set("description", m.description);
+  o.Set("quantization", m.quantization);
+  o.Set("fileSizeBytes", Napi::Number::New(env, static_cast<double>(m.fileSizeBytes)));
+  o.Set("sizeBytes", Napi::Number::New(env, static_cast<double>(m.sizeBytes)));
+  o.Set("parameters", Napi::Number::New(env, static_cast<double>(m.parameters)));
+  o.Set("contextLength", m.contextLength);
+  o.Set("embeddingLength", m.embeddingLength);
+  o.Set("layers", m.layers);
+  o.Set("vocabSize", m.vocabSize);
+  o.Set("bos", m.bos);
+  o.Set("eos", m.eos);
+  o.Set("eot", m.eot);
+  auto fim = Napi::Object::New(env);
+  fim.Set("prefix", m.fim.prefix);
+  fim.Set("suffix", m.fim.suffix);
+  fim.Set("middle", m.fim.middle);
+  fim.Set("pad", m.fim.pad);
+  fim.Set("repo", m.fim.repo);
+  fim.Set("sep", m.fim.sep);
+  o.Set("fim", fim);
+  auto fimText = Napi::Object::New(env);
+  fimText.Set("prefix", m.fimPrefixText);
+  fimText.Set("suffix", m.fimSuffixText);
+  fimText.Set("middle", m.fimMiddleText);
+  o.Set("fimText", fimText);
+  o.Set("chatTemplate", m.chatTemplate ? Napi::Value(Napi::String::New(env, *m.chatTemplate)) : env.Null());
+  return o;
+}
+
+Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("text", r.text);
+  o.Set("tokens", tokensToJs(env, r.tokens));
+  auto s = Napi::Object::New(env);
+  s.Set("promptTokens", r.stats.promptTokens);
+  s.Set("reusedTokens", r.stats.reusedTokens);
+  s.Set("prefillMs", r.stats.prefillMs);
+  s.Set("generatedTokens", r.stats.generatedTokens);
+  s.Set("decodeMs", r.stats.decodeMs);
+  s.Set("firstTokenMs", r.stats.firstTokenMs);
+  s.Set("stopReason", stopReasonName(r.stats.stopReason));
+  o.Set("stats", s);
+  return o;
+}
+
+Napi::Array devicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices) {
+  auto array = Napi::Array::New(env, devices.size());
+  for (uint32_t i = 0; i < devices.size(); ++i) {
+    const auto& d = devices[i];
+    auto o = Napi::Object::New(env);
+    o.Set("name", d.name);
+    o.Set("description", d.description);
+    o.Set("type", d.type);
+    o.Set("backend", d.backend);
+    o.Set("memoryFreeBytes", Napi::Number::New(env, static_cast<double>(d.memoryFreeBytes)));
+    o.Set("memoryTotalBytes", Napi::Number::New(env, static_cast<double>(d.memoryTotalBytes)));
+    array.Set(i, o);
+  }
+  return array;
+}
+
+}  // namespace tandem::napi

@@ -1,0 +1,36 @@
+// Conversions between JS values and engine types, with argument checks that throw EngineError
+// (INVALID_ARGUMENT, INVALID_UTF8) so they reach JS with a code.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <napi.h>
+
+#include "engine/completion.h"
+#include "engine/llama_runtime.h"
+#include "engine/model.h"
+
+namespace tandem::napi {
+
+// A JS string as UTF-8; a string with an unpaired surrogate is rejected (INVALID_UTF8) instead of
+// being silently replaced by U+FFFD.
+std::string utf8FromJsString(const Napi::Value& value, const char* what);
+// A string or a Uint8Array of UTF-8 bytes (validated later by the engine).
+std::string textOrBytes(const Napi::Value& value, const char* what);
+
+Napi::Object optionsObject(const Napi::CallbackInfo& info, size_t index, const char* what);
+std::optional<double> optionalNumber(const Napi::Object& options, const char* key);
+std::optional<bool> optionalBool(const Napi::Object& options, const char* key);
+std::optional<std::string> optionalString(const Napi::Object& options, const char* key);
+
+std::vector<PromptPart> promptFromJs(const Napi::Value& value);
+std::vector<llama_token> tokensFromJs(const Napi::Value& value);
+
+Napi::Array tokensToJs(Napi::Env env, const std::vector<llama_token>& tokens);
+Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& info);
+Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& result);
+Napi::Array devicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices);
+
+}  // namespace tandem::napi

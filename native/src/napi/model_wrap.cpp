@@ -1,0 +1,104 @@
+#include "napi/model_wrap.h"
+
+#include "engine/engine_error.h"
+#include "engine/request_validation.h"
+#include "engine/session.h"
+#include "napi/addon_data.h"
+#include "napi/js_convert.h"
+#include "napi/js_errors.h"
+#include "napi/promise_worker.h"
+#include "napi/session_wrap.h"
+
+namespace tandem::napi {
+
+Napi::Function ModelWrap::defineClass(Napi::Env env) {
+  return DefineClass(env, "Model",
+                     {InstanceMethod<&ModelWrap::info>("info"),
+                      InstanceMethod<&ModelWrap::tokenize>("tokenize"),
+                      InstanceMethod<&ModelWrap::detokenize>("detokenize"),
+                      InstanceMethod<&ModelWrap::createSession>("createSession"),
+                      InstanceMethod<&ModelWrap::dispose>("dispose")});
+}
+
+Napi::Object ModelWrap::create(Napi::Env env, std::shared_ptr<Model> model) {
+  Napi::Object object = addonData(env).modelClass.New({});
+  Unwrap(object)->model_ = std::move(model);
+  return object;
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {}
+
+std::shared_ptr<Model> ModelWrap::liveModel() const {
+  if (!model_) throw EngineError(ErrorCode::Disposed, "the model was disposed");
+  return model_;
+}
+
+Napi::Value ModelWrap::info(const Napi::CallbackInfo& info) {
+  return withJsErrors(info.Env(), [&]() -> Napi::Value { return modelInfoToJs(info.Env(), liveModel()->info()); });
+}
+
+Napi::Value ModelWrap::tokenize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    auto model = liveModel();
+    if (info.Length() < 1) throw EngineError(ErrorCode::InvalidArgument, "tokenize(text) needs the text");
+    std::string text = textOrBytes(info[0], "text");
+    Napi::Object options = optionsObject(info, 1, "options");
+    const bool addSpecial = optionalBool(options, "addSpecial").value_or(false);
+    const bool parseSpecial = optionalBool(options, "parseSpecial").value_or(false);
+    return PromiseWorker::start(env, [model, text = std::move(text), addSpecial, parseSpecial]() -> PromiseWorker::ToJs {
+      auto tokens = std::make_shared<std::vector<llama_token>>(model->tokenize(text, addSpecial, parseSpecial));
+      return [tokens](Napi::Env env) -> Napi::Value { return tokensToJs(env, *tokens); };
+    });
+  });
+}
+
+Napi::Value ModelWrap::detokenize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    auto model = liveModel();
+    if (info.Length() < 1) throw EngineError(ErrorCode::InvalidArgument, "detokenize(tokens) needs the tokens");
+    std::vector<llama_token> tokens = tokensFromJs(info[0]);
+    Napi::Object options = optionsObject(info, 1, "options");
+    const bool renderSpecial = optionalBool(options, "renderSpecial").value_or(false);
+    return PromiseWorker::start(env, [model, tokens = std::move(tokens), renderSpecial]() -> PromiseWorker::ToJs {
+      auto text = std::make_shared<std::string>(model->detokenize(tokens, renderSpecial));
+      return [text](Napi::Env env) -> Napi::Value { return Napi::String::New(env, *text); };
+    });
+  });
+}
+
+Napi::Value ModelWrap::createSession(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    auto model = liveModel();
+    Napi::Object options = optionsObject(info, 0, "session options");
+    ContextOptions context;
+    if (auto v = optionalNumber(options, "contextSize")) context.contextSize = validateCount("contextSize", *v, 8, 1 << 20);
+    if (auto v = optionalNumber(options, "threads")) context.threads = validateCount("threads", *v, 1, 512);
+    if (auto v = optionalNumber(options, "batchSize")) context.batchSize = validateCount("batchSize", *v, 1, 1 << 16);
+    return PromiseWorker::start(env, [model, context]() -> PromiseWorker::ToJs {
+      std::shared_ptr<Session> session = std::make_shared<Session>(model, context);
+      return [session](Napi::Env env) -> Napi::Value { return SessionWrap::create(env, session); };
+    });
+  });
+}
+
+Napi::Value ModelWrap::dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::shared_ptr<Model> released = std::move(model_);
+  model_.reset();
+  if (!released) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Resolve(env.Undefined());
+    return deferred.Promise();
+  }
+  // The last hold (when no session is alive) is dropped on the thread pool: freeing weights may
+  // take a while (munmap, backend buffers).
+  return PromiseWorker::start(env, [released]() mutable -> PromiseWorker::ToJs {
+    released.reset();
+    return nullptr;
+  });
+}
+
+}  // namespace tandem::napi

@@ -1,0 +1,194 @@
+#include "napi/session_wrap.h"
+
+#include "engine/engine_error.h"
+#include "napi/addon_data.h"
+#include "napi/cancel_flag_wrap.h"
+#include "napi/js_convert.h"
+#include "napi/js_dispatcher.h"
+#include "napi/js_errors.h"
+#include "napi/promise_worker.h"
+
+namespace tandem::napi {
+namespace {
+
+// JS-side state of one complete() call. Created and deleted on the JS thread only (JS references
+// must not be touched elsewhere); jobs posted from the session thread carry a raw pointer to it,
+// and the last job (settle) deletes it.
+struct CompletionCall {
+  explicit CompletionCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise::Deferred deferred;
+  Napi::FunctionReference onText;
+  Napi::ObjectReference owner;  // keeps the SessionWrap alive while the call runs
+  Napi::ObjectReference callbackError;  // first exception thrown by onText
+};
+
+}  // namespace
+
+Napi::Function SessionWrap::defineClass(Napi::Env env) {
+  return DefineClass(env, "Session",
+                     {InstanceMethod<&SessionWrap::complete>("complete"),
+                      InstanceMethod<&SessionWrap::cachedTokens>("cachedTokens"),
+                      InstanceMethod<&SessionWrap::reset>("reset"),
+                      InstanceMethod<&SessionWrap::dispose>("dispose")});
+}
+
+Napi::Object SessionWrap::create(Napi::Env env, std::shared_ptr<Session> session) {
+  Napi::Object object = addonData(env).sessionClass.New({});
+  Unwrap(object)->session_ = std::move(session);
+  return object;
+}
+
+SessionWrap::SessionWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionWrap>(info) {}
+
+SessionWrap::~SessionWrap() {
+  // Garbage-collected without dispose(): no call is running (each holds a reference to us), so
+  // stopping the thread is quick.
+  if (session_) session_->shutdown();
+}
+
+Session& SessionWrap::liveSession() const {
+  if (!session_) throw EngineError(ErrorCode::Disposed, "the session was disposed");
+  return *session_;
+}
+
+Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    Session& session = liveSession();
+    if (busy_) throw EngineError(ErrorCode::Busy, "the session is already running a request; wait for it or cancel it");
+    if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::InvalidArgument, "complete(request) needs a request object");
+    Napi::Object req = info[0].As<Napi::Object>();
+
+    CompletionRequest request;
+    request.receivedAt = Clock::now();
+    request.prompt = promptFromJs(req.Get("prompt"));
+    Napi::Value maxTokens = req.Get("maxTokens");
+    if (!maxTokens.IsNumber()) throw EngineError(ErrorCode::InvalidArgument, "maxTokens must be a number (1 to the context size)");
+    request.maxTokens = maxTokens.As<Napi::Number>().DoubleValue();
+    Napi::Value stop = req.Get("stop");
+    if (!stop.IsUndefined() && !stop.IsNull()) {
+      if (!stop.IsArray()) throw EngineError(ErrorCode::InvalidArgument, "stop must be an array of strings");
+      auto array = stop.As<Napi::Array>();
+      for (uint32_t i = 0; i < array.Length(); ++i) request.stop.push_back(utf8FromJsString(array.Get(i), "stop string"));
+    }
+    request.timeBudgetMs = optionalNumber(req, "timeBudgetMs").value_or(0);
+    Napi::Value onText = req.Get("onText");
+    if (!onText.IsUndefined() && !onText.IsNull() && !onText.IsFunction()) throw EngineError(ErrorCode::InvalidArgument, "onText must be a function");
+    CancelFlag cancel = CancelFlagWrap::fromJs(info.Length() > 1 ? info[1] : env.Undefined());
+    if (!cancel) cancel = makeCancelFlag();
+
+    auto* call = new CompletionCall(env);
+    if (onText.IsFunction()) call->onText = Napi::Persistent(onText.As<Napi::Function>());
+    call->owner = Napi::Persistent(Value());
+    Napi::Promise promise = call->deferred.Promise();
+    std::shared_ptr<JsDispatcher> toJs = JsDispatcher::create(env, "tandem.complete");
+    const bool streaming = onText.IsFunction();
+
+    auto settle = [call](Napi::Env env, std::shared_ptr<CompletionResult> result, std::shared_ptr<ErrorInfo> error) {
+      SessionWrap* self = Unwrap(call->owner.Value());
+      self->busy_ = false;
+      if (!call->callbackError.IsEmpty()) call->deferred.Reject(call->callbackError.Value());
+      else if (error) call->deferred.Reject(makeJsError(env, *error).Value());
+      else call->deferred.Resolve(completionResultToJs(env, *result));
+      delete call;
+    };
+
+    Session* engineSession = &session;
+    const bool queued = session.post([engineSession, request = std::move(request), cancel, toJs, call, streaming, settle]() {
+      std::shared_ptr<CompletionResult> result;
+      std::shared_ptr<ErrorInfo> error;
+      try {
+        TextSink sink;
+        if (streaming) {
+          sink = [toJs, call](const std::string& piece) {
+            toJs->post([call, piece](Napi::Env env) {
+              if (!call->callbackError.IsEmpty()) return;
+              try {
+                call->onText.Call({Napi::String::New(env, piece)});
+              } catch (const Napi::Error& e) {
+                call->callbackError = Napi::Persistent(e.Value());
+              }
+            });
+          };
+        }
+        result = std::make_shared<CompletionResult>(engineSession->complete(request, cancel, sink));
+      } catch (...) {
+        error = std::make_shared<ErrorInfo>(describeException(std::current_exception()));
+      }
+      toJs->post([settle, result, error](Napi::Env env) { settle(env, result, error); });
+      toJs->release();
+    });
+    if (!queued) {
+      toJs->release();
+      delete call;
+      throw EngineError(ErrorCode::Disposed, "the session is shutting down");
+    }
+    busy_ = true;
+    return promise;
+  });
+}
+
+Napi::Value SessionWrap::cachedTokens(const Napi::CallbackInfo& info) {
+  if (!session_) return Napi::Array::New(info.Env());
+  return tokensToJs(info.Env(), session_->cachedTokens());
+}
+
+Napi::Value SessionWrap::reset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    Session& session = liveSession();
+    auto deferred = std::make_shared<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
+    Napi::Promise promise = deferred->Promise();
+    std::shared_ptr<JsDispatcher> toJs = JsDispatcher::create(env, "tandem.reset");
+    // The deferred is a JS handle: it travels to the session thread only inside a heap box that
+    // is released on the JS thread.
+    auto* box = new std::shared_ptr<Napi::Promise::Deferred>(deferred);
+    deferred.reset();
+    Session* engineSession = &session;
+    const bool queued = engineSession->post([engineSession, toJs, box]() {
+      std::shared_ptr<ErrorInfo> error;
+      try {
+        engineSession->reset();
+      } catch (...) {
+        error = std::make_shared<ErrorInfo>(describeException(std::current_exception()));
+      }
+      toJs->post([box, error](Napi::Env env) {
+        if (error) (*box)->Reject(makeJsError(env, *error).Value());
+        else (*box)->Resolve(env.Undefined());
+        delete box;
+      });
+      toJs->release();
+    });
+    if (!queued) {
+      toJs->release();
+      delete box;
+      throw EngineError(ErrorCode::Disposed, "the session is shutting down");
+    }
+    return promise;
+  });
+}
+
+Napi::Value SessionWrap::dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!disposePromise_.IsEmpty()) return disposePromise_.Value();
+  std::shared_ptr<Session> session = std::move(session_);
+  session_.reset();
+  Napi::Promise promise = [&] {
+    if (!session) {
+      auto deferred = Napi::Promise::Deferred::New(env);
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    }
+    // A running request is aborted (it resolves as 'cancelled'); joining the thread and freeing
+    // the context happen on the thread pool.
+    return PromiseWorker::start(env, [session]() mutable -> PromiseWorker::ToJs {
+      session->shutdown();
+      session.reset();
+      return nullptr;
+    });
+  }();
+  disposePromise_ = Napi::Persistent(promise.As<Napi::Object>());
+  return promise;
+}
+
+}  // namespace tandem::napi

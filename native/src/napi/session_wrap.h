@@ -1,0 +1,36 @@
+// JS Session: queues completions on the engine session's own thread and streams results back
+// through a per-call JsDispatcher. One request at a time (BUSY otherwise).
+#pragma once
+
+#include <memory>
+
+#include <napi.h>
+
+#include "engine/session.h"
+
+namespace tandem::napi {
+
+class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
+ public:
+  static Napi::Function defineClass(Napi::Env env);
+  static Napi::Object create(Napi::Env env, std::shared_ptr<Session> session);
+
+  explicit SessionWrap(const Napi::CallbackInfo& info);
+  ~SessionWrap() override;
+
+ private:
+  Napi::Value complete(const Napi::CallbackInfo& info);
+  Napi::Value cachedTokens(const Napi::CallbackInfo& info);
+  Napi::Value reset(const Napi::CallbackInfo& info);
+  Napi::Value dispose(const Napi::CallbackInfo& info);
+
+  Session& liveSession() const;  // throws DISPOSED
+
+  // Shared with the thread-pool job that shuts it down; tasks on the session thread use a raw
+  // pointer (the session outlives its thread's tasks: shutdown() drains them first).
+  std::shared_ptr<Session> session_;
+  bool busy_ = false;  // JS thread only
+  Napi::ObjectReference disposePromise_;
+};
+
+}  // namespace tandem::napi

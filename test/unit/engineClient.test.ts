@@ -1,0 +1,192 @@
+// EngineClient against the real engine host process, with the fake addon inside it: startup,
+// streaming, cancellation, crash recovery and cleanup, without needing the native build.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { EngineClient, EngineState } from '../../extension/engine/client';
+import { EngineCrashedError, EngineError } from '../../extension/engine/errors';
+
+const hostScript = path.resolve(__dirname, '../../extension/engine/host.js');
+const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
+const prompt = [1, 'def f():', 2, 3];
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('EngineClient with the engine host (fake addon)', function () {
+  this.timeout(10_000);
+  let client: EngineClient;
+  let states: EngineState['kind'][];
+  let log: string[];
+
+  beforeEach(() => {
+    log = [];
+    states = [];
+    client = new EngineClient({ hostScript, addonPath: fakeAddon, backoff: { initialMs: 50 }, log: (line) => log.push(line) });
+    client.onDidChangeState((s) => states.push(s.kind));
+  });
+  afterEach(async () => {
+    await client.disposeAsync();
+  });
+
+  it('starts lazily, loads a model with progress and streams completion text equal to the result', async () => {
+    assert.equal(client.pid, undefined);
+    assert.equal(client.state.kind, 'stopped');
+    const progress: number[] = [];
+    const info = await client.loadModel('/models/a.gguf', { onProgress: (f) => progress.push(f), contextSize: 512 });
+    assert.equal(info.path, '/models/a.gguf');
+    assert.ok(progress.length > 0 && progress[progress.length - 1] === 1);
+    assert.equal(states[0], 'starting');
+    assert.ok(states.indexOf('loading') > 0);
+    assert.equal(client.state.kind, 'ready');
+    assert.deepEqual(client.loadedModel?.params, { path: '/models/a.gguf', contextSize: 512 });
+
+    const pieces: string[] = [];
+    const result = await client.complete({ prompt, maxTokens: 6 }, { onText: (t) => pieces.push(t) });
+    assert.equal(result.text, 'abcdef');
+    assert.equal(pieces.join(''), result.text);
+    assert.equal(result.stats.stopReason, 'maxTokens');
+    assert.equal((await client.modelInfo())?.path, '/models/a.gguf');
+    assert.deepEqual(await client.tokenize('ab'), [97, 98]);
+    assert.equal((await client.devices())[0].type, 'cpu');
+  });
+
+  it('an AbortSignal cancels the running completion quickly (stopReason cancelled)', async () => {
+    await client.loadModel('/models/a.gguf');
+    const controller = new AbortController();
+    let pieces = 0;
+    const started = Date.now();
+    const pending = client.complete({ prompt, maxTokens: 1000 }, {
+      signal: controller.signal,
+      onText: () => {
+        if (++pieces === 3) controller.abort();
+      },
+    });
+    const result = await pending;
+    assert.equal(result.stats.stopReason, 'cancelled');
+    assert.ok(result.text.length >= 3 && result.text.length < 20, result.text);
+    assert.ok(Date.now() - started < 2000);
+    // an already aborted signal never reaches the engine
+    const aborted = AbortSignal.abort();
+    assert.equal((await client.complete({ prompt, maxTokens: 5 }, { signal: aborted })).stats.stopReason, 'cancelled');
+  });
+
+  it('queues completions on the session instead of failing with BUSY', async () => {
+    await client.loadModel('/models/a.gguf');
+    const [a, b] = await Promise.all([client.complete({ prompt, maxTokens: 3 }), client.complete({ prompt, maxTokens: 2 })]);
+    assert.equal(a.text, 'abc');
+    assert.equal(b.text, 'ab');
+  });
+
+  it('rejects with the addon code when a model cannot load, and keeps working', async () => {
+    await assert.rejects(client.loadModel('/models/missing.gguf'), (err: unknown) => {
+      assert.ok(err instanceof EngineError);
+      assert.equal(err.code, 'MODEL_NOT_FOUND');
+      return true;
+    });
+    assert.equal(client.state.kind, 'error');
+    await assert.rejects(client.complete({ prompt, maxTokens: 1 }), (err: unknown) => err instanceof EngineError && err.code === 'NO_MODEL');
+    await client.loadModel('/models/a.gguf');
+    assert.equal((await client.complete({ prompt, maxTokens: 2 })).text, 'ab');
+  });
+
+  it('a newer load cancels a slow one in flight (ABORTED) and wins', async () => {
+    const slow = client.loadModel('/models/slow.gguf');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const fast = client.loadModel('/models/b.gguf');
+    await assert.rejects(slow, (err: unknown) => err instanceof EngineError && err.code === 'ABORTED');
+    assert.equal((await fast).path, '/models/b.gguf');
+    assert.equal(client.state.kind, 'ready');
+  });
+
+  it('aborting a load rejects it with ABORTED', async () => {
+    const controller = new AbortController();
+    const load = client.loadModel('/models/slow.gguf', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(load, (err: unknown) => err instanceof EngineError && err.code === 'ABORTED');
+  });
+
+  it('kill -9 mid-request: the request rejects with EngineCrashedError, the host restarts and reloads the model', async () => {
+    await client.loadModel('/models/a.gguf');
+    const firstPid = client.pid!;
+    let pieces = 0;
+    const started = Date.now();
+    const doomed = client.complete({ prompt, maxTokens: 1000 }, {
+      onText: () => {
+        if (++pieces === 2) process.kill(firstPid, 'SIGKILL');
+      },
+    });
+    await assert.rejects(doomed, (err: unknown) => {
+      assert.ok(err instanceof EngineCrashedError, String(err));
+      assert.equal(err.code, 'ENGINE_CRASHED');
+      assert.match(err.message, /exited with signal SIGKILL; it is restarting/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 2000);
+    const next = await client.complete({ prompt, maxTokens: 3 });
+    assert.equal(next.text, 'abc');
+    assert.notEqual(client.pid, firstPid);
+    assert.ok(states.includes('crashed'));
+    assert.equal(client.state.kind, 'ready');
+    assert.equal((await client.modelInfo())?.path, '/models/a.gguf');
+  });
+
+  it('a crash inside the engine (the process kills itself) is survived the same way', async () => {
+    await client.loadModel('/models/a.gguf');
+    await assert.rejects(client.complete({ prompt: [1, 'CRASH', 2, 3], maxTokens: 5 }), EngineCrashedError);
+    assert.equal((await client.complete({ prompt, maxTokens: 1 })).text, 'a');
+  });
+
+  it('restart() replaces the host and keeps the model', async () => {
+    await client.loadModel('/models/a.gguf');
+    const firstPid = client.pid!;
+    await client.restart();
+    assert.notEqual(client.pid, firstPid);
+    await waitUntil(() => !isAlive(firstPid));
+    assert.equal((await client.complete({ prompt, maxTokens: 2 })).text, 'ab');
+  });
+
+  it('dispose kills the host process and rejects pending requests', async () => {
+    await client.loadModel('/models/a.gguf');
+    const pid = client.pid!;
+    const pending = client.complete({ prompt, maxTokens: 1000 }).then(() => null, (err: unknown) => err);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // let it reach the host
+    await client.disposeAsync();
+    await assert.rejects(pending.then((err) => Promise.reject(err)), (err: unknown) => err instanceof EngineError && err.code === 'ENGINE_STOPPED');
+    assert.equal(isAlive(pid), false);
+    await assert.rejects(client.complete({ prompt, maxTokens: 1 }), /shut down/);
+    assert.equal(client.state.kind, 'disposed');
+  });
+
+  it('reports a missing host script as a clear error', async () => {
+    const broken = new EngineClient({ hostScript: '/nonexistent/engineHost.js' });
+    try {
+      await assert.rejects(broken.devices(), /engine host script is missing: \/nonexistent\/engineHost.js/);
+      assert.equal(broken.state.kind, 'error');
+    } finally {
+      broken.dispose();
+    }
+  });
+
+  it('reports an addon that fails to load with ADDON_UNAVAILABLE on every request', async () => {
+    const broken = new EngineClient({ hostScript, addonPath: '/nonexistent/tandem.node' });
+    try {
+      await assert.rejects(broken.devices(), (err: unknown) => err instanceof EngineError && err.code === 'ADDON_UNAVAILABLE');
+    } finally {
+      await broken.disposeAsync();
+    }
+  });
+});

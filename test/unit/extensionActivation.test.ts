@@ -1,0 +1,86 @@
+// The extension activated in plain Node with a mocked `vscode` and the fake addon in a real
+// engine host: the provider's prompt → engine → ghost text path, cancellation, settings changes,
+// the one-time load error notification, and shutdown.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { CancellationTokenSource, Position, TextDocument, createVscodeMock, installVscodeMock } from './support/vscodeMock';
+
+const buildRoot = path.resolve(__dirname, '../..'); // out/test-build
+const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
+
+describe('extension activation (mocked vscode, fake addon)', function () {
+  this.timeout(10_000);
+  let mock: ReturnType<typeof createVscodeMock>;
+  let uninstall: () => void;
+  let extension: { activate(context: unknown): void; deactivate(): Promise<void> };
+  const subscriptions: { dispose(): void }[] = [];
+  const savedAddon = process.env.TANDEM_ADDON;
+
+  before(() => {
+    process.env.TANDEM_ADDON = fakeAddon; // inherited by the engine host process
+    mock = createVscodeMock();
+    uninstall = installVscodeMock(mock.vscode);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    extension = require('../../extension/extension');
+    extension.activate({
+      subscriptions,
+      asAbsolutePath: (p: string) => (p === 'out/engineHost.js' ? path.join(buildRoot, 'extension/engine/host.js') : path.join(buildRoot, p)),
+    });
+  });
+  after(async () => {
+    await extension.deactivate();
+    for (const s of subscriptions.reverse()) s.dispose();
+    uninstall();
+    if (savedAddon === undefined) delete process.env.TANDEM_ADDON;
+    else process.env.TANDEM_ADDON = savedAddon;
+  });
+
+  const provide = (doc: TextDocument, pos: Position, token = new CancellationTokenSource().token) =>
+    mock.providers[0].provideInlineCompletionItems(doc, pos, {}, token) as Promise<{ insertText: string }[] | undefined>;
+
+  it('registers one provider, three commands and a status bar item showing "no model"', () => {
+    assert.equal(mock.providers.length, 1);
+    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.restartEngine', 'tandem.showLog', 'tandem.toggle']);
+    assert.match(mock.statusItems[0].text, /no model/);
+  });
+
+  it('gives no completion (and starts nothing) without a model', async () => {
+    assert.equal(await provide(new TextDocument('x = '), new Position(0, 4)), undefined);
+    assert.equal(mock.logLines.length, 0);
+  });
+
+  it('completes at the end of a line (multi-line, bounded by maxTokens)', async () => {
+    mock.setSetting('tandem.completion.maxTokens', 5);
+    mock.setSetting('tandem.model.path', '/models/a.gguf');
+    const items = await provide(new TextDocument('def f():\n    \n'), new Position(1, 4));
+    assert.deepEqual(items?.map((i) => i.insertText), ['abcde']);
+    assert.match(mock.statusItems[0].tooltip, /Last completion: .* 5 tokens/);
+  });
+
+  it('a cancelled request returns nothing, quickly', async () => {
+    mock.setSetting('tandem.completion.maxTokens', 1000);
+    const source = new CancellationTokenSource();
+    const started = Date.now();
+    setTimeout(() => source.cancel(), 60);
+    assert.equal(await provide(new TextDocument('x = '), new Position(0, 4), source.token), undefined);
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+  });
+
+  it('a model that cannot load shows one notification with Open Settings / Show Log', async () => {
+    mock.setSetting('tandem.model.path', '/models/missing.gguf');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the engine runs: the change loads at once
+    await provide(new TextDocument('x = '), new Position(0, 4));
+    await provide(new TextDocument('y = '), new Position(0, 4));
+    assert.equal(mock.errorMessages.length, 1, JSON.stringify(mock.errorMessages));
+    assert.match(mock.errorMessages[0].message, /could not load the model: model file not found/);
+    assert.deepEqual(mock.errorMessages[0].actions, ['Open Settings', 'Show Log']);
+  });
+
+  it('toggle turns completions off', async () => {
+    mock.setSetting('tandem.model.path', '/models/a.gguf');
+    await mock.vscode.commands.executeCommand('tandem.toggle');
+    assert.equal(mock.settings.get('tandem.enable'), false);
+    assert.equal(await provide(new TextDocument('x = '), new Position(0, 4)), undefined);
+    assert.match(mock.statusItems[0].text, /circle-slash/);
+  });
+});

@@ -1,0 +1,87 @@
+import * as assert from 'node:assert/strict';
+import { CursorPositionError, splitAtCursor } from '../../extension/context/cursorSplit';
+import { FimUnsupportedError, buildFimPrompt, hasFimTokens, windowFimText } from '../../extension/context/fimPrompt';
+import type { FimTokens } from '../../extension/engine/native';
+
+const FIM: FimTokens = { prefix: 151659, suffix: 151661, middle: 151660, pad: 151662, repo: 151663, sep: 151664 };
+const NO_FIM: FimTokens = { prefix: -1, suffix: -1, middle: -1, pad: -1, repo: -1, sep: -1 };
+const model = (fim: FimTokens) => ({ fim, name: 'test-coder', path: '/models/test.gguf' });
+
+describe('buildFimPrompt', () => {
+  it('frames prefix and suffix with the model FIM token ids, text as plain strings', () => {
+    const prompt = buildFimPrompt(model(FIM), { prefix: 'def add(a, b):\n    return ', suffix: '\n\nprint(add(1, 2))\n' });
+    assert.deepEqual(prompt, [151659, 'def add(a, b):\n    return ', 151661, '\n\nprint(add(1, 2))\n', 151660]);
+  });
+
+  it('keeps special-token text inside code as plain text (no injection)', () => {
+    const prompt = buildFimPrompt(model(FIM), { prefix: 'x = "<|fim_middle|>"', suffix: '' });
+    assert.deepEqual(prompt, [151659, 'x = "<|fim_middle|>"', 151661, 151660]);
+    assert.ok(prompt.every((p) => typeof p === 'string' || typeof p === 'number'));
+  });
+
+  it('leaves out empty text parts', () => {
+    assert.deepEqual(buildFimPrompt(model(FIM), { prefix: '', suffix: '' }), [151659, 151661, 151660]);
+  });
+
+  it('throws FimUnsupportedError naming the model when it has no FIM tokens', () => {
+    assert.equal(hasFimTokens(NO_FIM), false);
+    assert.throws(() => buildFimPrompt(model(NO_FIM), { prefix: 'a', suffix: 'b' }), (err: unknown) => {
+      assert.ok(err instanceof FimUnsupportedError);
+      assert.equal(err.code, 'MODEL_NO_FIM');
+      assert.match(err.message, /test-coder has no fill-in-the-middle tokens/);
+      return true;
+    });
+    assert.throws(() => buildFimPrompt(model({ ...FIM, middle: -1 }), { prefix: 'a', suffix: 'b' }), FimUnsupportedError);
+  });
+
+  it('windows the prefix from the end and the suffix from the start, at line boundaries', () => {
+    const prefix = 'line one\nline two\nline three\n    ret';
+    const suffix = 'urn x\nline five\nline six\n';
+    const w = windowFimText({ prefix, suffix }, { maxPrefixChars: 20, maxSuffixChars: 12 });
+    assert.equal(w.prefix, 'line three\n    ret');
+    assert.equal(w.suffix, 'urn x\n');
+    const all = windowFimText({ prefix, suffix }, { maxPrefixChars: 1000, maxSuffixChars: 1000 });
+    assert.deepEqual(all, { prefix, suffix });
+  });
+
+  it('cuts inside a long line without splitting a surrogate pair', () => {
+    const w = windowFimText({ prefix: 'aa😀bb', suffix: 'cc😀dd' }, { maxPrefixChars: 3, maxSuffixChars: 3 });
+    assert.equal(w.prefix, 'bb'); // the cut would have kept half of 😀
+    assert.equal(w.suffix, 'cc');
+  });
+});
+
+describe('splitAtCursor', () => {
+  const text = 'first\nsecond line\r\nthird';
+
+  it('splits at 1-based line and column', () => {
+    assert.deepEqual(splitAtCursor(text, 1, 1), { prefix: '', suffix: text, linePrefix: '', lineSuffix: 'first' });
+    const s = splitAtCursor(text, 2, 7);
+    assert.equal(s.prefix, 'first\nsecond');
+    assert.equal(s.suffix, ' line\r\nthird');
+    assert.equal(s.linePrefix, 'second');
+    assert.equal(s.lineSuffix, ' line');
+  });
+
+  it('accepts the column just past the end of a line (before \\r\\n) and the last line', () => {
+    assert.equal(splitAtCursor(text, 2, 12).lineSuffix, '');
+    assert.equal(splitAtCursor(text, 3, 6).suffix, '');
+    assert.equal(splitAtCursor('abc\n', 2, 1).prefix, 'abc\n');
+    assert.equal(splitAtCursor('', 1, 1).prefix, '');
+  });
+
+  it('rejects lines and columns outside the document with a clear message', () => {
+    const rejects = (line: number, column: number, message: RegExp) =>
+      assert.throws(() => splitAtCursor(text, line, column), (err: unknown) => {
+        assert.ok(err instanceof CursorPositionError);
+        assert.equal(err.code, 'INVALID_POSITION');
+        assert.match(err.message, message);
+        return true;
+      });
+    rejects(0, 1, /Line must be an integer ≥ 1, got 0/);
+    rejects(1, 0, /Column must be an integer ≥ 1/);
+    rejects(1.5, 1, /Line must be an integer/);
+    rejects(4, 1, /Line 4 is past the end of the document, which has 3 lines/);
+    rejects(2, 13, /Column 13 is past the end of line 2, which has 11 characters \(the last valid column is 12\)/);
+  });
+});

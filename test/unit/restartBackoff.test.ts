@@ -1,0 +1,37 @@
+import * as assert from 'node:assert/strict';
+import { RestartBackoff } from '../../extension/engine/restartBackoff';
+
+describe('RestartBackoff', () => {
+  it('doubles from 250 ms to a 10 s ceiling while the process keeps dying young', () => {
+    const backoff = new RestartBackoff();
+    const delays: number[] = [];
+    let now = 0;
+    for (let i = 0; i < 8; i++) {
+      backoff.started(now);
+      now += 100;
+      const delay = backoff.crashed(now);
+      delays.push(delay);
+      now += delay;
+    }
+    assert.deepEqual(delays, [250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000]);
+  });
+
+  it('starts over after a healthy period', () => {
+    const backoff = new RestartBackoff({ initialMs: 100, maxMs: 1000, healthyAfterMs: 5000 });
+    backoff.started(0);
+    assert.equal(backoff.crashed(10), 100);
+    backoff.started(110);
+    assert.equal(backoff.crashed(120), 200);
+    backoff.started(320);
+    assert.equal(backoff.crashed(320 + 5000), 100); // lived 5 s: healthy
+    assert.equal(backoff.crashes, 1);
+  });
+
+  it('reset() forgets past crashes', () => {
+    const backoff = new RestartBackoff({ initialMs: 10 });
+    backoff.crashed(0);
+    backoff.crashed(0);
+    backoff.reset();
+    assert.equal(backoff.crashed(0), 10);
+  });
+});
