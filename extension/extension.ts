@@ -5,6 +5,7 @@ import { TandemInlineCompletionProvider } from './completion/inlineProvider';
 import { assertFimSupported } from './context/fimPrompt';
 import { EngineClient } from './engine/client';
 import { ActiveModel } from './models/activeModel';
+import { COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
 import { SETTINGS_SECTION, readSettings } from './ui/settings';
 import { StatusBar } from './ui/statusBar';
 
@@ -36,9 +37,10 @@ export function activate(context: vscode.ExtensionContext): void {
       log.error(`could not load ${settings.path}: ${error.message}`);
       status.refresh();
       void vscode.window
-        .showErrorMessage(`Tandem could not load the model: ${error.message}`, 'Open Settings', 'Show Log')
+        .showErrorMessage(`Tandem could not load the model: ${error.message}`, 'Select Model', 'Open Settings', 'Show Log')
         .then((choice) => {
-          if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.model.path');
+          if (choice === 'Select Model') void vscode.commands.executeCommand(COMMAND_SELECT_MODEL);
+          else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.model.path');
           else if (choice === 'Show Log') log.show();
         });
     }),
@@ -62,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
       await config.update('enable', !config.get<boolean>('enable', true), vscode.ConfigurationTarget.Global);
     }),
     vscode.commands.registerCommand(COMMAND_SHOW_LOG, () => log.show()),
+    ...registerModelCommands(context),
     vscode.commands.registerCommand(COMMAND_RESTART, async () => {
       model.retry();
       try {

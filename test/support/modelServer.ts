@@ -18,14 +18,17 @@ export interface ModelServerFaults {
 }
 
 export interface ModelServer {
+  /** hub URL of the file */
   url: string;
+  /** base URL to put in front of `/<org>/<repo>/resolve/main/<file>` */
+  baseUrl: string;
   sha256: string;
   requests: { path: string; range?: string }[];
   faults: ModelServerFaults;
   close(): Promise<void>;
 }
 
-export async function startModelServer(body: Buffer, faults: ModelServerFaults = {}): Promise<ModelServer> {
+export async function startModelServer(body: Buffer, faults: ModelServerFaults = {}, fileName = 'model.gguf'): Promise<ModelServer> {
   const sha256 = createHash('sha256').update(body).digest('hex');
   const requests: ModelServer['requests'] = [];
   let drops = 0;
@@ -33,11 +36,13 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
   const server = http.createServer((req, res) => {
     requests.push({ path: req.url ?? '', range: req.headers.range });
     const f = state.faults;
-    if (req.url === '/repo/resolve/main/model.gguf') {
-      res.writeHead(302, { location: '/cdn/model.gguf', ...(f.noHash ? {} : { 'x-linked-etag': `"${sha256}"` }) });
+    // Hub layout: /<org>/<repo>/resolve/main/<file> redirects to the CDN with the hash attached.
+    const hub = /^\/.+\/resolve\/main\/([^/]+)$/.exec(req.url ?? '');
+    if (hub && hub[1] === fileName) {
+      res.writeHead(302, { location: `/cdn/${fileName}`, ...(f.noHash ? {} : { 'x-linked-etag': `"${sha256}"` }) });
       return res.end();
     }
-    if (req.url !== '/cdn/model.gguf') { res.writeHead(404); return res.end('not found'); }
+    if (req.url !== `/cdn/${fileName}`) { res.writeHead(404); return res.end('not found'); }
     const data = f.corruptBody ?? body;
     let start = 0;
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -70,7 +75,8 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/repo/resolve/main/model.gguf`,
+    url: `http://127.0.0.1:${port}/org/repo/resolve/main/${fileName}`,
+    baseUrl: `http://127.0.0.1:${port}`,
     sha256,
     requests,
     get faults() { return state.faults; },

@@ -24,6 +24,7 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     extension = require('../../extension/extension');
     extension.activate({
       subscriptions,
+      globalStorageUri: { fsPath: path.join(buildRoot, 'global-storage') },
       asAbsolutePath: (p: string) => (p === 'out/engineHost.js' ? path.join(buildRoot, 'extension/engine/host.js') : path.join(buildRoot, p)),
     });
   });
@@ -38,9 +39,9 @@ describe('extension activation (mocked vscode, fake addon)', function () {
   const provide = (doc: TextDocument, pos: Position, token = new CancellationTokenSource().token) =>
     mock.providers[0].provideInlineCompletionItems(doc, pos, {}, token) as Promise<{ insertText: string }[] | undefined>;
 
-  it('registers one provider, three commands and a status bar item showing "no model"', () => {
+  it('registers one provider, five commands and a status bar item showing "no model"', () => {
     assert.equal(mock.providers.length, 1);
-    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.restartEngine', 'tandem.showLog', 'tandem.toggle']);
+    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.downloadModel', 'tandem.restartEngine', 'tandem.selectModel', 'tandem.showLog', 'tandem.toggle']);
     assert.match(mock.statusItems[0].text, /no model/);
   });
 
@@ -73,7 +74,7 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     await provide(new TextDocument('y = '), new Position(0, 4));
     assert.equal(mock.errorMessages.length, 1, JSON.stringify(mock.errorMessages));
     assert.match(mock.errorMessages[0].message, /could not load the model: model file not found/);
-    assert.deepEqual(mock.errorMessages[0].actions, ['Open Settings', 'Show Log']);
+    assert.deepEqual(mock.errorMessages[0].actions, ['Select Model', 'Open Settings', 'Show Log']);
   });
 
   it('toggle turns completions off', async () => {

@@ -63,6 +63,16 @@ export function createVscodeMock() {
   const configListeners: Listener[] = [];
   const commands = new Map<string, (...args: any[]) => any>();
   const errorMessages: { message: string; actions: string[] }[] = [];
+  const infoMessages: string[] = [];
+  /** What the next dialogs answer (tests set these before running a command). */
+  const answers: {
+    quickPick?: (items: any[]) => any;
+    openDialog?: string[];
+    errorAction?: string;
+    cancelProgressAfterMs?: number;
+  } = {};
+  const progressReports: { message?: string; increment?: number }[] = [];
+  const workspaceFolders: { uri: { fsPath: string } }[] = [];
   const providers: any[] = [];
   const statusItems: any[] = [];
   const logLines: string[] = [];
@@ -71,8 +81,10 @@ export function createVscodeMock() {
   const vscode = {
     Position, Range, InlineCompletionItem, ThemeColor, CancellationTokenSource,
     StatusBarAlignment: { Left: 1, Right: 2 },
+    ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     workspace: {
+      workspaceFolders,
       getConfiguration: (section: string) => ({
         get: (key: string, fallback?: unknown) => (settings.has(`${section}.${key}`) ? settings.get(`${section}.${key}`) : fallback),
         update: async (key: string, value: unknown) => {
@@ -96,7 +108,25 @@ export function createVscodeMock() {
       },
       showErrorMessage: async (message: string, ...actions: string[]) => {
         errorMessages.push({ message, actions });
+        const answer = answers.errorAction;
+        answers.errorAction = undefined;
+        return answer;
+      },
+      showInformationMessage: async (message: string) => {
+        infoMessages.push(message);
         return undefined;
+      },
+      showQuickPick: async (items: any[]) => answers.quickPick?.(await items),
+      showOpenDialog: async () => answers.openDialog?.map((fsPath) => ({ fsPath })),
+      withProgress: async (_options: unknown, task: (progress: any, token: any) => Promise<unknown>) => {
+        const source = new CancellationTokenSource();
+        const timer = answers.cancelProgressAfterMs !== undefined
+          ? setTimeout(() => source.cancel(), answers.cancelProgressAfterMs) : undefined;
+        try {
+          return await task({ report: (r: { message?: string; increment?: number }) => progressReports.push(r) }, source.token);
+        } finally {
+          if (timer) clearTimeout(timer);
+        }
       },
     },
     languages: {
@@ -119,7 +149,10 @@ export function createVscodeMock() {
     settings.set(key, value);
     for (const l of configListeners) l({ affectsConfiguration: (s: string) => key.startsWith(s) });
   };
-  return { vscode, settings, setSetting, commands, errorMessages, providers, statusItems, logLines };
+  return {
+    vscode, settings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
+    providers, statusItems, logLines,
+  };
 }
 
 /** Makes `require('vscode')` return `mock` until the returned function is called. */

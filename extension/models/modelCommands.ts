@@ -1,0 +1,111 @@
+// VS Code adapter for choosing a model: "Tandem: Select Model" (models already on this machine,
+// or a file picker) and "Tandem: Download Recommended Model" (resumable, verified, cancellable).
+// Both end by writing `tandem.model.path`; ActiveModel reloads on that change.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { discoverModels, FoundModel } from './discovery';
+import { DownloadError, downloadModel } from './download';
+import { modelUrl, recommendedModel } from './recommended';
+
+export const COMMAND_SELECT_MODEL = 'tandem.selectModel';
+export const COMMAND_DOWNLOAD_MODEL = 'tandem.downloadModel';
+
+const BROWSE = '$(folder-opened) Browse for a GGUF file…';
+const DOWNLOAD = '$(cloud-download) Download the recommended model…';
+
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(n / 1e3))} kB`;
+}
+
+async function useModel(file: string): Promise<void> {
+  await vscode.workspace.getConfiguration('tandem').update('model.path', file, vscode.ConfigurationTarget.Global);
+}
+
+/** `modelDir`: where downloaded models go (the extension's global storage). */
+export async function selectModel(modelDir: string): Promise<string | undefined> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const found = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Tandem: looking for GGUF models' },
+    () => discoverModels({ folders }),
+  );
+  type Item = vscode.QuickPickItem & { model?: FoundModel };
+  const items: Item[] = found.map((m) => ({
+    label: m.label,
+    description: [m.quantization, formatBytes(m.sizeBytes), m.source].filter(Boolean).join(' · '),
+    detail: m.path,
+    model: m,
+  }));
+  items.push({ label: BROWSE }, { label: DOWNLOAD });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Tandem: Select Model',
+    placeHolder: found.length ? 'GGUF models found on this machine' : 'No GGUF models found in the usual places',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  if (!pick) return undefined;
+  if (pick.label === DOWNLOAD) return downloadRecommendedModel(modelDir);
+  let file = pick.model?.path;
+  if (pick.label === BROWSE) {
+    const uris = await vscode.window.showOpenDialog({
+      canSelectMany: false, openLabel: 'Use this model', filters: { 'GGUF models': ['gguf'], 'All files': ['*'] },
+    });
+    file = uris?.[0]?.fsPath;
+  }
+  if (file) await useModel(file);
+  return file;
+}
+
+export async function downloadRecommendedModel(modelDir: string): Promise<string | undefined> {
+  const model = recommendedModel();
+  const config = vscode.workspace.getConfiguration('tandem');
+  const baseUrl = config.get<string>('model.downloadBaseUrl', 'https://huggingface.co');
+  const dest = path.join(modelDir, model.file);
+  const url = modelUrl(model, baseUrl);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Downloading ${model.label}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        let reported = 0;
+        try {
+          return await downloadModel({
+            url, dest, sha256: model.sha256, signal: abort.signal,
+            onProgress: (received, total) => {
+              const size = total ?? model.approxBytes;
+              const pct = Math.min(100, (received / size) * 100);
+              progress.report({ increment: pct - reported, message: `${formatBytes(received)} of ${formatBytes(size)}` });
+              reported = pct;
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    await useModel(result.path);
+    void vscode.window.showInformationMessage(`Tandem now uses ${model.label} (${formatBytes(result.bytes)}, SHA-256 verified).`);
+    return result.path;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof DownloadError && err.code === 'ABORTED') {
+      void vscode.window.showInformationMessage('Tandem: download paused. Run "Download Recommended Model" again to resume.');
+      return undefined;
+    }
+    const choice = await vscode.window.showErrorMessage(`Tandem could not download ${model.label}: ${message}`, 'Retry', 'Select Model');
+    if (choice === 'Retry') return downloadRecommendedModel(modelDir);
+    if (choice === 'Select Model') return selectModel(modelDir);
+    return undefined;
+  }
+}
+
+/** Registers both commands; models are downloaded into the extension's global storage. */
+export function registerModelCommands(context: vscode.ExtensionContext): vscode.Disposable[] {
+  const modelDir = path.join(context.globalStorageUri.fsPath, 'models');
+  return [
+    vscode.commands.registerCommand(COMMAND_SELECT_MODEL, () => selectModel(modelDir)),
+    vscode.commands.registerCommand(COMMAND_DOWNLOAD_MODEL, () => downloadRecommendedModel(modelDir)),
+  ];
+}
