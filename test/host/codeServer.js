@@ -73,8 +73,31 @@ function descendants(pid) {
   return out;
 }
 
+/** Pids whose process group is `pgid` (Linux /proc). */
+function groupMembers(pgid) {
+  const out = [];
+  let entries = [];
+  try { entries = fs.readdirSync('/proc'); } catch { return out; }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(e));
+    } catch { /* exited */ }
+  }
+  return out;
+}
+
 function alive(pid) {
   try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
+function isZombie(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
+  } catch { return true; }
 }
 
 function tail(file, n = 40) {
@@ -173,19 +196,27 @@ async function startCodeServer(o) {
   const stop = (graceMs = 5000) => {
     if (stopping) return stopping;
     stopping = (async () => {
-      const pids = descendants(child.pid); // snapshot before the tree starts unravelling
+      // Everything in code-server's process group, plus descendants that left the group.
+      const pids = new Set(descendants(child.pid));
+      const remaining = () => {
+        for (const p of descendants(child.pid)) pids.add(p);
+        for (const p of groupMembers(child.pid)) pids.add(p);
+        return [...pids].filter((p) => alive(p) && !isZombie(p));
+      };
       const signalAll = (sig) => {
         try { process.kill(-child.pid, sig); } catch { /* group gone */ }
-        for (const pid of pids) { try { process.kill(pid, sig); } catch { /* gone */ } }
+        for (const pid of remaining()) { try { process.kill(pid, sig); } catch { /* gone */ } }
       };
-      if (!exited) signalAll('SIGTERM');
+      signalAll('SIGTERM');
       const deadline = Date.now() + graceMs;
-      while (Date.now() < deadline && (!exited || pids.some(alive))) {
+      while (Date.now() < deadline && (!exited || remaining().length)) {
         await new Promise((r) => setTimeout(r, 100));
       }
-      if (!exited || pids.some(alive)) {
+      if (!exited || remaining().length) {
         signalAll('SIGKILL');
         await Promise.race([exitPromise, new Promise((r) => setTimeout(r, 2000))]);
+        const t = Date.now();
+        while (remaining().length && Date.now() - t < 2000) await new Promise((r) => setTimeout(r, 100));
       }
       process.removeListener('exit', emergencyKill);
     })();

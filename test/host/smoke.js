@@ -64,19 +64,28 @@ async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-smoke-'));
   const extDir = path.resolve(o.extension || ROOT);
+  // A private copy of the sample workspace: the smoke types into a file and VS Code web auto-saves.
+  const sampleWorkspace = path.join(runDir, 'workspace');
 
   let prep;
+  let full;
+  let unbuilt = [];
   try {
-    prep = await prepare({ ...o, dataDir: runDir, strictModel: true });
+    try {
+      prep = await prepare({ ...o, dataDir: runDir, strictModel: true, sampleWorkspace });
+    } catch (err) {
+      if (!o.allowUnbuilt) throw err;
+      log(`build failed (${err.message.split('\n')[0]}); --allow-unbuilt: continuing without it`);
+      prep = await prepare({ ...o, dataDir: runDir, build: false, strictModel: true, sampleWorkspace });
+    }
+    unbuilt = missingBuildOutputs(extDir);
+    full = unbuilt.length === 0;
+    if (!full && !o.allowUnbuilt) {
+      throw new Error(`extension not built (${unbuilt.join(', ')} missing); run \`npm run build\` or pass --allow-unbuilt`);
+    }
   } catch (err) {
-    if (!o.allowUnbuilt) throw err;
-    log(`build failed (${err.message.split('\n')[0]}); --allow-unbuilt: continuing without it`);
-    prep = await prepare({ ...o, dataDir: runDir, build: false, strictModel: true });
-  }
-  const unbuilt = missingBuildOutputs(extDir);
-  const full = unbuilt.length === 0;
-  if (!full && !o.allowUnbuilt) {
-    throw new Error(`extension not built (${unbuilt.join(', ')} missing); run \`npm run build\` or pass --allow-unbuilt`);
+    if (!o.keep) fs.rmSync(runDir, { recursive: true, force: true });
+    throw err;
   }
   mark(`prepared: ${prep.ext.id}@${prep.ext.version}, model ${prep.model.path} (${prep.model.source})` +
     (full ? '' : `; UNBUILT (${unbuilt.join(', ')} missing): reduced check`));
@@ -172,22 +181,40 @@ async function main() {
         await page.keyboard.press('Alt+Backslash'); // editor.action.inlineSuggest.trigger
         let ghost = '';
         let state = item;
+        let toast = '';
+        let loadedAt = 0;
+        let lastTrigger = Date.now();
+        const settleMs = 20000; // after the model loaded, how long to wait for a finished completion
         for (;;) {
           state = await readItem().catch(() => null) || state;
           ghost = await page.evaluate(() => [...document.querySelectorAll('.monaco-editor [class*="ghost-text"]')]
             .map((e) => e.textContent).join('').replace(/\u00a0/g, ' ').trim()).catch(() => '');
+          // The extension reports load/completion failures as error notifications.
+          toast = await page.evaluate(() => [...document.querySelectorAll('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item')]
+            .filter((e) => e.querySelector('.codicon-error') && /tandem/i.test(e.textContent || ''))
+            .map((e) => (e.querySelector('.notification-list-item-message') || e).textContent.trim())[0] || '').catch(() => '');
           const spinning = state.icons.some((c) => /spin|loading/.test(c));
-          const errored = state.icons.includes('codicon-error');
+          const errored = state.icons.includes('codicon-error') || !!toast;
           const loaded = !spinning && !errored && !/loads on first completion/.test(state.aria);
-          if (errored || (loaded && (ghost || /Last completion/i.test(state.aria))) || Date.now() > deadline) break;
+          if (loaded && !loadedAt) loadedAt = Date.now();
+          const done = /Last completion/i.test(state.aria) || !!ghost;
+          if (errored || (loaded && done) || (loadedAt && Date.now() - loadedAt > settleMs) || Date.now() > deadline) break;
+          if (loaded && Date.now() - lastTrigger > 4000) { // ask again once the model is there
+            lastTrigger = Date.now();
+            await page.keyboard.press('Alt+Backslash');
+          }
           await page.waitForTimeout(250);
         }
-        const errored = state.icons.includes('codicon-error');
-        const loaded = !errored && !state.icons.some((c) => /spin|loading/.test(c)) &&
-          !/loads on first completion/.test(state.aria);
+        const spinning = state.icons.some((c) => /spin|loading/.test(c));
+        const errored = state.icons.includes('codicon-error') || !!toast;
+        const loaded = !spinning && !errored && !/loads on first completion/.test(state.aria);
+        const stats = (state.aria.match(/Last completion:([^\n]*)/i) || [])[1];
         ok = loaded;
         mark(`${ok ? 'completion round trip' : 'FAIL: completion round trip'} in ${((Date.now() - tc) / 1000).toFixed(1)} s: ` +
-          `status [${state.icons.join(' ')}] ${state.aria}; ghost text: ${ghost ? JSON.stringify(ghost.slice(0, 80)) : '(none)'}`);
+          `status [${state.icons.join(' ')}] ${state.aria.replace(/\s+/g, ' ')}` +
+          (toast ? `; error notification: ${JSON.stringify(toast)}` : '') +
+          `; ghost text: ${ghost ? JSON.stringify(ghost.slice(0, 80)) : '(none)'}` +
+          (ok && !stats && !ghost ? ' (model loaded; no completion finished within the wait)' : ''));
       }
     } else {
       // Reduced check: VS Code lists the extension among the installed ones.

@@ -11,7 +11,10 @@ const { startCodeServer } = require('./codeServer');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BUILD_OUTPUTS = ['out/extension.js', 'out/engineHost.js', 'out/tandem.node'];
-const DEFAULT_MODEL = path.join(ROOT, '.tandem', 'models', 'tandem-test-qwen2.gguf');
+// The generated default model. The qwen2 vocab from llama.cpp has no FIM tokens, so the engine
+// rejects a qwen2 test model for completions (MODEL_NO_FIM); deepseek-coder's vocab has them.
+const TEST_MODEL_ARGS = ['--arch', 'llama', '--layers', '2', '--embd', '64', '--vocab', 'deepseek-coder'];
+const DEFAULT_MODEL = path.join(ROOT, '.tandem', 'models', 'tandem-test-deepseek-coder.gguf');
 const DEFAULT_WORKSPACE = path.join(ROOT, '.tandem', 'workspace');
 const DEFAULT_DATA_DIR = path.join(ROOT, '.tandem', 'vscode');
 
@@ -24,9 +27,11 @@ URL to open in a browser and keeps running until Ctrl-C.
 
 Options:
   --port N         port on 127.0.0.1 (default 8080; 0 = any free port)
-  --model FILE     GGUF model for tandem.model.path (default: $TANDEM_MODEL, else a
-                   small random-weight test model generated once into
-                   .tandem/models/tandem-test-qwen2.gguf)
+  --model FILE     GGUF model for tandem.model.path (default: $TANDEM_MODEL, else the
+                   existing tandem.model.path in <data-dir>'s settings, else a
+                   small random-weight test model with FIM tokens generated
+                   once into .tandem/models/tandem-test-deepseek-coder.gguf;
+                   its completions are gibberish, use a real GGUF for real ones)
   --folder DIR     workspace folder to open (default: a sample workspace created
                    in .tandem/workspace)
   --data-dir DIR   VS Code user data, extensions and logs (default .tandem/vscode;
@@ -165,6 +170,10 @@ function parseJsonc(text) {
   return out.trim() ? JSON.parse(out) : {};
 }
 
+function readUserSetting(userDataDir, key) {
+  try { return parseJsonc(fs.readFileSync(path.join(userDataDir, 'User', 'settings.json'), 'utf8'))[key]; } catch { return undefined; }
+}
+
 /** Merges `values` into <userDataDir>/User/settings.json, keeping everything else. */
 function mergeUserSettings(userDataDir, values, defaults = {}) {
   const file = path.join(userDataDir, 'User', 'settings.json');
@@ -207,8 +216,8 @@ function resolveModel(explicit, extDir = ROOT, { strict = false } = {}) {
   fs.mkdirSync(path.dirname(DEFAULT_MODEL), { recursive: true });
   log(`generating a small random-weight test model -> ${path.relative(ROOT, DEFAULT_MODEL)} ...`);
   const tmp = `${DEFAULT_MODEL}.tmp-${process.pid}`;
-  const r = spawnSync(process.execPath, [cli, 'make-test-model', '--arch', 'qwen2', '--layers', '2',
-    '--embd', '64', '--vocab', 'qwen2', '--out', tmp], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, [cli, 'make-test-model', ...TEST_MODEL_ARGS, '--out', tmp],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0 || !fs.existsSync(tmp)) {
     fs.rmSync(tmp, { force: true });
     const msg = `\`node out/cli.js make-test-model\` failed (exit ${r.status ?? r.error?.message}); ` +
@@ -305,7 +314,16 @@ async function prepare(o = {}) {
   const dirs = { userDataDir: path.join(dataDir, 'user-data'), extensionsDir: path.join(dataDir, 'extensions') };
   const ext = linkExtension(extDir, dirs.extensionsDir);
   t = Date.now();
-  const model = resolveModel(o.model, extDir, { strict: !!o.strictModel });
+  // Without --model / $TANDEM_MODEL, a model the user already set in this data dir's settings wins
+  // over the generated test model (so a path set in the Settings UI survives a restart).
+  let model = null;
+  if (!o.model && !process.env.TANDEM_MODEL) {
+    const prev = readUserSetting(dirs.userDataDir, 'tandem.model.path');
+    if (typeof prev === 'string' && prev && path.resolve(prev) !== DEFAULT_MODEL && fs.existsSync(prev)) {
+      model = { path: prev, source: 'user settings' };
+    }
+  }
+  model = model || resolveModel(o.model, extDir, { strict: !!o.strictModel });
   timings.modelMs = Date.now() - t;
   const settingsFile = mergeUserSettings(dirs.userDataDir, { 'tandem.model.path': model.path }, {
     // Defaults only (a user's own values win): keep an offline session quiet.
@@ -319,7 +337,7 @@ async function prepare(o = {}) {
     'git.openRepositoryInParentFolders': 'never',
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
   });
-  const folder = o.folder ? path.resolve(o.folder) : ensureSampleWorkspace();
+  const folder = o.folder ? path.resolve(o.folder) : ensureSampleWorkspace(o.sampleWorkspace || DEFAULT_WORKSPACE);
   if (!fs.existsSync(folder)) throw new Error(`--folder ${folder} does not exist`);
   return { host, extDir, ext, dataDir, dirs, model, settingsFile, folder, build, timings };
 }
