@@ -51,6 +51,7 @@ describe('native addon: basics', function () {
       assert.equal(info.fimText.prefix, '<|fim_prefix|>');
       assert.equal(info.fimText.suffix, '<|fim_suffix|>');
       assert.equal(info.fimText.middle, '<|fim_middle|>');
+      assert.deepEqual([info.fim.prefix, info.fim.suffix, info.fim.middle], [151659, 151661, 151660]);
       const session = await qwen.createSession({ contextSize: 256 });
       const r = await complete(session, [CODE], 8);
       assert.equal(r.stats.generatedTokens, 8);

@@ -26,6 +26,7 @@ describe('native addon: resources', function () {
     for (let i = 0; i < 200; i++) await cycle();
     await settle();
     const grownMb = (process.memoryUsage().rss - before) / 2 ** 20;
+    console.log(`      RSS growth over 200 cycles: ${grownMb.toFixed(1)} MB`);
     // A leaked context or weights would be ≥ several MB per cycle (≥ 1 GB in total).
     assert.ok(grownMb < 40, `RSS grew by ${grownMb.toFixed(1)} MB over 200 cycles`);
   });
