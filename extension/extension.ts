@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     model.onLoadFailed(({ settings, error }) => {
       log.error(`could not load ${settings.path}: ${error.message}`);
-      status.refresh();
+      status.setModelError(error.message);
       void vscode.window
         .showErrorMessage(`Tandem could not load the model: ${error.message}`, 'Select Model', 'Open Settings', 'Show Log')
         .then((choice) => {
@@ -56,8 +56,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SETTINGS_SECTION)) return;
+      status.clearErrors(); // a new model (or none) gets a fresh chance
       model.settingsChanged();
-      status.refresh();
     }),
     vscode.commands.registerCommand(COMMAND_TOGGLE, async () => {
       const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -67,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerModelCommands(context),
     vscode.commands.registerCommand(COMMAND_RESTART, async () => {
       model.retry();
+      status.clearErrors();
       try {
         await client.restart();
         if (readSettings().model.path) await model.ensureLoaded();

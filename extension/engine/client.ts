@@ -361,7 +361,9 @@ export class EngineClient implements Disposable {
         this.wantedModel = this.host && this.loaded && this.loaded.params !== params ? this.loaded.params : undefined;
         if (!this.wantedModel) this.loaded = undefined;
         const error = err instanceof EngineError ? err : new EngineError(String(err), 'INTERNAL');
-        this.setState(error.code === 'ABORTED' && this.loaded ? { kind: 'ready', model: this.loaded.info } : { kind: 'error', error });
+        // Still serving the previous model: the engine is ready; the failure goes to the caller
+        // (ActiveModel reports it), not into the engine's state.
+        this.setState(this.loaded ? { kind: 'ready', model: this.loaded.info } : { kind: 'error', error });
       }
       throw err;
     }

@@ -13,6 +13,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
   private inFlight = 0;
   private lastStats?: CompletionStats;
   private lastError?: string;
+  private modelError?: string;
 
   constructor(
     private readonly engine: Pick<EngineClient, 'state' | 'onDidChangeState'>,
@@ -39,6 +40,19 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
     this.refresh();
   }
 
+  /** Shows a model load failure until clearErrors(). */
+  setModelError(message: string): void {
+    this.modelError = message;
+    this.refresh();
+  }
+
+  /** Settings changed or the engine restarted: earlier errors no longer describe the state. */
+  clearErrors(): void {
+    this.modelError = undefined;
+    this.lastError = undefined;
+    this.refresh();
+  }
+
   refresh(): void {
     const settings = this.settings();
     const view = describeStatus({
@@ -46,6 +60,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
       modelConfigured: !!settings.model.path,
       engine: this.engine.state,
       generating: this.inFlight > 0,
+      modelError: this.modelError,
       lastError: this.lastError,
       lastStats: this.lastStats,
     });

@@ -11,7 +11,9 @@ export interface StatusInput {
   engine: EngineState;
   /** Completions in flight. */
   generating: boolean;
-  /** The last model-load or completion error to show, if any. */
+  /** Why the configured model could not be loaded (the engine may still hold an older one). */
+  modelError?: string;
+  /** The last completion error to show, if any. */
   lastError?: string;
   lastStats?: CompletionStats;
 }
@@ -26,6 +28,9 @@ export function describeStatus(input: StatusInput): StatusView {
   const stats = input.lastStats ? `\n\nLast completion: ${formatStats(input.lastStats)}` : '';
   if (!input.enabled) return { kind: 'disabled', text: '$(circle-slash) Tandem', tooltip: 'Tandem completions are off (click to turn on).' };
   if (!input.modelConfigured) return { kind: 'noModel', text: '$(warning) Tandem: no model', tooltip: 'Set tandem.model.path to a GGUF code model.' };
+  if (input.modelError) {
+    return { kind: 'error', text: '$(error) Tandem', tooltip: `Tandem could not load the model: ${input.modelError}` };
+  }
   const engine = input.engine;
   switch (engine.kind) {
     case 'error':

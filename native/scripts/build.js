@@ -33,6 +33,8 @@ const cmakeArgs = [
 if (args.includes('--debug')) cmakeArgs.push('--debug');
 if (process.env.LLAMA_CPP_DIR) cmakeArgs.push(`--CDLLAMA_CPP_DIR=${process.env.LLAMA_CPP_DIR}`);
 const t0 = Date.now();
-const r = spawnSync('npx', cmakeArgs, { cwd: root, stdio: 'inherit' });
+// Paths under the repo are hashed relative to it, so every clone (CI's included) shares one cache.
+const env = { ...process.env, CCACHE_BASEDIR: process.env.CCACHE_BASEDIR || root };
+const r = spawnSync('npx', cmakeArgs, { cwd: root, stdio: 'inherit', env });
 if (r.status !== 0) process.exit(r.status ?? 1);
 console.error(`[build] native addon built in ${((Date.now() - t0) / 1000).toFixed(1)} s (ccache ${hasCcache ? 'on' : 'off'})`);

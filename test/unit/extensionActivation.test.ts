@@ -75,10 +75,16 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     assert.equal(mock.errorMessages.length, 1, JSON.stringify(mock.errorMessages));
     assert.match(mock.errorMessages[0].message, /could not load the model: model file not found/);
     assert.deepEqual(mock.errorMessages[0].actions, ['Select Model', 'Open Settings', 'Show Log']);
+    // the engine still holds the previous model, but the status bar must not claim "ready"
+    assert.match(mock.statusItems[0].text, /\$\(error\)/);
+    assert.match(mock.statusItems[0].tooltip, /could not load the model: model file not found/);
   });
 
   it('toggle turns completions off', async () => {
     mock.setSetting('tandem.model.path', '/models/a.gguf');
+    // the new path loads at once; once it has, nothing of the old failure is left
+    for (let i = 0; i < 100 && /\$\(error\)|loading/.test(mock.statusItems[0].text); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.doesNotMatch(mock.statusItems[0].text, /\$\(error\)/, `a new model path clears the load error: ${mock.statusItems[0].tooltip}`);
     await mock.vscode.commands.executeCommand('tandem.toggle');
     assert.equal(mock.settings.get('tandem.enable'), false);
     assert.equal(await provide(new TextDocument('x = '), new Position(0, 4)), undefined);

@@ -40,6 +40,12 @@ describe('status bar view', () => {
     assert.match(error.tooltip, /file not found/);
   });
 
+  it('a failed model load wins over a ready engine (which may still hold an older model)', () => {
+    const view = describeStatus({ ...base, engine: { kind: 'ready', model }, modelError: 'not a GGUF file' });
+    assert.equal(view.kind, 'error');
+    assert.match(view.tooltip, /could not load the model: not a GGUF file/);
+  });
+
   it('puts the last stats in the tooltip', () => {
     const view = describeStatus({ ...base, engine: { kind: 'ready', model }, lastStats: stats });
     assert.match(view.tooltip, /120 prompt tokens \(100 reused\), prefill 12 ms, 20 tokens at 50\.0 tokens\/s/);
