@@ -1,5 +1,6 @@
 // Fill-in-the-middle prompts. The model's own FIM token ids frame the code around the cursor:
-//   [<fim_prefix>, prefix, <fim_suffix>, suffix, <fim_middle>]
+//   [<bos>?, <fim_prefix>, prefix, <fim_suffix>, suffix, <fim_middle>]
+// (BOS only for models that expect it, such as DeepSeek-Coder.)
 // Token ids go in as numbers and the code as plain strings (special-token text inside user code
 // is never parsed, so a file containing "<|fim_middle|>" cannot steer the model).
 // Windows are in characters for now; token budgets come with the context stage proper.
@@ -39,13 +40,14 @@ export function assertFimSupported(model: Pick<ModelInfo, 'fim' | 'name' | 'path
 }
 
 export function buildFimPrompt(
-  model: Pick<ModelInfo, 'fim' | 'name' | 'path'>,
+  model: Pick<ModelInfo, 'fim' | 'name' | 'path'> & Partial<Pick<ModelInfo, 'bos' | 'addBos'>>,
   text: FimText,
   window: FimWindow = DEFAULT_FIM_WINDOW,
 ): PromptPart[] {
   assertFimSupported(model);
   const { prefix, suffix } = windowFimText(text, window);
-  const parts: PromptPart[] = [model.fim.prefix];
+  const parts: PromptPart[] = model.addBos && model.bos !== undefined && model.bos >= 0 ? [model.bos] : [];
+  parts.push(model.fim.prefix);
   if (prefix) parts.push(prefix);
   parts.push(model.fim.suffix);
   if (suffix) parts.push(suffix);

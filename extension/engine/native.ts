@@ -42,6 +42,8 @@ export interface ModelInfo {
   layers: number;
   vocabSize: number;
   bos: number; // -1 when absent
+  /** The model expects BOS at the start of a prompt (DeepSeek-Coder does, Qwen2.5 does not). */
+  addBos: boolean;
   eos: number;
   eot: number;
   fim: FimTokens;
@@ -124,6 +126,10 @@ export interface NativeModel {
   info(): ModelInfo;
   tokenize(text: string | Uint8Array, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
   detokenize(tokens: number[], options?: { renderSpecial?: boolean }): Promise<string>;
+  /** Formats a conversation with the model's chat template (llama.cpp's built-in renderer);
+   *  INVALID_ARGUMENT when the model has none or llama.cpp does not know it. */
+  applyChatTemplate(messages: { role: 'system' | 'user' | 'assistant'; content: string }[],
+    options?: { addAssistantTurn?: boolean }): string;
   createSession(options?: SessionOptions): Promise<NativeSession>;
   /** Frees the weights once every session is disposed. Idempotent. */
   dispose(): Promise<void>;

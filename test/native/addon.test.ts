@@ -39,6 +39,17 @@ describe('native addon: basics', function () {
     assert.ok(info.fim.prefix >= 0 && info.fim.suffix >= 0 && info.fim.middle >= 0, JSON.stringify(info.fim));
     assert.equal(info.fimText.prefix, '<｜fim▁begin｜>');
     assert.ok(info.bos >= 0 && info.eos >= 0);
+    assert.equal(info.addBos, true); // DeepSeek-Coder's tokenizer starts prompts with BOS
+  });
+
+  it('formats a conversation with the model chat template, or says why it cannot', () => {
+    const info = model.info();
+    const messages = [{ role: 'system' as const, content: 'You explain code.' }, { role: 'user' as const, content: 'What does x do?' }];
+    if (info.chatTemplate) {
+      const text = model.applyChatTemplate(messages);
+      assert.ok(text.includes('You explain code.') && text.includes('What does x do?'), text);
+    }
+    assert.throws(() => model.applyChatTemplate('nope' as never), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT');
   });
 
   it('reports FIM tokens and quantization of a qwen2 Q8_0 model', async function () {
@@ -52,6 +63,10 @@ describe('native addon: basics', function () {
       assert.equal(info.fimText.suffix, '<|fim_suffix|>');
       assert.equal(info.fimText.middle, '<|fim_middle|>');
       assert.deepEqual([info.fim.prefix, info.fim.suffix, info.fim.middle], [151659, 151661, 151660]);
+      assert.equal(info.addBos, false); // Qwen2.5 prompts start without BOS
+      // Qwen's ChatML template, from the vocab GGUF, through llama.cpp's renderer
+      const chat = qwen.applyChatTemplate([{ role: 'user', content: 'Explain this.' }]);
+      assert.match(chat, /<\|im_start\|>user\nExplain this\.<\|im_end\|>\n<\|im_start\|>assistant\n$/);
       const session = await qwen.createSession({ contextSize: 256 });
       const r = await complete(session, [CODE], 8);
       assert.equal(r.stats.generatedTokens, 8);

@@ -19,6 +19,12 @@ describe('buildFimPrompt', () => {
     assert.ok(prompt.every((p) => typeof p === 'string' || typeof p === 'number'));
   });
 
+  it('starts with BOS only for models that expect one (DeepSeek-Coder yes, Qwen2.5 no)', () => {
+    const text = { prefix: 'a', suffix: 'b' };
+    assert.deepEqual(buildFimPrompt({ ...model(FIM), bos: 1, addBos: true }, text), [1, 151659, 'a', 151661, 'b', 151660]);
+    assert.deepEqual(buildFimPrompt({ ...model(FIM), bos: 151643, addBos: false }, text), [151659, 'a', 151661, 'b', 151660]);
+  });
+
   it('leaves out empty text parts', () => {
     assert.deepEqual(buildFimPrompt(model(FIM), { prefix: '', suffix: '' }), [151659, 151661, 151660]);
   });

@@ -79,6 +79,7 @@ std::shared_ptr<Model> Model::load(const std::string& path, const ModelLoadOptio
   info.bos = llama_vocab_bos(v);
   info.eos = llama_vocab_eos(v);
   info.eot = llama_vocab_eot(v);
+  info.addBos = llama_vocab_get_add_bos(v);
   info.fim = {llama_vocab_fim_pre(v), llama_vocab_fim_suf(v), llama_vocab_fim_mid(v),
               llama_vocab_fim_pad(v), llama_vocab_fim_rep(v), llama_vocab_fim_sep(v)};
   auto textOf = [&](llama_token t) { return t < 0 ? std::string() : std::string(llama_vocab_get_text(v, t)); };

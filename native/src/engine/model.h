@@ -33,6 +33,7 @@ struct ModelInfo {
   int32_t layers = 0;
   int32_t vocabSize = 0;
   llama_token bos = -1, eos = -1, eot = -1;
+  bool addBos = false;  // the model expects BOS at the start of a prompt
   FimTokens fim;
   std::string fimPrefixText, fimSuffixText, fimMiddleText;
   std::optional<std::string> chatTemplate;

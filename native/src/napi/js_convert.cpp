@@ -136,6 +136,7 @@ Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& m) {
   fimText.Set("prefix", m.fimPrefixText);
   fimText.Set("suffix", m.fimSuffixText);
   fimText.Set("middle", m.fimMiddleText);
+  o.Set("addBos", m.addBos);
   o.Set("fimText", fimText);
   o.Set("chatTemplate", m.chatTemplate ? Napi::Value(Napi::String::New(env, *m.chatTemplate)) : env.Null());
   return o;

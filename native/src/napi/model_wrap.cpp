@@ -1,5 +1,6 @@
 #include "napi/model_wrap.h"
 
+#include "engine/chat_template.h"
 #include "engine/engine_error.h"
 #include "engine/request_validation.h"
 #include "engine/session.h"
@@ -16,6 +17,7 @@ Napi::Function ModelWrap::defineClass(Napi::Env env) {
                      {InstanceMethod<&ModelWrap::info>("info"),
                       InstanceMethod<&ModelWrap::tokenize>("tokenize"),
                       InstanceMethod<&ModelWrap::detokenize>("detokenize"),
+                      InstanceMethod<&ModelWrap::applyChatTemplate>("applyChatTemplate"),
                       InstanceMethod<&ModelWrap::createSession>("createSession"),
                       InstanceMethod<&ModelWrap::dispose>("dispose")});
 }
@@ -65,6 +67,27 @@ Napi::Value ModelWrap::detokenize(const Napi::CallbackInfo& info) {
       auto text = std::make_shared<std::string>(model->detokenize(tokens, renderSpecial));
       return [text](Napi::Env env) -> Napi::Value { return Napi::String::New(env, *text); };
     });
+  });
+}
+
+// Sync: formatting a conversation is string work, no model computation.
+Napi::Value ModelWrap::applyChatTemplate(const Napi::CallbackInfo& info) {
+  return withJsErrors(info.Env(), [&]() -> Napi::Value {
+    auto model = liveModel();
+    if (info.Length() < 1 || !info[0].IsArray()) {
+      throw EngineError(ErrorCode::InvalidArgument, "applyChatTemplate(messages) needs an array of {role, content}");
+    }
+    Napi::Array list = info[0].As<Napi::Array>();
+    std::vector<ChatMessage> messages;
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Value item = list.Get(i);
+      if (!item.IsObject()) throw EngineError(ErrorCode::InvalidArgument, "each message must be {role, content}");
+      Napi::Object m = item.As<Napi::Object>();
+      messages.push_back({utf8FromJsString(m.Get("role"), "message role"), utf8FromJsString(m.Get("content"), "message content")});
+    }
+    Napi::Object options = optionsObject(info, 1, "options");
+    const bool addAssistant = optionalBool(options, "addAssistantTurn").value_or(true);
+    return Napi::String::New(info.Env(), tandem::applyChatTemplate(*model, messages, addAssistant));
   });
 }
 
