@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: builds what the tests need (native addon incrementally, bundles, transpiled tests),
-// runs every suite, and ends with one line `N passed, N failed`.
+// `npm test`: type-checks, builds what the tests need (native addon incrementally, bundles,
+// transpiled tests), runs every suite, and ends with one line `N passed, N failed`.
 //   node test/run.js [suite…]      suites: cpp unit native (default: all)
 // Each mocha suite runs in its own process so a crash in one cannot hide the others' results.
 'use strict';
@@ -75,10 +75,11 @@ function main() {
     process.exit(2);
   }
   const results = [];
-  const built = step('build native addon', process.execPath, ['native/scripts/build.js'])
+  const built = step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'])
+    && step('build native addon', process.execPath, ['native/scripts/build.js'])
     && step('bundle extension', process.execPath, ['esbuild.js'])
     && step('transpile tests', process.execPath, ['esbuild.js', '--tests']);
-  if (!built) results.push({ name: 'build', passed: 0, failed: 1, note: 'build failed (see above)' });
+  if (!built) results.push({ name: 'build', passed: 0, failed: 1, note: 'type-check or build failed (see above)' });
   else {
     for (const s of selected) {
       const s0 = Date.now();
