@@ -71,8 +71,54 @@ export interface SessionOptions {
   batchSize?: number;
 }
 
+/** Where a context document comes from; drafting calibrates its trust per source. */
+export type DocumentSource = 'sameFile' | 'otherFile' | 'recentEdit' | 'clipboard' | 'history';
+
+/** A document of the draft corpus (issue: speculative engine). The session keeps the documents it
+ *  was sent, by id: a request lists every document that is still relevant with its version, and
+ *  carries `text` only for documents the session does not have at that version (new or changed).
+ *  Documents not listed are dropped (a closed file stops being a draft source). The engine
+ *  tokenizes a document once per version. */
+export interface ContextDocument {
+  id: string;
+  version: number;
+  source: DocumentSource;
+  text?: string;
+}
+
+/** Speculative decoding modes; every mode gives exactly the text of 'off' (greedy), only sooner.
+ *  'auto' is Tandem's drafter (context-aligned, calibrated, tree, cost-aware budget). */
+export type SpeculationMode =
+  | 'off' | 'pld' | 'sam' | 'ngram-simple' | 'ngram-map-k' | 'ngram-mod' | 'ngram-cache' | 'auto';
+
+export interface SpeculationStats {
+  mode: SpeculationMode;
+  /** llama_decode calls that verified a draft (plus plain steps when nothing was drafted) */
+  steps: number;
+  draftedTokens: number;
+  acceptedTokens: number;
+  /** acceptedHistogram[n] = steps that accepted n draft tokens */
+  acceptedHistogram: number[];
+  meanTreeSize: number;
+  draftMs: number;
+  verifyMs: number;
+  sampleMs: number;
+  /** how often each verification batch size k (tree nodes + 1) was chosen: [k, count] */
+  budgets: [number, number][];
+  /** draft corpus of the session after this request */
+  corpusDocuments: number;
+  corpusTokens: number;
+  corpusBytes: number;
+  /** ids of listed documents the session lacked at that version and got no text for */
+  missingDocuments: string[];
+}
+
 export interface CompletionRequest {
   prompt: PromptPart[];
+  /** Draft corpus documents (see ContextDocument). */
+  documents?: ContextDocument[];
+  /** Default 'auto' once speculation exists; 'off' = plain greedy. */
+  speculation?: SpeculationMode;
   /** 1 ≤ maxTokens ≤ context size. */
   maxTokens: number;
   /** Generation stops before the first occurrence of any of these; the text excludes it. */
@@ -95,6 +141,8 @@ export interface CompletionStats {
   /** ms from the call until the first text piece was handed to JS (0 when none). */
   firstTokenMs: number;
   stopReason: StopReason;
+  /** present when the request used speculative decoding */
+  speculation?: SpeculationStats;
 }
 
 export interface CompletionResult {

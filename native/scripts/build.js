@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the native addon (native/build/Release/tandem.node) with cmake-js.
-//   node native/scripts/build.js [--backend cpu] [--debug]
+//   node native/scripts/build.js [--backend cpu] [--debug] [--out DIR]
+// --out builds into another folder than native/build (e.g. to work on the engine while other
+// processes use the built addon; load it with TANDEM_ADDON=DIR/Release/tandem.node).
 // llama.cpp is fetched first unless LLAMA_CPP_DIR points at a checkout. ccache is used when it
 // is installed, which makes rebuilds of llama.cpp take seconds instead of minutes.
 'use strict';
@@ -25,7 +27,7 @@ execFileSync(process.execPath, [path.join(__dirname, 'fetch-llama.js')], { stdio
 
 const hasCcache = spawnSync('ccache', ['--version'], { stdio: 'ignore' }).status === 0;
 const cmakeArgs = [
-  'cmake-js', 'build', '-d', 'native', '-O', 'native/build',
+  'cmake-js', 'build', '-d', 'native', '-O', opt('out', 'native/build'),
   '-p', String(os.availableParallelism ? os.availableParallelism() : os.cpus().length),
   '--CDTANDEM_USE_CCACHE=' + (hasCcache ? 'ON' : 'OFF'),
   ...backends[backend],
