@@ -10,7 +10,7 @@ import { Emitter, Event } from '../common/emitter';
 import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
 import type { CompletionResult, DeviceInfo, ModelInfo } from './native';
 import {
-  ClientMessage, EngineMethods, HostMessage, LoadModelParams, MethodName, ProtocolError, RequestMessage,
+  ClientMessage, EngineMethods, HostMessage, LoadModelParams, SessionName, MethodName, ProtocolError, RequestMessage,
   TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage,
 } from './protocol';
 import { BackoffOptions, RestartBackoff } from './restartBackoff';
@@ -51,6 +51,8 @@ export interface LoadModelOptions {
 export interface CompleteOptions {
   signal?: AbortSignal;
   onText?: (piece: string) => void;
+  /** 'completion' (default) or 'explain': a separate session with its own KV cache. */
+  session?: SessionName;
 }
 
 export interface LoadedModel {
@@ -127,7 +129,7 @@ export class EngineClient implements Disposable {
   /** Runs one completion on the completion session. Aborting resolves with stopReason 'cancelled'. */
   async complete(request: WireCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     if (!(await this.waitReady(options.signal))) return cancelledResult();
-    return this.call('complete', { session: 'completion', request }, options);
+    return this.call('complete', { session: options.session ?? 'completion', request }, options);
   }
 
   async tokenize(text: string, options: Omit<TokenizeParams, 'text'> = {}): Promise<number[]> {

@@ -180,9 +180,20 @@ export class EngineHostService {
     });
   }
 
+  /** The named session of the loaded model; sessions other than 'completion' start on first use. */
+  private sessionSlot(name: SessionName): SessionSlot {
+    const loaded = this.requireModel();
+    let slot = loaded.sessions.get(name);
+    if (!slot) {
+      const created = loaded.model.createSession(sessionOptionsFor(loaded.params));
+      slot = { session: lazySession(created), tail: created.then(() => undefined, () => undefined), closed: false };
+      loaded.sessions.set(name, slot);
+    }
+    return slot;
+  }
+
   private complete(id: number, params: CompleteParams, addon: NativeAddon): Promise<CompletionResult> {
-    const slot = this.requireModel().sessions.get(params.session);
-    if (!slot) throw new EngineError(`No session named ${params.session}.`, 'INVALID_ARGUMENT');
+    const slot = this.sessionSlot(params.session);
     const cancel = addon.createCancelFlag();
     this.cancelFlags.set(id, cancel);
     const run = async (): Promise<CompletionResult> => {
@@ -215,4 +226,15 @@ export class EngineHostService {
     }
     await loaded.model.dispose().catch((err: unknown) => this.log(`tandem engine host: model dispose failed: ${String(err)}`));
   }
+}
+
+/** A NativeSession whose creation is still in flight: calls wait for it (creation errors surface
+ *  as the error of each request). */
+function lazySession(created: Promise<NativeSession>): NativeSession {
+  return {
+    complete: async (request, cancel) => (await created).complete(request, cancel),
+    cachedTokens: () => [],
+    reset: async () => (await created).reset(),
+    dispose: async () => (await created.catch(() => undefined))?.dispose(),
+  };
 }

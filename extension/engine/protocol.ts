@@ -10,9 +10,10 @@ import type {
 
 export const PROTOCOL_VERSION = 1;
 
-/** Sessions the host keeps on the loaded model. 'explain' will join when that feature lands. */
-export type SessionName = 'completion';
-export const SESSION_NAMES: readonly SessionName[] = ['completion'];
+/** Sessions the host keeps on the loaded model, each with its own context and thread:
+ *  'completion' (created with the model) and 'explain' (created on first use). */
+export type SessionName = 'completion' | 'explain';
+export const SESSION_NAMES: readonly SessionName[] = ['completion', 'explain'];
 
 export interface LoadModelParams {
   path: string;

@@ -68,6 +68,17 @@ describe('engine host process (real addon)', function () {
     assert.ok(again.stats.reusedTokens > 0, JSON.stringify(again.stats));
   });
 
+  it('runs the explain session beside the completion session, each with its own KV cache', async () => {
+    const completion = await client.complete({ prompt, maxTokens: 8 });
+    const [explain, again] = await Promise.all([
+      client.complete({ prompt, maxTokens: 8 }, { session: 'explain' }),
+      client.complete({ prompt, maxTokens: 8 }),
+    ]);
+    assert.equal(explain.text, completion.text, 'same model, same prompt, same greedy text');
+    assert.equal(explain.stats.reusedTokens, 0, 'a new session starts cold');
+    assert.ok(again.stats.reusedTokens > 0, 'the completion session kept its cache');
+  });
+
   it('tokenizes and lists devices through the host', async () => {
     assert.ok((await client.tokenize('function add')).length > 0);
     assert.ok((await client.devices()).some((d) => d.type === 'cpu'));
