@@ -19,7 +19,8 @@ function listTs(dir) {
   const out = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listTs(p));
+    // fixture workspaces are content for tests to open, not code to run
+    if (e.isDirectory()) { if (!(e.name === 'workspace' && path.basename(dir) === 'fixtures')) out.push(...listTs(p)); }
     else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
   }
   return out;
@@ -57,7 +58,12 @@ async function buildBundles() {
     esbuild.build({ ...common, entryPoints: ['extension/cli/tandem.ts'], outfile: 'out/cli.js' }),
   ]);
   const addon = path.join(root, 'native', 'build', 'Release', 'tandem.node');
-  if (fs.existsSync(addon)) fs.copyFileSync(addon, path.join(root, 'out', 'tandem.node'));
+  if (fs.existsSync(addon)) {
+    // copy then rename: an engine host that has the old file loaded keeps its mapping intact
+    const dest = path.join(root, 'out', 'tandem.node');
+    fs.copyFileSync(addon, `${dest}.tmp`);
+    fs.renameSync(`${dest}.tmp`, dest);
+  }
   else console.warn('[esbuild] native/build/Release/tandem.node not built yet: run `npm run build:native`');
 }
 

@@ -1,13 +1,17 @@
 // Wiring only: creates the pieces, connects them, and hands every one to VS Code for disposal.
 // The engine host process starts lazily, on the first completion or an explicit command.
 import * as vscode from 'vscode';
-import { TandemInlineCompletionProvider } from './completion/inlineProvider';
+import { registerInlineCompletions } from './completion/registration';
 import { assertFimSupported } from './context/fimPrompt';
 import { EngineClient } from './engine/client';
+import { explainModelProvider } from './explain/explainModel';
+import { registerExplain } from './explain/explainPanel';
 import { ActiveModel } from './models/activeModel';
 import { COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
+import { TandemLog } from './ui/log';
 import { SETTINGS_SECTION, readSettings } from './ui/settings';
 import { StatusBar } from './ui/statusBar';
+import { COMMAND_STATUS_MENU, registerStatusMenu } from './ui/statusMenu';
 
 const COMMAND_TOGGLE = 'tandem.toggle';
 const COMMAND_SHOW_LOG = 'tandem.showLog';
@@ -16,12 +20,13 @@ const COMMAND_RESTART = 'tandem.restartEngine';
 let engine: EngineClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Tandem', { log: true });
-  context.subscriptions.push(log);
+  const channel = vscode.window.createOutputChannel('Tandem', { log: true });
+  context.subscriptions.push(channel);
+  const log = new TandemLog(channel, () => readSettings().logLevel);
 
   engine = new EngineClient({
     hostScript: context.asAbsolutePath('out/engineHost.js'),
-    log: (line) => log.info(line),
+    log: log.at('info'),
   });
   context.subscriptions.push(engine);
   const client = engine;
@@ -29,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const model = new ActiveModel(client, () => readSettings().model, assertFimSupported);
   context.subscriptions.push(model);
 
-  const status = new StatusBar(client, readSettings, COMMAND_TOGGLE);
+  const status = new StatusBar(client, readSettings, COMMAND_STATUS_MENU);
   context.subscriptions.push(status);
 
   context.subscriptions.push(
@@ -44,16 +49,22 @@ export function activate(context: vscode.ExtensionContext): void {
           else if (choice === 'Show Log') log.show();
         });
     }),
-    vscode.languages.registerInlineCompletionItemProvider(
-      { pattern: '**' },
-      new TandemInlineCompletionProvider({
-        engine: client,
-        model,
-        settings: readSettings,
-        activity: status,
-        log: (line) => log.info(line),
-      }),
-    ),
+    registerInlineCompletions({
+      engine: client,
+      model,
+      settings: readSettings,
+      activity: status,
+      log: log.at('info'),
+    }),
+    registerStatusMenu(readSettings),
+    ...registerExplain(context, {
+      engine: client,
+      model: explainModelProvider({ completionModel: model, explainModelPath: () => readSettings().explain.modelPath, log }),
+      applyChatTemplate: (messages) => client.applyChatTemplate(messages),
+      settings: () => readSettings().explain,
+      log,
+      activity: status.explainActivity,
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SETTINGS_SECTION)) return;
       status.clearErrors(); // a new model (or none) gets a fresh chance

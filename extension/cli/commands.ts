@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { MakeTestModelOptions } from '../engine/native';
 import { CommandSpec, ParsedOptions, UsageError, parseOptions, unescapeStop } from './args';
 
-export const SPEC_MODES = ['off'] as const;
+export const SPEC_MODES = ['off', 'pld', 'sam', 'auto'] as const;
 export type SpecMode = (typeof SPEC_MODES)[number];
 
 export const COMPLETE_SPEC: CommandSpec = {
@@ -17,9 +17,9 @@ export const COMPLETE_SPEC: CommandSpec = {
     { name: 'file', kind: 'string', value: 'FILE', required: true, description: 'source file to complete in' },
     { name: 'line', kind: 'int', min: 1, required: true, description: 'cursor line (1-based)' },
     { name: 'column', kind: 'int', min: 1, required: true, description: 'cursor column (1-based, UTF-16 code units)' },
-    { name: 'context', kind: 'list', value: 'FILE', description: 'other open files; read and counted (they feed the drafter once speculation lands)' },
+    { name: 'context', kind: 'list', value: 'FILE', description: 'other open files: the draft corpus of speculative decoding' },
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens to generate', defaultText: '64' },
-    { name: 'spec', kind: 'string', value: 'off', description: 'speculative decoding mode; only "off" exists so far', defaultText: 'off' },
+    { name: 'spec', kind: 'string', value: 'off|pld|sam|auto', description: 'speculative decoding mode (output is identical in every mode)', defaultText: 'off' },
     { name: 'device', kind: 'string', choices: ['auto', 'cpu'], description: 'where the model runs', defaultText: 'auto' },
     { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
     { name: 'ctx-size', kind: 'int', min: 16, description: 'context size in tokens', defaultText: 'min(4096, training context)' },
@@ -77,8 +77,8 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
   if (o.help) return 'help';
   const spec = (o.spec as string | undefined) ?? 'off';
   if (!(SPEC_MODES as readonly string[]).includes(spec)) {
-    throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not available yet: speculative decoding lands in a later ` +
-      'release; only --spec off (plain greedy decoding) works now');
+    throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not available; use one of ${SPEC_MODES.join(', ')} ` +
+      '(llama.cpp\'s ngram-* modes are not in this build)');
   }
   return {
     model: o.model as string,

@@ -58,6 +58,11 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
           prompt,
           maxTokens: cmd.maxTokens,
           stop: cmd.stop.length ? cmd.stop : undefined,
+          speculation: cmd.spec,
+          documents: [
+            { id: path.resolve(io.cwd, cmd.file), version: 1, source: 'sameFile' as const, text: source },
+            ...cmd.contextFiles.map((f, i) => ({ id: path.resolve(io.cwd, f), version: 1, source: 'otherFile' as const, text: contextDocs[i] })),
+          ],
           onText: cmd.json ? undefined : (piece) => io.stdout.write(piece),
         }, cancel);
         if (cmd.json) {
@@ -66,7 +71,6 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
             stats: result.stats,
             model: modelSummary(info),
             cursor: { file: path.resolve(io.cwd, cmd.file), line: cmd.line, column: cmd.column },
-            // read and counted only: the drafter that uses them is not there yet
             context: { documents: contextDocs.length, chars: contextDocs.reduce((n, d) => n + d.length, 0) },
             spec: cmd.spec,
             device: cmd.device,

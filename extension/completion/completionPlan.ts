@@ -1,6 +1,7 @@
 // How long a completion may run, decided from where the cursor is: in the middle of a line only
-// the rest of that line makes sense (stop at the newline); at the end of a line, a bounded
-// multi-line block.
+// the rest of that line makes sense (stop at the newline); on an empty line in a block, or at the
+// end of a line that opens a block, a bounded multi-line block; at the end of any other line, the
+// rest of that line.
 
 export interface CompletionPlan {
   multiline: boolean;
@@ -11,6 +12,8 @@ export interface CompletionPlan {
 }
 
 export interface PlanInput {
+  /** Text before the cursor on its line (absent: treated as an empty line). */
+  linePrefix?: string;
   /** Text after the cursor on its line. */
   lineSuffix: string;
   /** tandem.completion.maxTokens */
@@ -20,16 +23,27 @@ export interface PlanInput {
 export const SINGLE_LINE_MAX_TOKENS = 48;
 export const COMPLETION_TIME_BUDGET_MS = 5000;
 
+/** A line ending like this opens a block whose body comes on the next lines. */
+const BLOCK_OPENER = /(?:[{([:]|=>|->|\bthen|\bdo|\bbegin|\belse)\s*$/u;
+
+export function endsWithBlockOpener(linePrefix: string): boolean {
+  return BLOCK_OPENER.test(linePrefix);
+}
+
 export function planCompletion(input: PlanInput): CompletionPlan {
   const maxTokens = Math.max(1, Math.floor(input.maxTokens));
   const midLine = input.lineSuffix.trim().length > 0;
-  if (midLine) {
+  const linePrefix = input.linePrefix ?? '';
+  const multiline = !midLine && (linePrefix.trim() === '' || BLOCK_OPENER.test(linePrefix));
+  if (!multiline) {
     return { multiline: false, maxTokens: Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS), stop: ['\n'], timeBudgetMs: COMPLETION_TIME_BUDGET_MS };
   }
   return { multiline: true, maxTokens, stop: [], timeBudgetMs: COMPLETION_TIME_BUDGET_MS };
 }
 
-/** Ghost text from the model's output: trailing whitespace never helps; empty means no item. */
+/** Ghost text from the model's output with no editor context (trailing whitespace trimmed, one
+ *  line for single-line plans). The provider uses postProcessCompletion, which knows the code
+ *  around the cursor. */
 export function ghostTextFrom(text: string, plan: CompletionPlan): string {
   const trimmed = text.replace(/\s+$/u, '');
   return plan.multiline ? trimmed : trimmed.split('\n')[0] ?? '';

@@ -1,86 +1,89 @@
-// The inline completion provider: the thin VS Code adapter over the pipeline. Reads the code
-// around the cursor, builds the FIM prompt, asks the engine, and returns one ghost-text item.
-// VS Code cancels the request on the next keystroke; that cancellation becomes an AbortSignal
-// which the engine client turns into a cancel of the decode loop.
+// The inline completion provider: the thin VS Code adapter over the pipeline. Decides whether to
+// complete here (settings, language, editor.inlineSuggest.enabled), reads the code around the
+// cursor within token budgets, and hands it to the CompletionController; VS Code's cancellation
+// becomes an AbortSignal (a new keystroke cancels the previous call, and the controller aborts
+// the engine's decode unless the new keystroke types into it).
 import * as vscode from 'vscode';
-import { DEFAULT_FIM_WINDOW, FimWindow, buildFimPrompt } from '../context/fimPrompt';
-import type { EngineClient } from '../engine/client';
-import type { CompletionStats, ModelInfo } from '../engine/native';
+import type { Disposable } from '../common/disposable';
+import { readCursorWindow } from '../context/cursorWindow';
+import type { WorkspaceContext } from '../context/workspaceContext';
+import { detectIndentUnit } from './postProcess';
 import { abortOnCancel } from './abortOnCancel';
-import { ghostTextFrom, planCompletion } from './completionPlan';
+import { CompletionController, CursorContext } from './completionController';
+import { CompletionSettingsView, inlineSuggestEnabled, languageEnabled } from './completionSettings';
+import { ANCHOR_CHARS, MAX_TYPED_CHARS } from './suggestionStore';
 
-/** Told about each completion request (the status bar shows "generating" and the stats). */
-export interface CompletionActivity {
-  started(): void;
-  finished(stats?: CompletionStats, error?: Error): void;
-}
+export type { CompletionActivity } from './completionController';
 
 export interface InlineProviderDeps {
-  engine: Pick<EngineClient, 'complete'>;
-  /** The configured model, loaded on first need. */
-  model: { ensureLoaded(): Promise<ModelInfo> };
-  settings: () => { enable: boolean; maxTokens: number; model: { path: string } };
-  activity: CompletionActivity;
-  log: (line: string) => void;
-  window?: FimWindow;
+  controller: CompletionController;
+  /** Global switch and model path (tandem.enable, tandem.model.path). */
+  settings: () => { enable: boolean; model: { path: string } };
+  completionSettings: () => CompletionSettingsView;
+  context?: Pick<WorkspaceContext, 'forCursor'>;
 }
 
-export class TandemInlineCompletionProvider implements vscode.InlineCompletionItemProvider {
+export class TandemInlineCompletionProvider implements vscode.InlineCompletionItemProvider, Disposable {
   constructor(private readonly deps: InlineProviderDeps) {}
 
   async provideInlineCompletionItems(
     document: vscode.TextDocument,
     position: vscode.Position,
-    _context: vscode.InlineCompletionContext,
+    context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     const settings = this.deps.settings();
     if (!settings.enable || !settings.model.path || token.isCancellationRequested) return undefined;
-    let model: ModelInfo;
-    try {
-      model = await this.deps.model.ensureLoaded();
-    } catch {
-      return undefined; // load failures are reported once, by the model's load-failure notification
-    }
-    if (token.isCancellationRequested) return undefined;
+    const completion = this.deps.completionSettings();
+    if (!languageEnabled(document.languageId, completion) || !inlineSuggestEnabled(document)) return undefined;
+    // VS Code's own suggest widget is open with a selection: its item wins, don't fight it
+    if (context?.selectedCompletionInfo) return undefined;
 
-    const window = this.deps.window ?? DEFAULT_FIM_WINDOW;
-    const line = document.lineAt(position.line).text;
-    const plan = planCompletion({ lineSuffix: line.slice(position.character), maxTokens: settings.maxTokens });
+    const cursor = this.cursorContext(document, position, completion);
     const abort = abortOnCancel(token);
-    this.deps.activity.started();
-    let stats: CompletionStats | undefined;
-    let failure: Error | undefined;
     try {
-      const prompt = buildFimPrompt(model, readAroundCursor(document, position, window), window);
-      const result = await this.deps.engine.complete(
-        { prompt, maxTokens: plan.maxTokens, stop: plan.stop, timeBudgetMs: plan.timeBudgetMs },
-        { signal: abort.signal },
-      );
-      stats = result.stats;
-      if (result.stats.stopReason === 'cancelled' || token.isCancellationRequested) return undefined;
-      const text = ghostTextFrom(result.text, plan);
-      if (!text) return undefined;
-      return [new vscode.InlineCompletionItem(text, new vscode.Range(position, position))];
-    } catch (err) {
-      failure = err instanceof Error ? err : new Error(String(err));
-      this.deps.log(`completion failed: ${failure.message}`);
-      return undefined;
+      const explicit = context?.triggerKind === 0; // InlineCompletionTriggerKind.Invoke
+      const answer = await this.deps.controller.provide(cursor, abort.signal, explicit);
+      if (!answer || token.isCancellationRequested) return undefined;
+      return [new vscode.InlineCompletionItem(answer.text, new vscode.Range(position, position))];
     } finally {
       abort.dispose();
-      this.deps.activity.finished(stats, failure);
     }
+  }
+
+  dispose(): void {
+    // the controller is owned (and disposed) by whoever created it
+  }
+
+  private cursorContext(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView): CursorContext {
+    const lines = { lineCount: document.lineCount, lineText: (line: number) => document.lineAt(line).text };
+    const window = readCursorWindow(lines, position.line, position.character, settings.prefixTokens, settings.suffixTokens, ANCHOR_CHARS + MAX_TYPED_CHARS);
+    const documentContext = this.deps.context?.forCursor(document, window, settings.contextTokens);
+    return {
+      documentId: document.uri?.toString() ?? 'untitled',
+      documentVersion: document.version,
+      languageId: document.languageId,
+      path: documentContext?.path ?? document.uri?.path ?? '',
+      repoName: documentContext?.repoName,
+      prefix: window.prefix,
+      suffix: window.suffix,
+      prefixAtDocumentStart: window.prefixAtDocumentStart,
+      linePrefix: window.linePrefix,
+      lineSuffix: window.lineSuffix,
+      indentUnit: indentUnitOf(document, window.prefix),
+      chunks: documentContext?.chunks,
+      documents: documentContext?.documents,
+    };
   }
 }
 
-/** The window of text before and after the cursor (one character more than the window, so the
- *  prompt builder can cut at a line boundary). No whole-document copy on the keystroke path. */
-function readAroundCursor(document: vscode.TextDocument, position: vscode.Position, window: FimWindow) {
-  const offset = document.offsetAt(position);
-  const start = document.positionAt(Math.max(0, offset - window.maxPrefixChars - 1));
-  const end = document.positionAt(offset + window.maxSuffixChars + 1);
-  return {
-    prefix: document.getText(new vscode.Range(start, position)),
-    suffix: document.getText(new vscode.Range(position, end)),
-  };
+/** The editor's indentation for this document, else a guess from the code before the cursor. */
+function indentUnitOf(document: vscode.TextDocument, prefix: string): string {
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document === document) {
+    const { insertSpaces, tabSize } = editor.options ?? {};
+    if (insertSpaces === false) return '\t';
+    if (insertSpaces === true && typeof tabSize === 'number') return ' '.repeat(tabSize);
+  }
+  return detectIndentUnit(prefix);
 }

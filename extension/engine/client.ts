@@ -8,9 +8,9 @@ import type { Readable } from 'node:stream';
 import { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
 import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
-import type { CompletionResult, DeviceInfo, ModelInfo } from './native';
+import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo } from './native';
 import {
-  ClientMessage, EngineMethods, HostMessage, LoadModelParams, SessionName, MethodName, ProtocolError, RequestMessage,
+  ChatMessage, ClientMessage, EngineMethods, HostMessage, LoadModelParams, SessionName, MethodName, ProtocolError, RequestMessage,
   TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage,
 } from './protocol';
 import { BackoffOptions, RestartBackoff } from './restartBackoff';
@@ -47,6 +47,15 @@ export interface LoadModelOptions {
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
 }
+
+/** A draft document as the caller has it: `readText` is called only when the host lacks that
+ *  version (so a large open file is not copied on every keystroke). */
+export interface OutgoingDocument extends ContextDocument {
+  readText?: () => string;
+}
+
+/** A completion request; its documents may be OutgoingDocuments (text read lazily). */
+export type ClientCompletionRequest = WireCompletionRequest;
 
 export interface CompleteOptions {
   signal?: AbortSignal;
@@ -89,6 +98,10 @@ export class EngineClient implements Disposable {
   private wakeRestartSleep?: () => void;
   private readonly pending = new Map<number, PendingRequest>();
   private nextId = 1;
+  /** Documents (id → version) whose text the current host process has received. */
+  private readonly hostDocuments = new Map<string, number>();
+  /** Bytes of document text sent to the current host (for tests and the status view). */
+  documentBytesSent = 0;
   /** The model to keep loaded: reloaded after a crash. */
   private wantedModel?: LoadModelParams;
   private loaded?: LoadedModel;
@@ -126,10 +139,38 @@ export class EngineClient implements Disposable {
     return this.requestLoad(params, options);
   }
 
-  /** Runs one completion on the completion session. Aborting resolves with stopReason 'cancelled'. */
-  async complete(request: WireCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
+  /** Runs one completion on the completion session. Aborting resolves with stopReason 'cancelled'.
+   *  Documents go to the host incrementally: text only for an (id, version) this host process has
+   *  not received yet. */
+  async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     if (!(await this.waitReady(options.signal))) return cancelledResult();
-    return this.call('complete', { session: options.session ?? 'completion', request }, options);
+    // synchronous from here to the post, so the host receives messages in the order assumed here
+    const wire: WireCompletionRequest = { ...request, documents: undefined };
+    const documents = request.documents ?? [];
+    // the host drops documents that no request lists any more: forget them here too
+    const listed = new Set(documents.map((d) => d.id));
+    for (const id of this.hostDocuments.keys()) if (!listed.has(id)) this.hostDocuments.delete(id);
+    if (request.documents) wire.documents = this.documentsForHost(request.documents);
+    else delete wire.documents;
+    return this.call('complete', { session: options.session ?? 'completion', request: wire }, options);
+  }
+
+  private documentsForHost(documents: readonly OutgoingDocument[]): ContextDocument[] {
+    return documents.map((document) => {
+      const { id, version, source } = document;
+      if (this.hostDocuments.get(id) === version) return { id, version, source };
+      const text = document.text ?? document.readText?.();
+      if (text === undefined) return { id, version, source };
+      this.hostDocuments.set(id, version);
+      this.documentBytesSent += text.length;
+      return { id, version, source, text };
+    });
+  }
+
+  /** Formats a conversation with the loaded model's chat template (INVALID_ARGUMENT without one). */
+  async applyChatTemplate(messages: ChatMessage[], options: { addAssistantTurn?: boolean } = {}): Promise<string> {
+    await this.waitReady();
+    return this.call('applyChatTemplate', { messages, ...options }, {});
   }
 
   async tokenize(text: string, options: Omit<TokenizeParams, 'text'> = {}): Promise<number[]> {
@@ -279,6 +320,8 @@ export class EngineClient implements Disposable {
     const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: [], serialization: 'json' });
     const host: HostProcess = { child, exited: false, stopping: false, exitWaiters: [] };
     this.host = host;
+    this.hostDocuments.clear(); // a new process has no documents
+    this.documentBytesSent = 0;
     this.backoff.started(Date.now());
     forwardLines(child.stdout, (line) => this.log(line));
     forwardLines(child.stderr, (line) => this.log(line));

@@ -1,10 +1,21 @@
 // The engine host's request handling, apart from process wiring (host.ts) so it can be driven by
-// any transport. One model at a time; per model, named sessions (only 'completion' for now), each
-// running one request at a time in arrival order. Every request is answered with exactly one
-// result or error; nothing received can make this throw.
+// any transport. One model at a time; per model, named sessions ('completion', and 'explain'
+// created on first use), each running one request at a time in arrival order. Every request is
+// answered with exactly one result or error; nothing received can make this throw.
+//
+// Priority: completions (one per keystroke) come before explanations. An explain request never
+// starts while completions are queued or running (nor until they have been quiet for a moment),
+// and a completion arriving while one runs preempts it: the explain decode is cancelled within a
+// forward pass and later resumed from prompt + the tokens generated so far (the session's KV
+// reuse makes the resume cost about one token). A completion never waits for an explanation.
+//
+// Draft documents (CompletionRequest.documents): the client sends a document's text once per
+// version per host process; the host keeps the latest text of each document and fills it in for
+// a session that has not seen that version yet, so the native session always gets complete data.
 import { EngineError } from './errors';
 import type {
-  CompletionResult, ModelInfo, NativeAddon, NativeCancelFlag, NativeModel, NativeSession, SessionOptions,
+  CompletionRequest, CompletionResult, ContextDocument, DocumentSource, ModelInfo, NativeAddon, NativeCancelFlag, NativeModel,
+  NativeSession, SessionOptions,
 } from './native';
 import {
   ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, PROTOCOL_VERSION, ProtocolError,
@@ -18,7 +29,33 @@ interface SessionSlot {
   /** Cancel flag of the request running now. */
   running?: NativeCancelFlag;
   closed: boolean;
+  /** Documents (id → version) the native session was given. */
+  documents: Map<string, number>;
+  /** Ids listed by the last request that ran (the session keeps only those). */
+  listed: Set<string>;
 }
+
+interface StoredDocument {
+  version: number;
+  source: DocumentSource;
+  text: string;
+}
+
+/** A request's cancel flag that also reaches the flag of the decode running for it now (explain
+ *  runs as a series of decodes) and wakes it while it waits for completions to go quiet. */
+class RequestCancelFlag implements NativeCancelFlag {
+  cancelled = false;
+  current?: NativeCancelFlag;
+  wake?: () => void;
+  cancel(): void {
+    this.cancelled = true;
+    this.current?.cancel();
+    this.wake?.();
+  }
+}
+
+/** How long completions must have been quiet before an explanation starts or resumes. */
+export const EXPLAIN_RESUME_QUIET_MS = 250;
 
 interface LoadedModel {
   model: NativeModel;
@@ -42,6 +79,19 @@ export class EngineHostService {
   private readonly cancelFlags = new Map<number, NativeCancelFlag>();
   private readonly open = new Set<number>();
   private closed = false;
+  /** Latest text of each draft document this process received, by id. */
+  private readonly documentStore = new Map<string, StoredDocument>();
+  /** Requests received and not finished, per document id they list. */
+  private readonly pendingDocumentRefs = new Map<string, number>();
+  /** Completion requests queued or running. */
+  private completionsActive = 0;
+  private lastCompletionEndedAt = -Infinity;
+  private readonly quietWaiters = new Set<() => void>();
+  private quietTimer?: NodeJS.Timeout;
+  /** Decode flags of explanations running now, cancelled when a completion arrives. */
+  private readonly preemptible = new Map<NativeCancelFlag, { preempted: boolean }>();
+  /** Explanation decodes preempted so far (for tests and logs). */
+  preemptions = 0;
 
   constructor(
     private readonly addon: NativeAddon | WireError,
@@ -91,6 +141,8 @@ export class EngineHostService {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
     for (const flag of this.cancelFlags.values()) flag.cancel();
     const loaded = this.loaded;
     this.loaded = undefined;
@@ -127,6 +179,10 @@ export class EngineHostService {
       }
       case 'complete':
         return this.complete(message.id, message.params, addon);
+      case 'applyChatTemplate': {
+        const { messages, addAssistantTurn } = message.params;
+        return this.requireModel().model.applyChatTemplate(messages, { addAssistantTurn: addAssistantTurn ?? true });
+      }
     }
   }
 
@@ -169,7 +225,7 @@ export class EngineHostService {
       const info = model.info();
       const previous = this.loaded;
       // the old model stays usable until the new one is ready, so a failed load loses nothing
-      this.loaded = { model, info, params, sessions: new Map([['completion', { session, tail: Promise.resolve(), closed: false }]]) };
+      this.loaded = { model, info, params, sessions: new Map([['completion', newSlot(session, Promise.resolve())]]) };
       if (previous) await this.release(previous);
       return info;
     };
@@ -186,7 +242,7 @@ export class EngineHostService {
     let slot = loaded.sessions.get(name);
     if (!slot) {
       const created = loaded.model.createSession(sessionOptionsFor(loaded.params));
-      slot = { session: lazySession(created), tail: created.then(() => undefined, () => undefined), closed: false };
+      slot = newSlot(lazySession(created), created.then(() => undefined, () => undefined));
       loaded.sessions.set(name, slot);
     }
     return slot;
@@ -194,24 +250,204 @@ export class EngineHostService {
 
   private complete(id: number, params: CompleteParams, addon: NativeAddon): Promise<CompletionResult> {
     const slot = this.sessionSlot(params.session);
+    const documents = this.receiveDocuments(params.request.documents);
+    if (params.session === 'completion') return this.completeNow(id, slot, params, documents, addon);
+    return this.completePreemptible(id, slot, params, documents, addon);
+  }
+
+  /** A completion: runs as soon as its session is free, preempting explanations. */
+  private completeNow(
+    id: number, slot: SessionSlot, params: CompleteParams, documents: string[], addon: NativeAddon,
+  ): Promise<CompletionResult> {
     const cancel = addon.createCancelFlag();
     this.cancelFlags.set(id, cancel);
+    this.completionStarted();
     const run = async (): Promise<CompletionResult> => {
       if (cancel.cancelled) return cancelledResult(); // cancelled while queued: don't start it
       if (slot.closed) throw new EngineError('The model was unloaded before this request ran.', 'DISPOSED');
       slot.running = cancel;
       try {
-        return await slot.session.complete(
-          { ...params.request, onText: (text) => this.post({ type: 'stream', id, text }) },
-          cancel,
-        );
+        return await this.runOnSession(slot, params.request, params.request.prompt, params.request.maxTokens, params.request.timeBudgetMs, cancel, (text) => this.post({ type: 'stream', id, text }));
       } finally {
         slot.running = undefined;
       }
     };
     const result = slot.tail.then(run, run);
     slot.tail = result.catch(() => undefined);
+    return result.finally(() => {
+      this.completionEnded();
+      this.releaseDocuments(documents);
+    });
+  }
+
+  /** An explanation: waits while completions are busy and yields to any completion that arrives,
+   *  resuming afterwards from the tokens generated so far. */
+  private completePreemptible(
+    id: number, slot: SessionSlot, params: CompleteParams, documents: string[], addon: NativeAddon,
+  ): Promise<CompletionResult> {
+    const cancel = new RequestCancelFlag();
+    this.cancelFlags.set(id, cancel);
+    const request = params.request;
+    const run = async (): Promise<CompletionResult> => {
+      const started = Date.now();
+      const generated: number[] = [];
+      let text = '';
+      let stats: CompletionResult['stats'] | undefined;
+      for (;;) {
+        await this.completionsQuiet(cancel);
+        if (cancel.cancelled) break;
+        if (slot.closed) throw new EngineError('The model was unloaded before this request ran.', 'DISPOSED');
+        const remaining = request.maxTokens - generated.length;
+        const budget = request.timeBudgetMs ? request.timeBudgetMs - (Date.now() - started) : undefined;
+        if (remaining <= 0 || (budget !== undefined && budget <= 0)) {
+          if (stats) stats.stopReason = remaining <= 0 ? 'maxTokens' : 'timeBudget';
+          break;
+        }
+        const decode = addon.createCancelFlag();
+        const mark = { preempted: false };
+        cancel.current = decode;
+        slot.running = decode;
+        this.preemptible.set(decode, mark);
+        let part: CompletionResult;
+        try {
+          part = await this.runOnSession(slot, request, [...request.prompt, ...generated], remaining, budget, decode, (piece) => this.post({ type: 'stream', id, text: piece }));
+        } finally {
+          this.preemptible.delete(decode);
+          cancel.current = undefined;
+          slot.running = undefined;
+        }
+        generated.push(...part.tokens);
+        text += part.text;
+        stats = mergeStats(stats, part.stats);
+        if (!(part.stats.stopReason === 'cancelled' && mark.preempted && !cancel.cancelled)) break;
+        this.preemptions++;
+      }
+      if (cancel.cancelled) return { text, tokens: generated, stats: { ...(stats ?? cancelledResult().stats), stopReason: 'cancelled' } };
+      return truncateAtStop({ text, tokens: generated, stats: stats ?? cancelledResult().stats }, request.stop);
+    };
+    const result = slot.tail.then(run, run);
+    slot.tail = result.catch(() => undefined);
+    return result.finally(() => this.releaseDocuments(documents));
+  }
+
+  /** One decode on a native session, with its draft documents completed from the store. */
+  private async runOnSession(
+    slot: SessionSlot, request: CompleteParams['request'], prompt: CompletionRequest['prompt'], maxTokens: number,
+    timeBudgetMs: number | undefined, cancel: NativeCancelFlag, onText: (text: string) => void,
+  ): Promise<CompletionResult> {
+    const nativeRequest: CompletionRequest = { ...request, prompt, maxTokens, onText };
+    if (timeBudgetMs !== undefined) nativeRequest.timeBudgetMs = timeBudgetMs;
+    else delete nativeRequest.timeBudgetMs;
+    const given = new Map<string, number>();
+    if (request.documents) {
+      nativeRequest.documents = request.documents.map((listed) => {
+        const stored = this.documentStore.get(listed.id);
+        const version = stored?.version ?? listed.version;
+        if (slot.documents.get(listed.id) === version) return { id: listed.id, version, source: listed.source };
+        const text = listed.text !== undefined && listed.version === version ? listed.text : stored?.text;
+        if (text === undefined) return { id: listed.id, version, source: listed.source };
+        given.set(listed.id, version);
+        return { id: listed.id, version, source: listed.source, text };
+      });
+    }
+    slot.listed = new Set(request.documents?.map((d) => d.id) ?? []);
+    let result: CompletionResult;
+    try {
+      result = await slot.session.complete(nativeRequest, cancel);
+    } catch (err) {
+      slot.documents.clear(); // unknown what the session kept: send everything next time
+      throw err;
+    } finally {
+      this.pruneDocuments();
+    }
+    for (const id of slot.documents.keys()) if (!slot.listed.has(id)) slot.documents.delete(id);
+    for (const [docId, version] of given) slot.documents.set(docId, version);
+    for (const missing of result.stats.speculation?.missingDocuments ?? []) slot.documents.delete(missing);
     return result;
+  }
+
+  /** Stores the text of documents that carry it; returns the ids the request refers to. */
+  private receiveDocuments(documents: readonly ContextDocument[] | undefined): string[] {
+    if (!documents) return [];
+    const ids: string[] = [];
+    for (const document of documents) {
+      if (document.text !== undefined) {
+        this.documentStore.set(document.id, { version: document.version, source: document.source, text: document.text });
+      }
+      this.pendingDocumentRefs.set(document.id, (this.pendingDocumentRefs.get(document.id) ?? 0) + 1);
+      ids.push(document.id);
+    }
+    return ids;
+  }
+
+  private releaseDocuments(ids: readonly string[]): void {
+    for (const id of ids) {
+      const left = (this.pendingDocumentRefs.get(id) ?? 1) - 1;
+      if (left > 0) this.pendingDocumentRefs.set(id, left);
+      else this.pendingDocumentRefs.delete(id);
+    }
+    this.pruneDocuments();
+  }
+
+  /** Drops stored texts no session lists any more and no pending request refers to. */
+  private pruneDocuments(): void {
+    const slots = [...(this.loaded?.sessions.values() ?? [])];
+    for (const id of this.documentStore.keys()) {
+      if (this.pendingDocumentRefs.has(id) || slots.some((slot) => slot.listed.has(id))) continue;
+      this.documentStore.delete(id);
+    }
+  }
+
+  /** Ids of the draft documents whose text this process holds (for tests). */
+  storedDocuments(): string[] {
+    return [...this.documentStore.keys()];
+  }
+
+  // ── priority ────────────────────────────────────────────────────────────────────────────────
+
+  private completionStarted(): void {
+    this.completionsActive++;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    for (const [flag, mark] of this.preemptible) {
+      mark.preempted = true;
+      flag.cancel();
+    }
+  }
+
+  private completionEnded(): void {
+    this.completionsActive = Math.max(0, this.completionsActive - 1);
+    this.lastCompletionEndedAt = Date.now();
+    if (this.completionsActive === 0 && this.quietWaiters.size > 0) this.armQuietTimer();
+  }
+
+  private armQuietTimer(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    const wait = Math.max(0, EXPLAIN_RESUME_QUIET_MS - (Date.now() - this.lastCompletionEndedAt));
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined;
+      if (this.completionsActive > 0) return;
+      const waiters = [...this.quietWaiters];
+      this.quietWaiters.clear();
+      for (const wake of waiters) wake();
+    }, wait);
+  }
+
+  /** Resolves once no completion is queued or running and none ended in the last moment (or the
+   *  request is cancelled). */
+  private completionsQuiet(cancel: RequestCancelFlag): Promise<void> {
+    if (cancel.cancelled || this.closed) return Promise.resolve();
+    if (this.completionsActive === 0 && Date.now() - this.lastCompletionEndedAt >= EXPLAIN_RESUME_QUIET_MS) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.quietWaiters.delete(wake);
+        cancel.wake = undefined;
+        resolve();
+      };
+      cancel.wake = wake;
+      this.quietWaiters.add(wake);
+      if (this.completionsActive === 0) this.armQuietTimer();
+    });
   }
 
   /** Waits for each session's requests (cancelling the running one), then frees everything. */
@@ -226,6 +462,36 @@ export class EngineHostService {
     }
     await loaded.model.dispose().catch((err: unknown) => this.log(`tandem engine host: model dispose failed: ${String(err)}`));
   }
+}
+
+function newSlot(session: NativeSession, tail: Promise<unknown>): SessionSlot {
+  return { session, tail, closed: false, documents: new Map(), listed: new Set() };
+}
+
+/** Stats of a request run as several decodes: prompt and reuse from the first, sums of the rest,
+ *  stop reason from the last. */
+function mergeStats(total: CompletionResult['stats'] | undefined, part: CompletionResult['stats']): CompletionResult['stats'] {
+  if (!total) return { ...part };
+  return {
+    ...total,
+    prefillMs: total.prefillMs + part.prefillMs,
+    generatedTokens: total.generatedTokens + part.generatedTokens,
+    decodeMs: total.decodeMs + part.decodeMs,
+    firstTokenMs: total.firstTokenMs || part.firstTokenMs,
+    stopReason: part.stopReason,
+  };
+}
+
+/** A stop string can straddle two decodes of a resumed request: cut there. */
+function truncateAtStop(result: CompletionResult, stop: readonly string[] | undefined): CompletionResult {
+  if (!stop?.length) return result;
+  let cut = -1;
+  for (const s of stop) {
+    const at = result.text.indexOf(s);
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  if (cut < 0) return result;
+  return { ...result, text: result.text.slice(0, cut), stats: { ...result.stats, stopReason: 'stop' } };
 }
 
 /** A NativeSession whose creation is still in flight: calls wait for it (creation errors surface

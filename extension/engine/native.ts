@@ -60,6 +60,8 @@ export interface LoadOptions {
   /** Layers to offload to a GPU (0 = CPU only). */
   gpuLayers?: number;
   useMmap?: boolean;
+  /** Tokenizer only (a vocab GGUF works): tokenize/detokenize, no sessions (drafting bench). */
+  vocabOnly?: boolean;
 }
 
 export interface SessionOptions {
@@ -111,6 +113,42 @@ export interface SpeculationStats {
   corpusBytes: number;
   /** ids of listed documents the session lacked at that version and got no text for */
   missingDocuments: string[];
+  /** documents cut by a cap (1 MiB text, 64k tokens each, 256k tokens total, 256 documents) */
+  truncatedDocuments?: number;
+  droppedTokens?: number;
+  tokenizeMs?: number;
+  /** rebuilding the context-document index (0 when the documents did not change) */
+  documentIndexMs?: number;
+  /** building the per-request index (history + prompt) */
+  requestIndexMs?: number;
+  indexBytes?: number;
+  /** where T(k) came from: 'env' | 'cache' | 'measured' | 'measured (not cached)' */
+  costOrigin?: string;
+  costMeasureMs?: number;
+  /** T(k) in ms: [k, ms] */
+  costCurve?: [number, number][];
+}
+
+/** One trace of the model-free drafting benchmark (tokens from a vocab-only model). */
+export interface DraftingTrace {
+  kind: string;
+  prompt: number[];
+  reference: number[];
+  documents?: { id: string; version: number; source: DocumentSource; tokens: number[] }[];
+}
+
+export interface DraftingTotals {
+  steps: number;
+  tokens: number;
+  drafted: number;
+  accepted: number;
+  draftSteps: number;
+  hitSteps: number;
+  /** Σ T(k+1)/T(1): time in units of one plain decode step */
+  cost: number;
+  drafterUs: number;
+  beginUs: number;
+  budgets: [number, number][];
 }
 
 export interface CompletionRequest {
@@ -206,6 +244,9 @@ export interface NativeAddon {
   createCancelFlag(): NativeCancelFlag;
   loadModel(modelPath: string, options?: LoadOptions): Promise<NativeModel>;
   makeTestModel(options: MakeTestModelOptions): Promise<{ path: string; bytes: number; parameters: number }>;
+  /** Model-free drafting benchmark: per mode, per trace kind (and 'all'), totals. Synchronous. */
+  simulateDrafting?(traces: DraftingTrace[], options: { modes: SpeculationMode[]; costCurve: [number, number][] }):
+    Record<string, Record<string, DraftingTotals>>;
 }
 
 /** Errors from the addon are plain Errors with a `code` (see EngineErrorCode). */

@@ -5,7 +5,7 @@
 // Messages travel as JSON over Node's IPC channel, so everything here must be JSON-safe, and both
 // sides validate what they receive: a bad message is answered with an error, never a crash.
 import type {
-  CompletionRequest, CompletionResult, DeviceInfo, EngineErrorCode, ModelInfo, PromptPart,
+  CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PromptPart, SpeculationMode,
 } from './native';
 
 export const PROTOCOL_VERSION = 1;
@@ -40,6 +40,16 @@ export interface TokenizeParams {
 
 export type NoParams = Record<string, never>;
 
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ApplyChatTemplateParams {
+  messages: ChatMessage[];
+  addAssistantTurn?: boolean;
+}
+
 /** Each method's parameters and result. */
 export interface EngineMethods {
   loadModel: { params: LoadModelParams; result: ModelInfo };
@@ -48,9 +58,12 @@ export interface EngineMethods {
   tokenize: { params: TokenizeParams; result: number[] };
   complete: { params: CompleteParams; result: CompletionResult };
   devices: { params: NoParams; result: DeviceInfo[] };
+  applyChatTemplate: { params: ApplyChatTemplateParams; result: string };
 }
 export type MethodName = keyof EngineMethods;
-export const METHOD_NAMES: readonly MethodName[] = ['loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'devices'];
+export const METHOD_NAMES: readonly MethodName[] = [
+  'loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'devices', 'applyChatTemplate',
+];
 
 export type ErrorCode =
   | EngineErrorCode
@@ -176,7 +189,23 @@ function validateCompletionRequest(r: unknown, id: number): void {
   if (r.timeBudgetMs !== undefined && (typeof r.timeBudgetMs !== 'number' || !(r.timeBudgetMs >= 0))) {
     throw new ProtocolError('complete: timeBudgetMs must be a number ≥ 0', id);
   }
+  if (r.documents !== undefined) {
+    if (!Array.isArray(r.documents)) throw new ProtocolError('complete: documents must be an array', id);
+    r.documents.forEach((d, i) => {
+      if (!isObject(d) || typeof d.id !== 'string' || typeof d.version !== 'number' || !Number.isFinite(d.version) ||
+        !DOCUMENT_SOURCES.has(d.source as string) || (d.text !== undefined && typeof d.text !== 'string')) {
+        throw new ProtocolError(`complete: documents[${i}] must be {id: string, version: number, source, text?: string}`, id);
+      }
+    });
+  }
+  if (r.speculation !== undefined && !SPECULATION_MODES.has(r.speculation as string)) {
+    throw new ProtocolError(`complete: unknown speculation mode ${JSON.stringify(r.speculation)}`, id);
+  }
 }
+
+const DOCUMENT_SOURCES: ReadonlySet<string> = new Set<DocumentSource>(['sameFile', 'otherFile', 'recentEdit', 'clipboard', 'history']);
+const SPECULATION_MODES: ReadonlySet<string> = new Set<SpeculationMode>(
+  ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto']);
 
 function validateParams(method: MethodName, params: Obj, id: number): void {
   switch (method) {
@@ -197,6 +226,14 @@ function validateParams(method: MethodName, params: Obj, id: number): void {
       }
       validateCompletionRequest(params.request, id);
       return;
+    case 'applyChatTemplate': {
+      const roles = ['system', 'user', 'assistant'];
+      const ok = Array.isArray(params.messages) && params.messages.every((m: unknown) =>
+        isObject(m) && roles.includes(m.role as string) && typeof m.content === 'string');
+      if (!ok) throw new ProtocolError('applyChatTemplate: messages must be an array of {role, content}', id);
+      optionalBool(params, 'addAssistantTurn', id);
+      return;
+    }
     case 'unloadModel':
     case 'modelInfo':
     case 'devices':

@@ -4,11 +4,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelSettings } from '../models/activeModel';
+import { LOG_LEVELS, LogLevelName } from './log';
+
+export interface ExplainSettings {
+  /** An instruct model for explanations; '' = use the completion model. */
+  modelPath: string;
+  maxTokens: number;
+}
 
 export interface TandemSettings {
   enable: boolean;
   model: ModelSettings;
   maxTokens: number;
+  explain: ExplainSettings;
+  /** What Tandem writes to its "Tandem" output channel (see ui/log.ts). */
+  logLevel: LogLevelName;
 }
 
 export const SETTINGS_SECTION = 'tandem';
@@ -23,7 +33,16 @@ export function readSettings(): TandemSettings {
       threads: positiveInt(config.get<number>('engine.threads', 0), 0),
     },
     maxTokens: positiveInt(config.get<number>('completion.maxTokens', 64), 64) || 64,
+    explain: {
+      modelPath: expandHome(String(config.get<string>('explain.modelPath', '') ?? '').trim()),
+      maxTokens: positiveInt(config.get<number>('explain.maxTokens', 512), 512) || 512,
+    },
+    logLevel: logLevel(config.get<string>('logLevel', 'info')),
   };
+}
+
+function logLevel(value: unknown): LogLevelName {
+  return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value) ? (value as LogLevelName) : 'info';
 }
 
 function expandHome(p: string): string {

@@ -1,4 +1,6 @@
-// The status bar item: engine state, in-flight completions and the last completion's stats.
+// The status bar item: engine state, in-flight completions and explanations, and the stats of the
+// last completion (and explanation) in its tooltip. Clicking runs `clickCommand`: the status menu
+// (ui/statusMenu.ts). Purely event-driven: no timers, so an idle editor costs nothing.
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import type { EngineClient } from '../engine/client';
@@ -14,15 +16,31 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
   private lastStats?: CompletionStats;
   private lastError?: string;
   private modelError?: string;
+  private explaining = 0;
+  private lastExplainStats?: CompletionStats;
+
+  /** For ExplainDeps.activity: explanations show "generating" and their own stats line. */
+  readonly explainActivity: CompletionActivity = {
+    started: () => {
+      this.explaining++;
+      this.refresh();
+    },
+    finished: (stats?: CompletionStats) => {
+      this.explaining = Math.max(0, this.explaining - 1);
+      if (stats && stats.generatedTokens > 0) this.lastExplainStats = stats;
+      this.refresh();
+    },
+  };
 
   constructor(
     private readonly engine: Pick<EngineClient, 'state' | 'onDidChangeState'>,
-    private readonly settings: () => TandemSettings,
-    toggleCommand: string,
+    private readonly settings: () => Pick<TandemSettings, 'enable' | 'model'>,
+    /** What a click runs: the status menu command (ui/statusMenu.ts). */
+    clickCommand: string,
   ) {
     this.item = this.store.add(vscode.window.createStatusBarItem('tandem.status', vscode.StatusBarAlignment.Right, 100));
     this.item.name = 'Tandem';
-    this.item.command = toggleCommand;
+    this.item.command = clickCommand;
     this.store.add(engine.onDidChangeState(() => this.refresh()));
     this.refresh();
     this.item.show();
@@ -63,6 +81,8 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
       modelError: this.modelError,
       lastError: this.lastError,
       lastStats: this.lastStats,
+      explaining: this.explaining > 0,
+      lastExplainStats: this.lastExplainStats,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

@@ -3,6 +3,13 @@ import type { EngineState } from '../engine/client';
 import { formatStats } from '../engine/formatStats';
 import type { CompletionStats } from '../engine/native';
 
+/** Device per phase. CompletionStats carries no device yet; when the engine adds
+ *  `devices: { prefill, decode }` (names such as "CUDA0", "NPU") the tooltip shows them. */
+export interface PhaseDevices {
+  prefill?: string;
+  decode?: string;
+}
+
 export type StatusKind = 'disabled' | 'noModel' | 'loading' | 'ready' | 'generating' | 'error';
 
 export interface StatusInput {
@@ -16,6 +23,9 @@ export interface StatusInput {
   /** The last completion error to show, if any. */
   lastError?: string;
   lastStats?: CompletionStats;
+  /** An explanation is being generated. */
+  explaining?: boolean;
+  lastExplainStats?: CompletionStats;
 }
 
 export interface StatusView {
@@ -24,9 +34,25 @@ export interface StatusView {
   tooltip: string;
 }
 
+/** The tooltip lines for one request's stats: the one-line summary (prompt and reused tokens,
+ *  prefill, tokens/s, time to first token), then speculation and the device of each phase. */
+export function describeStats(label: string, stats: CompletionStats): string {
+  const lines = [`${label}: ${formatStats(stats)}`];
+  const spec = stats.speculation;
+  if (spec) {
+    const rate = spec.draftedTokens > 0 ? ` (${Math.round((100 * spec.acceptedTokens) / spec.draftedTokens)}%)` : '';
+    const perStep = spec.steps > 0 ? `, ${(stats.generatedTokens / spec.steps).toFixed(2)} tokens/step` : '';
+    lines.push(`Speculation ${spec.mode}: ${spec.draftedTokens} drafted, ${spec.acceptedTokens} accepted${rate}${perStep}`);
+  }
+  const devices = (stats as CompletionStats & { devices?: PhaseDevices }).devices;
+  lines.push(`Devices: prefill ${devices?.prefill || 'CPU'}, decode ${devices?.decode || 'CPU'}`);
+  return lines.join('\n');
+}
+
 export function describeStatus(input: StatusInput): StatusView {
-  const stats = input.lastStats ? `\n\nLast completion: ${formatStats(input.lastStats)}` : '';
-  if (!input.enabled) return { kind: 'disabled', text: '$(circle-slash) Tandem', tooltip: 'Tandem completions are off (click to turn on).' };
+  const stats = (input.lastStats ? `\n\n${describeStats('Last completion', input.lastStats)}` : '') +
+    (input.lastExplainStats ? `\n\n${describeStats('Last explanation', input.lastExplainStats)}` : '');
+  if (!input.enabled) return { kind: 'disabled', text: '$(circle-slash) Tandem', tooltip: 'Tandem completions are off. Click for options (turn them on, select a model, show the log, explain a selection).' };
   if (!input.modelConfigured) return { kind: 'noModel', text: '$(warning) Tandem: no model', tooltip: 'Set tandem.model.path to a GGUF code model.' };
   if (input.modelError) {
     return { kind: 'error', text: '$(error) Tandem', tooltip: `Tandem could not load the model: ${input.modelError}` };
@@ -50,6 +76,9 @@ export function describeStatus(input: StatusInput): StatusView {
   }
   if (input.lastError) return { kind: 'error', text: '$(error) Tandem', tooltip: `Tandem error: ${input.lastError}${stats}` };
   const model = engine.kind === 'ready' ? `${engine.model.name || engine.model.description}` : 'model loads on first completion';
+  if (input.explaining && !input.generating) {
+    return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Explaining… (${model})${stats}` };
+  }
   if (input.generating) return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Generating… (${model})${stats}` };
   return { kind: 'ready', text: '$(check) Tandem', tooltip: `Tandem is ready (${model}).${stats}` };
 }

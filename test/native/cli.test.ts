@@ -73,10 +73,24 @@ describe('tandem CLI (real addon)', function () {
     assert.match(JSON.parse(r.stderr).error.message, /Line 99 is past the end of the document, which has 8 lines/);
   });
 
-  it('an unknown --spec value exits 2 and says speculation is not there yet', () => {
-    const r = tandem('complete', '--model', model, '--file', source, '--line', '1', '--column', '1', '--spec', 'pld');
+  it('an unknown --spec value exits 2 and lists the modes there are', () => {
+    const r = tandem('complete', '--model', model, '--file', source, '--line', '1', '--column', '1', '--spec', 'ngram-cache');
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--spec "pld" is not available yet/);
+    assert.match(r.stderr, /--spec "ngram-cache" is not available; use one of off, pld, sam, auto/);
+  });
+
+  it('--spec auto with --context gives the text of --spec off and reports speculation stats', () => {
+    const run = (spec: string) => {
+      const r = tandem('complete', '--model', model, '--file', source, '--line', '2', '--column', '1',
+        '--context', source, '--max-tokens', '12', '--spec', spec, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const off = run('off');
+    const auto = run('auto');
+    assert.equal(auto.text, off.text);
+    assert.equal(auto.stats.speculation.mode, 'auto');
+    assert.ok(auto.stats.speculation.corpusDocuments >= 1, JSON.stringify(auto.stats.speculation));
   });
 
   it('devices --json lists the CPU', () => {

@@ -49,10 +49,12 @@ describe('CLI arguments', () => {
     usage(() => parseComplete([...base, '--json=1']), /--json takes no value/);
   });
 
-  it('says speculation is not there yet for --spec values other than off', () => {
-    usage(() => parseComplete([...base, '--spec', 'auto']), /--spec "auto" is not available yet.*only --spec off/);
-    const cmd = parseComplete([...base, '--spec', 'off']);
-    assert.ok(cmd !== 'help' && cmd.spec === 'off');
+  it('accepts the built speculation modes and names them when another is asked for', () => {
+    for (const mode of ['off', 'pld', 'sam', 'auto']) {
+      const cmd = parseComplete([...base, '--spec', mode]);
+      assert.ok(cmd !== 'help' && cmd.spec === mode);
+    }
+    usage(() => parseComplete([...base, '--spec', 'ngram-mod']), /--spec "ngram-mod" is not available; use one of off, pld, sam, auto/);
   });
 
   it('--help needs no required options', () => {

@@ -190,3 +190,30 @@ describe('EngineClient with the engine host (fake addon)', function () {
     }
   });
 });
+
+describe('EngineClient: incremental draft documents', function () {
+  this.timeout(10_000);
+  it('sends a document text once per version per host process, reads it lazily, and again after a restart', async () => {
+    const client = new EngineClient({ hostScript, addonPath: fakeAddon, backoff: { initialMs: 50 } });
+    try {
+      await client.loadModel('/models/a.gguf');
+      let reads = 0;
+      const doc = (version: number) => ({ id: 'file:///b.ts', version, source: 'otherFile' as const, readText: () => (reads++, 'x'.repeat(1000)) });
+      await client.complete({ prompt, maxTokens: 1, documents: [doc(1)] });
+      assert.equal(client.documentBytesSent, 1000);
+      for (let i = 0; i < 5; i++) await client.complete({ prompt, maxTokens: 1, documents: [doc(1)] });
+      assert.equal(client.documentBytesSent, 1000, 'an unchanged document is not re-sent');
+      assert.equal(reads, 1, 'its text is not even read');
+      await client.complete({ prompt, maxTokens: 1, documents: [doc(2)] });
+      assert.equal(client.documentBytesSent, 2000, 'a new version is sent');
+      await client.complete({ prompt, maxTokens: 1, documents: [] }); // closed: no longer listed
+      await client.complete({ prompt, maxTokens: 1, documents: [doc(2)] });
+      assert.equal(client.documentBytesSent, 3000, 'reopened: sent again (the host dropped it)');
+      await client.restart();
+      await client.complete({ prompt, maxTokens: 1, documents: [doc(2)] });
+      assert.equal(client.documentBytesSent, 1000, 'a new host process gets the text again');
+    } finally {
+      await client.disposeAsync();
+    }
+  });
+});

@@ -3,7 +3,7 @@
 // the one-time load error notification, and shutdown.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CancellationTokenSource, Position, TextDocument, createVscodeMock, installVscodeMock } from './support/vscodeMock';
+import { CancellationTokenSource, Position, TextDocument, createVscodeMock, installVscodeMock, requireFresh } from './support/vscodeMock';
 
 const buildRoot = path.resolve(__dirname, '../..'); // out/test-build
 const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
@@ -39,9 +39,9 @@ describe('extension activation (mocked vscode, fake addon)', function () {
   const provide = (doc: TextDocument, pos: Position, token = new CancellationTokenSource().token) =>
     mock.providers[0].provideInlineCompletionItems(doc, pos, {}, token) as Promise<{ insertText: string }[] | undefined>;
 
-  it('registers one provider, five commands and a status bar item showing "no model"', () => {
+  it('registers one provider, seven commands and a status bar item showing "no model"', () => {
     assert.equal(mock.providers.length, 1);
-    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.downloadModel', 'tandem.restartEngine', 'tandem.selectModel', 'tandem.showLog', 'tandem.toggle']);
+    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.downloadModel', 'tandem.explainSelection', 'tandem.restartEngine', 'tandem.selectModel', 'tandem.showLog', 'tandem.showMenu', 'tandem.toggle']);
     assert.match(mock.statusItems[0].text, /no model/);
   });
 
@@ -89,5 +89,38 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     assert.equal(mock.settings.get('tandem.enable'), false);
     assert.equal(await provide(new TextDocument('x = '), new Position(0, 4)), undefined);
     assert.match(mock.statusItems[0].text, /circle-slash/);
+  });
+});
+
+describe('inline provider gating (mocked vscode, fake addon)', function () {
+  this.timeout(10_000);
+  it('follows tandem.disabledLanguages / enabledLanguages and editor.inlineSuggest.enabled', async () => {
+    const mock = createVscodeMock();
+    const uninstall = installVscodeMock(mock.vscode);
+    try {
+      const settingsModule = require.resolve('../../extension/completion/completionSettings');
+      const { readCompletionSettings } = requireFresh<typeof import('../../extension/completion/completionSettings')>(settingsModule);
+      const { TandemInlineCompletionProvider } = requireFresh<typeof import('../../extension/completion/inlineProvider')>(
+        require.resolve('../../extension/completion/inlineProvider'));
+      const calls: string[] = [];
+      const controller = { provide: async (ctx: { languageId: string }) => (calls.push(ctx.languageId), { text: 'x', source: 'engine', partial: false }) };
+      const provider = new TandemInlineCompletionProvider({
+        controller: controller as never, settings: () => ({ enable: true, model: { path: '/m.gguf' } }), completionSettings: readCompletionSettings,
+      });
+      const provide = (languageId: string) => provider.provideInlineCompletionItems(
+        new TextDocument('a = ', languageId, `/w/a.${languageId}`) as never, new Position(0, 4) as never, { triggerKind: 1 } as never,
+        new CancellationTokenSource().token as never);
+      assert.equal((await provide('python'))?.length, 1);
+      mock.setSetting('tandem.disabledLanguages', ['markdown']);
+      assert.equal(await provide('markdown'), undefined);
+      mock.setSetting('tandem.enabledLanguages', ['python']);
+      assert.equal(await provide('go'), undefined);
+      assert.equal((await provide('python'))?.length, 1);
+      mock.setSetting('editor.inlineSuggest.enabled', false);
+      assert.equal(await provide('python'), undefined);
+      assert.deepEqual(calls, ['python', 'python']);
+    } finally {
+      uninstall();
+    }
   });
 });

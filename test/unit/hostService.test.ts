@@ -1,7 +1,7 @@
 // The engine host's request handling in-process, over the fake addon: bad input gets an error
 // answer (never a throw), and every request gets exactly one answer.
 import * as assert from 'node:assert/strict';
-import { EngineHostService } from '../../extension/engine/hostService';
+import { EXPLAIN_RESUME_QUIET_MS, EngineHostService } from '../../extension/engine/hostService';
 import type { NativeAddon } from '../../extension/engine/native';
 import type { HostMessage } from '../../extension/engine/protocol';
 
@@ -66,5 +66,89 @@ describe('EngineHostService', () => {
     assert.equal(service.hello(1).addon, null);
     service.handle({ type: 'request', id: 1, method: 'devices', params: {} });
     assert.deepEqual(await answer(1), { type: 'error', id: 1, error: { message: 'no addon here', code: 'ADDON_UNAVAILABLE' } });
+  });
+});
+
+describe('EngineHostService: explain yields to completions', () => {
+  const load = async (h: ReturnType<typeof serviceWithInbox>) => {
+    h.service.handle({ type: 'request', id: 1, method: 'loadModel', params: { path: '/m.gguf' } });
+    assert.equal((await h.answer(1)).type, 'result');
+  };
+
+  it('a completion arriving during an explanation preempts it; the explanation resumes and loses nothing', async () => {
+    const h = serviceWithInbox();
+    await load(h);
+    h.service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'explain', request: { prompt: ['explain'], maxTokens: 30 } } });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const sent = Date.now();
+    h.service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 3 } } });
+    const completion = (await h.answer(3)) as { result: { text: string } };
+    const completionMs = Date.now() - sent;
+    assert.equal(completion.result.text, 'abc');
+    const explain = (await h.answer(2)) as { result: { text: string; stats: { stopReason: string; generatedTokens: number } } };
+    const letters = Array.from({ length: 30 }, (_, i) => 'abcdefghijklmnopqrstuvwxyz'[i % 26]).join('');
+    assert.equal(explain.result.text, letters, 'resumed from the tokens generated so far');
+    assert.equal(explain.result.stats.stopReason, 'maxTokens');
+    const streamed = h.inbox.filter((m) => m.type === 'stream' && m.id === 2).map((m) => (m as { text: string }).text).join('');
+    assert.equal(streamed, letters);
+    assert.ok(h.service.preemptions >= 1);
+    assert.ok(completionMs < 150, `the completion took ${completionMs} ms`);
+    // the explanation finished after the completion
+    const order = h.inbox.filter((m) => m.type === 'result').map((m) => (m as { id: number }).id);
+    assert.deepEqual(order.slice(-2), [3, 2]);
+  });
+
+  it('an explanation waits while completions are queued, and can be cancelled while it waits', async () => {
+    const h = serviceWithInbox();
+    await load(h);
+    h.service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'completion', request: { prompt: ['a'], maxTokens: 20 } } });
+    h.service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'explain', request: { prompt: ['e'], maxTokens: 2 } } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    h.service.handle({ type: 'cancel', id: 3 });
+    const cancelled = (await h.answer(3)) as { result: { stats: { stopReason: string } } };
+    assert.equal(cancelled.result.stats.stopReason, 'cancelled');
+    assert.equal(h.inbox.some((m) => m.type === 'result' && m.id === 2), false, 'answered while the completion still ran');
+    await h.answer(2);
+
+    h.service.handle({ type: 'request', id: 4, method: 'complete', params: { session: 'completion', request: { prompt: ['a'], maxTokens: 5 } } });
+    h.service.handle({ type: 'request', id: 5, method: 'complete', params: { session: 'explain', request: { prompt: ['e'], maxTokens: 2 } } });
+    await h.answer(4);
+    const completionDone = Date.now();
+    assert.equal(h.inbox.some((m) => m.type === 'stream' && m.id === 5), false, 'explain did not start before the completion ended');
+    const explain = (await h.answer(5)) as { result: { text: string } };
+    assert.equal(explain.result.text, 'ab');
+    assert.ok(Date.now() - completionDone >= EXPLAIN_RESUME_QUIET_MS - 20, 'and not before completions were quiet for a moment');
+  });
+});
+
+describe('EngineHostService: draft documents', () => {
+  const log = (fakeAddon as unknown as { requestLog: { documents?: { id: string; version: number; text?: string }[] }[] }).requestLog;
+  const complete = (h: ReturnType<typeof serviceWithInbox>, id: number, documents: object[], session = 'completion') =>
+    h.service.handle({ type: 'request', id, method: 'complete', params: { session, request: { prompt: ['p'], maxTokens: 1, documents } } });
+
+  it('fills in text the session lacks, strips text it has, and drops documents no longer listed', async () => {
+    const h = serviceWithInbox();
+    h.service.handle({ type: 'request', id: 1, method: 'loadModel', params: { path: '/m.gguf' } });
+    await h.answer(1);
+    log.length = 0;
+    complete(h, 2, [{ id: 'a', version: 1, source: 'otherFile', text: 'A1' }]);
+    await h.answer(2);
+    complete(h, 3, [{ id: 'a', version: 1, source: 'otherFile' }]);
+    await h.answer(3);
+    assert.deepEqual(log.map((r) => r.documents), [[{ id: 'a', version: 1, source: 'otherFile', text: 'A1' }], [{ id: 'a', version: 1, source: 'otherFile' }]]);
+    // the explain session has not seen it: the host gives it the stored text
+    complete(h, 4, [{ id: 'a', version: 1, source: 'otherFile' }], 'explain');
+    await h.answer(4);
+    assert.deepEqual(log[2].documents, [{ id: 'a', version: 1, source: 'otherFile', text: 'A1' }]);
+    // a request cancelled while queued still delivers its text to the store
+    complete(h, 5, [{ id: 'b', version: 1, source: 'clipboard', text: 'B1' }]);
+    h.service.handle({ type: 'cancel', id: 5 });
+    complete(h, 6, [{ id: 'b', version: 1, source: 'clipboard' }]);
+    await h.answer(6);
+    assert.deepEqual(log[log.length - 1].documents, [{ id: 'b', version: 1, source: 'clipboard', text: 'B1' }]);
+    // nobody lists 'a' any more (completion dropped it; explain lists nothing next)
+    complete(h, 7, [], 'explain');
+    await h.answer(7);
+    assert.deepEqual(h.service.storedDocuments(), ['b']);
   });
 });

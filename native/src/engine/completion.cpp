@@ -43,10 +43,14 @@ llama_token argmaxToken(const float* logits, int32_t vocabSize) {
   return best;
 }
 
-std::vector<llama_token> GreedyStrategy::nextTokens(InferenceContext& context) {
+StepResult GreedyStrategy::step(InferenceContext& context, const std::vector<llama_token>& sequence, int32_t) {
+  const size_t pending = sequence.size() - context.evaluated().size();
+  if (pending > 0 && context.append(sequence.data() + context.evaluated().size(), pending) == DecodeStatus::Aborted) {
+    return StepResult{{}, true};
+  }
   const float* logits = context.lastLogits();
   if (!logits) throw EngineError(ErrorCode::Internal, "no logits available for the next token");
-  return {argmaxToken(logits, context.model().vocabSize())};
+  return StepResult{{argmaxToken(logits, context.model().vocabSize())}, false};
 }
 
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
@@ -73,6 +77,7 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
     return result;
   };
 
+  strategy.begin(prompt);
   WatchGuard watching(context, cancel);
   if (isCancelled(cancel)) return finish(StopReason::Cancelled);
 
@@ -94,7 +99,9 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
     return finish(reason);
   };
   for (;;) {
-    for (llama_token token : strategy.nextTokens(context)) {
+    const StepResult step = strategy.step(context, sequence, maxTokens - stats.generatedTokens);
+    if (step.aborted) return stopWith(StopReason::Cancelled);
+    for (llama_token token : step.tokens) {
       result.tokens.push_back(token);
       sequence.push_back(token);
       ++stats.generatedTokens;
@@ -106,10 +113,6 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
     if (request.timeBudgetMs > 0 && msSince(request.receivedAt) >= request.timeBudgetMs) return stopWith(StopReason::TimeBudget);
     if (isCancelled(cancel)) return stopWith(StopReason::Cancelled);
     if (sequence.size() > static_cast<size_t>(context.contextSize())) return stopWith(StopReason::ContextFull);
-    const size_t pending = context.evaluated().size();
-    if (context.append(sequence.data() + pending, sequence.size() - pending) == DecodeStatus::Aborted) {
-      return stopWith(StopReason::Cancelled);
-    }
   }
 }
 

@@ -3,10 +3,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/cancel_flag.h"
+#include "engine/draft_corpus.h"
+#include "engine/speculation_stats.h"
 #include "engine/inference_context.h"
 #include "engine/model.h"
 
@@ -20,6 +23,9 @@ struct CompletionRequest {
   std::vector<std::string> stop;
   double timeBudgetMs = 0;  // 0 = no limit
   Clock::time_point receivedAt = Clock::now();  // firstTokenMs and the time budget count from here
+  SpeculationMode speculation = SpeculationMode::Off;
+  // The draft corpus as the editor lists it now; nullopt = unchanged since the last request.
+  std::optional<std::vector<DocumentInput>> documents;
 };
 
 enum class StopReason { EndOfGeneration, StopString, MaxTokens, TimeBudget, ContextFull, Cancelled };
@@ -39,25 +45,37 @@ struct CompletionResult {
   std::string text;
   std::vector<llama_token> tokens;
   CompletionStats stats;
+  std::optional<SpeculationStats> speculation;  // present when a speculative mode ran
 };
 
 // Receives each final piece of text as soon as it is known.
 using TextSink = std::function<void(const std::string& piece)>;
 
-// The seam for speculative decoding: chooses the next token(s) to commit. It is called with the
-// context holding the committed tokens and the logits after the last of them. Greedy decoding
-// returns the argmax; a speculative strategy would verify a draft tree in one llama_decode here
-// and return the accepted path (tokens it leaves evaluated in the context are not evaluated again
-// by the loop) plus the model's own next token.
+// The seam for speculative decoding: produces the next committed token(s). Called with the
+// committed sequence (prompt + generated); the context holds all of it except the `pending`
+// newest tokens (none right after prefill, when the logits of the last prompt token are current;
+// one afterwards). Greedy evaluates the pending token and returns the argmax; a speculative
+// strategy evaluates the pending token together with a draft tree in one llama_decode and returns
+// the accepted path plus the model's own next token. Tokens it leaves evaluated in the context
+// are not evaluated again. The loop commits the returned tokens one by one with every stop check,
+// so an accepted draft ends exactly where greedy decoding would.
+struct StepResult {
+  std::vector<llama_token> tokens;
+  bool aborted = false;  // cancelled inside llama_decode
+};
+
 class DecodeStrategy {
  public:
   virtual ~DecodeStrategy() = default;
-  virtual std::vector<llama_token> nextTokens(InferenceContext& context) = 0;
+  // A new request, after its prompt was tokenized and validated.
+  virtual void begin(const std::vector<llama_token>& /*prompt*/) {}
+  // remaining: tokens the request may still generate (≥ 1).
+  virtual StepResult step(InferenceContext& context, const std::vector<llama_token>& sequence, int32_t remaining) = 0;
 };
 
 class GreedyStrategy : public DecodeStrategy {
  public:
-  std::vector<llama_token> nextTokens(InferenceContext& context) override;
+  StepResult step(InferenceContext& context, const std::vector<llama_token>& sequence, int32_t remaining) override;
 };
 
 // argmax over a logit row; ties go to the lowest id, so results are reproducible.

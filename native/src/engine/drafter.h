@@ -17,16 +17,29 @@ struct DraftDocument {
   std::vector<llama_token> tokens;
 };
 
+class DraftCorpus;
+
+// Costs a drafter reports about its indexes (for stats).
+struct DrafterCosts {
+  double documentIndexMs = 0;  // rebuilding the context-document index (only when documents changed)
+  double requestIndexMs = 0;   // building the per-request index (prompt + history)
+  size_t indexBytes = 0;
+  size_t indexTokens = 0;
+};
+
 class Drafter {
  public:
   virtual ~Drafter() = default;
   // A new request: the corpus (context documents and history) and the prompt tokens.
-  virtual void begin(const std::vector<const DraftDocument*>& corpus, const std::vector<llama_token>& prompt) = 0;
+  virtual void begin(const DraftCorpus& corpus, const std::vector<llama_token>& prompt) = 0;
   // Proposes continuations of `sequence` (prompt + tokens committed so far), at most maxNodes.
   virtual DraftTree draft(const std::vector<llama_token>& sequence, int32_t maxNodes) = 0;
   // What the model did with the (possibly truncated) tree returned by the last draft().
   virtual void feedback(const DraftTree& verified, const VerifyOutcome& outcome) = 0;
   virtual const char* name() const = 0;
+  // Whether the strategy should size the tree from the cost curve (else verify it whole).
+  virtual bool costAware() const { return false; }
+  virtual DrafterCosts costs() const { return {}; }
 };
 
 }  // namespace tandem

@@ -22,9 +22,9 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
   params.n_ctx = static_cast<uint32_t>(contextSize_);
   params.n_batch = static_cast<uint32_t>(batchSize_);
   params.n_ubatch = static_cast<uint32_t>(batchSize_);
-  // One sequence today; tree verification will raise this (kv_unified already allows a token to
-  // belong to several sequences in one batch).
-  params.n_seq_max = 1;
+  // Sequence 0 = committed tokens; the others carry draft-tree branches during verification.
+  // kv_unified is required for a token to belong to several sequences in one batch.
+  params.n_seq_max = kSequenceCount;
   params.kv_unified = true;
   params.n_threads = threads_;
   params.n_threads_batch = threads_;
@@ -44,6 +44,7 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
   // llama may round the cache up; the session still holds to the size it was asked for.
   contextSize_ = std::min<int32_t>(contextSize_, static_cast<int32_t>(llama_n_ctx(ctx_.get())));
   batch_ = std::make_unique<LlamaBatch>(batchSize_, 1);
+  treeBatch_ = std::make_unique<LlamaBatch>(std::min(batchSize_, kMaxTreeNodes + 8), kSequenceCount);
 }
 
 bool InferenceContext::abortRequested(void* self) {

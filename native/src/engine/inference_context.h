@@ -21,6 +21,23 @@ struct ContextOptions {
 
 enum class DecodeStatus { Ok, Aborted };
 
+// Tree verification: sequence 0 holds the committed tokens, sequences 1..kMaxTreeLeaves the
+// branches of a draft tree during one llama_decode; the last id is scratch for cost probes.
+constexpr int32_t kMaxTreeLeaves = 14;
+constexpr int32_t kScratchSequence = kMaxTreeLeaves + 1;
+constexpr int32_t kSequenceCount = kMaxTreeLeaves + 2;
+constexpr int32_t kMaxTreeNodes = 128;
+
+struct DraftTree;
+
+struct TreeVerification {
+  DecodeStatus status = DecodeStatus::Ok;
+  std::vector<int32_t> acceptedPath;    // tree node indices, root side first
+  std::vector<llama_token> predicted;   // argmax after the root ([0]) and after each node ([i+1])
+  llama_token next = -1;                // the model's own token after the accepted path
+  double decodeMs = 0, sampleMs = 0;
+};
+
 class InferenceContext {
  public:
   InferenceContext(std::shared_ptr<const Model> model, const ContextOptions& options);
@@ -44,6 +61,18 @@ class InferenceContext {
   DecodeStatus append(const llama_token* tokens, size_t count);
   const float* lastLogits() const;
 
+  // Evaluates the pending tokens (committed, not yet in the cache; the last one is the tree's
+  // root — with none pending the root is the last evaluated token and its logits must be current)
+  // and the first k nodes of `tree` in ONE llama_decode, walks the tree greedily and keeps exactly
+  // the pending tokens + the accepted path in sequence 0; every branch is removed again.
+  // (tree_verify.cpp)
+  // rootPrediction: the argmax after the root when none is pending (-1: read lastLogits()).
+  TreeVerification verifyTree(const llama_token* pending, size_t pendingCount, const DraftTree& tree, int32_t k,
+                              llama_token rootPrediction = -1);
+  // Time of one forward pass of k tokens at the current depth, logits for all of them, in a scratch
+  // sequence that is removed afterwards; < 0 when aborted.
+  double timeForwardPass(int32_t k);
+
   // The abort callback watches this flag during llama_decode (nullptr = none).
   void watch(const std::atomic<bool>* cancel) { watched_.store(cancel); }
   // Aborts whatever is running and every later decode.
@@ -60,6 +89,7 @@ class InferenceContext {
   int32_t batchSize_ = 0;
   int32_t threads_ = 0;
   std::unique_ptr<LlamaBatch> batch_;
+  std::unique_ptr<LlamaBatch> treeBatch_;
   std::vector<llama_token> evaluated_;
   mutable std::mutex evaluatedMutex_;  // guards evaluated_ against evaluatedSnapshot() readers
   std::atomic<const std::atomic<bool>*> watched_{nullptr};

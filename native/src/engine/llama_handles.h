@@ -37,6 +37,16 @@ class LlamaBatch {
     batch_.seq_id[i][0] = seq;
     batch_.logits[i] = wantLogits;
   }
+  // A token that belongs to several sequences (tree verification); ids[0] must be one that all
+  // of its ancestors carry, because llama builds the attention mask from the first id.
+  void addShared(llama_token token, llama_pos pos, const llama_seq_id* ids, int32_t count, bool wantLogits) {
+    const int32_t i = batch_.n_tokens++;
+    batch_.token[i] = token;
+    batch_.pos[i] = pos;
+    batch_.n_seq_id[i] = count;
+    for (int32_t j = 0; j < count; ++j) batch_.seq_id[i][j] = ids[j];
+    batch_.logits[i] = wantLogits;
+  }
   int32_t size() const { return batch_.n_tokens; }
   int32_t capacity() const { return capacity_; }
   llama_batch& get() { return batch_; }

@@ -32,11 +32,12 @@ std::string metaString(const llama_model* model, const char* key) {
 }  // namespace
 
 std::shared_ptr<Model> Model::load(const std::string& path, const ModelLoadOptions& options) {
-  const ModelFileSummary summary = checkModelFile(path);
+  const ModelFileSummary summary = checkModelFile(path, !options.vocabOnly);
   ensureLlamaRuntime();  // a flag cancelled already is seen by llama's first progress call
 
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = options.gpuLayers;
+  params.vocab_only = options.vocabOnly;
   if (!options.useMmap) params.load_mode = LLAMA_LOAD_MODE_NONE;  // default: llama decides (mmap where it can)
   ProgressRelay relay{&options};
   params.progress_callback = relayProgress;

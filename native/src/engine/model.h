@@ -42,6 +42,7 @@ struct ModelInfo {
 struct ModelLoadOptions {
   int32_t gpuLayers = 0;
   bool useMmap = true;
+  bool vocabOnly = false;  // tokenizer only (no weights: cannot generate)
   // Called on the loading thread with 0..1.
   std::function<void(float)> onProgress;
   CancelFlag cancel;  // set → loading stops and load() throws Aborted

@@ -70,7 +70,7 @@ std::string fileTypeName(int32_t fileType) {
   }
 }
 
-ModelFileSummary checkModelFile(const std::string& path) {
+ModelFileSummary checkModelFile(const std::string& path, bool requireTensors) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto status = fs::status(path, ec);
@@ -112,7 +112,7 @@ ModelFileSummary checkModelFile(const std::string& path) {
     if (t == GGUF_TYPE_UINT32) summary.fileType = static_cast<int32_t>(gguf_get_val_u32(gguf.get(), ftypeId));
     else if (t == GGUF_TYPE_INT32) summary.fileType = gguf_get_val_i32(gguf.get(), ftypeId);
   }
-  if (summary.tensorCount == 0) {
+  if (summary.tensorCount == 0 && requireTensors) {
     throw EngineError(ErrorCode::ModelNoTensors, "GGUF file has no tensors (a vocabulary-only file?), so it cannot generate: " + path);
   }
 

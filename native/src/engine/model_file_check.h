@@ -18,7 +18,8 @@ struct ModelFileSummary {
 
 // Throws EngineError with ModelNotFound, ModelIsDirectory, ModelEmpty, ModelNotGguf,
 // ModelTruncated or ModelNoTensors.
-ModelFileSummary checkModelFile(const std::string& path);
+// requireTensors = false accepts vocabulary-only files (tokenizer-only loads for benchmarks).
+ModelFileSummary checkModelFile(const std::string& path, bool requireTensors = true);
 
 // "Q8_0", "F16", … for a llama_ftype value; "" when unknown.
 std::string fileTypeName(int32_t fileType);

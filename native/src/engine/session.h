@@ -1,16 +1,26 @@
 // A session: one llama_context owned by one dedicated thread, serving requests in order.
-// complete()/reset() run on that thread; callers queue work with post().
+// complete()/reset() run on that thread; callers queue work with post(). The session also owns
+// the draft corpus (context documents + its completion history), one drafter per speculative mode
+// (their calibration persists across requests) and the T(k) cost curve.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/completion.h"
+#include "engine/cost_model.h"
+#include "engine/draft_corpus.h"
+#include "engine/drafter.h"
 #include "engine/inference_context.h"
 #include "engine/task_thread.h"
 
 namespace tandem {
+
+// A drafter for a mode (nullptr for Off). Throws InvalidArgument for modes this build lacks.
+std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode);
 
 class Session {
  public:
@@ -32,8 +42,13 @@ class Session {
   void shutdown();
 
  private:
+  Drafter& drafterFor(SpeculationMode mode);
+
   std::unique_ptr<InferenceContext> context_;
   GreedyStrategy greedy_;
+  DraftCorpus corpus_;
+  std::map<SpeculationMode, std::unique_ptr<Drafter>> drafters_;
+  std::optional<CostCurveSource> cost_;
   TaskThread thread_;  // declared last: stopped first, while the context still exists
 };
 

@@ -106,6 +106,41 @@ std::vector<SuffixAutomaton::Continuation> SuffixAutomaton::continuations(int32_
   return out;
 }
 
+std::vector<SuffixAutomaton::Continuation> SuffixAutomaton::topContinuations(int32_t state, size_t k) const {
+  std::vector<Continuation> out;
+  out.reserve(std::min(out_[state].size(), k + 1));
+  auto better = [](const Continuation & a, const Continuation & b) {
+    return a.count != b.count ? a.count > b.count : a.token < b.token;
+  };
+  for (Token t : out_[state]) {
+    if (t < 0) continue;
+    const int32_t n = next(state, t);
+    Continuation c{t, n, states_[n].count};
+    if (out.size() < k) {
+      out.push_back(c);
+      std::push_heap(out.begin(), out.end(), better);  // heap top = worst kept
+    } else if (k > 0 && better(c, out.front())) {
+      std::pop_heap(out.begin(), out.end(), better);
+      out.back() = c;
+      std::push_heap(out.begin(), out.end(), better);
+    }
+  }
+  std::sort(out.begin(), out.end(), better);
+  return out;
+}
+
+bool SuffixAutomaton::hasContinuation(int32_t state) const {
+  for (Token t : out_[state])
+    if (t >= 0) return true;
+  return false;
+}
+
+bool SuffixAutomaton::appendToken(Token t) {
+  if (corpus_.size() + 1 > maxTokens_ || t < 0) return false;
+  extend(t);
+  return true;
+}
+
 size_t SuffixAutomaton::memoryBytes() const {
   size_t outBytes = 0;
   for (const auto & v : out_) outBytes += v.capacity() * sizeof(Token) + sizeof(v);

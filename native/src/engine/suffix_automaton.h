@@ -45,6 +45,20 @@ class SuffixAutomaton {
 
   // Distinct next tokens after the matched text, most frequent first.
   std::vector<Continuation> continuations(int32_t state) const;
+  // The `k` most frequent of them (cheap for states with thousands of out-edges).
+  std::vector<Continuation> topContinuations(int32_t state, size_t k) const;
+
+  // Extends the last document by one token (online: the request index grows with the generated
+  // text). Counts of states touched afterwards are stale until finalize(); drafting tolerates
+  // that (counts only rank siblings). False when the corpus is full.
+  bool appendToken(Token t);
+  // The state of the whole corpus so far (its end has no continuation yet).
+  int32_t lastState() const { return last_; }
+  int32_t suffixLink(int32_t state) const { return states_[state].link; }
+  int32_t stateLength(int32_t state) const { return states_[state].len; }
+  uint32_t stateCount(int32_t state) const { return states_[state].count; }
+  int32_t transition(int32_t state, Token t) const { return next(state, t); }
+  bool hasContinuation(int32_t state) const;
   // One occurrence's end position in the corpus (index of its last token), for copying
   // a linear continuation; -1 for the root.
   int64_t endPosition(int32_t state) const { return states_[state].endPos; }

@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include "engine/draft_simulator.h"
 #include "engine/engine_error.h"
 #include "engine/llama_runtime.h"
 #include "engine/model.h"
@@ -60,6 +61,7 @@ Napi::Value loadModel(const Napi::CallbackInfo& info) {
     ModelLoadOptions load;
     if (auto v = optionalNumber(options, "gpuLayers")) load.gpuLayers = validateCount("gpuLayers", *v, -1, 100000);
     if (auto v = optionalBool(options, "useMmap")) load.useMmap = *v;
+    if (auto v = optionalBool(options, "vocabOnly")) load.vocabOnly = *v;
     load.cancel = CancelFlagWrap::fromJs(options.Get("cancel"));
     Napi::Value onProgress = options.Get("onProgress");
     if (!onProgress.IsUndefined() && !onProgress.IsNull() && !onProgress.IsFunction()) {
@@ -134,6 +136,72 @@ Napi::Value makeTestModel(const Napi::CallbackInfo& info) {
   });
 }
 
+// Model-free drafting benchmark (engine/draft_simulator.h). Synchronous: a benchmark tool, not
+// something the editor calls.
+Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
+  return withJsErrors(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsObject()) {
+      throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting(traces, {modes, costCurve}) needs an array and an options object");
+    }
+    auto list = info[0].As<Napi::Array>();
+    std::vector<SimTrace> traces;
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      auto o = list.Get(i).As<Napi::Object>();
+      SimTrace t;
+      t.kind = optionalString(o, "kind").value_or("all");
+      t.prompt = tokensFromJs(o.Get("prompt"));
+      t.reference = tokensFromJs(o.Get("reference"));
+      if (o.Has("documents")) t.documents = documentsFromJs(o.Get("documents"), true);
+      traces.push_back(std::move(t));
+    }
+    auto options = info[1].As<Napi::Object>();
+    std::vector<SpeculationMode> modes;
+    auto modeList = options.Get("modes").As<Napi::Array>();
+    for (uint32_t i = 0; i < modeList.Length(); ++i) {
+      const std::string name = utf8FromJsString(modeList.Get(i), "mode");
+      auto m = parseSpeculationMode(name);
+      if (!m) throw EngineError(ErrorCode::InvalidArgument, "unknown mode " + name);
+      modes.push_back(*m);
+    }
+    std::vector<std::pair<int32_t, double>> points;
+    auto curve = options.Get("costCurve").As<Napi::Array>();
+    for (uint32_t i = 0; i < curve.Length(); ++i) {
+      auto pair = curve.Get(i).As<Napi::Array>();
+      points.emplace_back(pair.Get(0u).As<Napi::Number>().Int32Value(), pair.Get(1u).As<Napi::Number>().DoubleValue());
+    }
+    const auto results = simulateDrafting(traces, modes, CostCurve(points));
+    auto out = Napi::Object::New(env);
+    for (const auto& r : results) {
+      auto byKind = Napi::Object::New(env);
+      for (const auto& [kind, t] : r.byKind) {
+        auto k = Napi::Object::New(env);
+        k.Set("steps", Napi::Number::New(env, static_cast<double>(t.steps)));
+        k.Set("tokens", Napi::Number::New(env, static_cast<double>(t.tokens)));
+        k.Set("drafted", Napi::Number::New(env, static_cast<double>(t.drafted)));
+        k.Set("accepted", Napi::Number::New(env, static_cast<double>(t.accepted)));
+        k.Set("draftSteps", Napi::Number::New(env, static_cast<double>(t.draftSteps)));
+        k.Set("hitSteps", Napi::Number::New(env, static_cast<double>(t.hitSteps)));
+        k.Set("cost", t.cost);
+        k.Set("drafterUs", t.drafterUs);
+        k.Set("beginUs", t.beginUs);
+        auto budgets = Napi::Array::New(env, t.budgets.size());
+        uint32_t j = 0;
+        for (auto [b, n] : t.budgets) {
+          auto pair = Napi::Array::New(env, 2);
+          pair.Set(0u, b);
+          pair.Set(1u, n);
+          budgets.Set(j++, pair);
+        }
+        k.Set("budgets", budgets);
+        byKind.Set(kind, k);
+      }
+      out.Set(r.mode, byKind);
+    }
+    return out;
+  });
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   ensureLlamaRuntime();
   auto* data = new AddonData();
@@ -147,6 +215,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("createCancelFlag", Napi::Function::New<createCancelFlag>(env, "createCancelFlag"));
   exports.Set("loadModel", Napi::Function::New<loadModel>(env, "loadModel"));
   exports.Set("makeTestModel", Napi::Function::New<makeTestModel>(env, "makeTestModel"));
+  exports.Set("simulateDrafting", Napi::Function::New<simulateDraftingJs>(env, "simulateDrafting"));
   return exports;
 }
 

@@ -101,6 +101,84 @@ std::vector<llama_token> tokensFromJs(const Napi::Value& value) {
   return tokens;
 }
 
+std::vector<DocumentInput> documentsFromJs(const Napi::Value& value, bool allowTokens) {
+  if (!value.IsArray()) invalid("documents must be an array of {id, version, source, text?}");
+  auto array = value.As<Napi::Array>();
+  std::vector<DocumentInput> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsObject()) invalid("documents[" + std::to_string(i) + "] must be an object {id, version, source, text?}");
+    auto o = item.As<Napi::Object>();
+    DocumentInput d;
+    d.id = utf8FromJsString(o.Get("id"), "document id");
+    auto version = optionalNumber(o, "version");
+    if (!version || !std::isfinite(*version)) invalid("documents[" + std::to_string(i) + "].version must be a number");
+    d.version = static_cast<int64_t>(*version);
+    const std::string source = optionalString(o, "source").value_or("otherFile");
+    if (source == "sameFile") d.source = DraftSource::SameFile;
+    else if (source == "otherFile" || source == "clipboard") d.source = DraftSource::OtherFile;
+    else if (source == "recentEdit") d.source = DraftSource::RecentEdit;
+    else if (source == "history") d.source = DraftSource::History;
+    else invalid("documents[" + std::to_string(i) + "].source must be sameFile, otherFile, recentEdit, clipboard or history");
+    Napi::Value text = o.Get("text");
+    if (!text.IsUndefined() && !text.IsNull()) d.text = utf8FromJsString(text, "document text");
+    if (allowTokens) {
+      Napi::Value tokens = o.Get("tokens");
+      if (!tokens.IsUndefined() && !tokens.IsNull()) d.tokens = tokensFromJs(tokens);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Napi::Object speculationStatsToJs(Napi::Env env, const SpeculationStats& st) {
+  auto o = Napi::Object::New(env);
+  o.Set("mode", speculationModeName(st.mode));
+  o.Set("steps", st.steps);
+  o.Set("draftedTokens", st.draftedTokens);
+  o.Set("acceptedTokens", st.acceptedTokens);
+  auto hist = Napi::Array::New(env, st.acceptedHistogram.size());
+  for (uint32_t i = 0; i < st.acceptedHistogram.size(); ++i) hist.Set(i, st.acceptedHistogram[i]);
+  o.Set("acceptedHistogram", hist);
+  o.Set("meanTreeSize", st.draftSteps ? static_cast<double>(st.treeNodesTotal) / st.draftSteps : 0.0);
+  o.Set("draftMs", st.draftMs);
+  o.Set("verifyMs", st.verifyMs);
+  o.Set("sampleMs", st.sampleMs);
+  auto budgets = Napi::Array::New(env, st.budgets.size());
+  uint32_t i = 0;
+  for (auto [k, n] : st.budgets) {
+    auto pair = Napi::Array::New(env, 2);
+    pair.Set(0u, k);
+    pair.Set(1u, n);
+    budgets.Set(i++, pair);
+  }
+  o.Set("budgets", budgets);
+  o.Set("corpusDocuments", st.corpusDocuments);
+  o.Set("corpusTokens", Napi::Number::New(env, static_cast<double>(st.corpusTokens)));
+  o.Set("corpusBytes", Napi::Number::New(env, static_cast<double>(st.corpusBytes)));
+  auto missing = Napi::Array::New(env, st.missingDocuments.size());
+  for (uint32_t j = 0; j < st.missingDocuments.size(); ++j) missing.Set(j, st.missingDocuments[j]);
+  o.Set("missingDocuments", missing);
+  o.Set("truncatedDocuments", st.truncatedDocuments);
+  o.Set("droppedTokens", Napi::Number::New(env, static_cast<double>(st.droppedTokens)));
+  o.Set("tokenizeMs", st.tokenizeMs);
+  o.Set("documentIndexMs", st.documentIndexMs);
+  o.Set("requestIndexMs", st.requestIndexMs);
+  o.Set("indexBytes", Napi::Number::New(env, static_cast<double>(st.indexBytes)));
+  o.Set("costOrigin", st.costOrigin);
+  o.Set("costMeasureMs", st.costMeasureMs);
+  auto curve = Napi::Array::New(env, st.costCurve.size());
+  for (uint32_t j = 0; j < st.costCurve.size(); ++j) {
+    auto pair = Napi::Array::New(env, 2);
+    pair.Set(0u, st.costCurve[j].first);
+    pair.Set(1u, st.costCurve[j].second);
+    curve.Set(j, pair);
+  }
+  o.Set("costCurve", curve);
+  return o;
+}
+
 Napi::Array tokensToJs(Napi::Env env, const std::vector<llama_token>& tokens) {
   auto array = Napi::Array::New(env, tokens.size());
   for (uint32_t i = 0; i < tokens.size(); ++i) array.Set(i, Napi::Number::New(env, tokens[i]));
@@ -154,6 +232,7 @@ Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
   s.Set("decodeMs", r.stats.decodeMs);
   s.Set("firstTokenMs", r.stats.firstTokenMs);
   s.Set("stopReason", stopReasonName(r.stats.stopReason));
+  if (r.speculation) s.Set("speculation", speculationStatsToJs(env, *r.speculation));
   o.Set("stats", s);
   return o;
 }

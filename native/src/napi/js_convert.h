@@ -27,6 +27,9 @@ std::optional<std::string> optionalString(const Napi::Object& options, const cha
 
 std::vector<PromptPart> promptFromJs(const Napi::Value& value);
 std::vector<llama_token> tokensFromJs(const Napi::Value& value);
+// ContextDocument[] (text optional); with allowTokens, {tokens: number[]} instead of text.
+std::vector<DocumentInput> documentsFromJs(const Napi::Value& value, bool allowTokens = false);
+Napi::Object speculationStatsToJs(Napi::Env env, const SpeculationStats& stats);
 
 Napi::Array tokensToJs(Napi::Env env, const std::vector<llama_token>& tokens);
 Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& info);

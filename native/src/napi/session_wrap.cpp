@@ -1,6 +1,7 @@
 #include "napi/session_wrap.h"
 
 #include "engine/engine_error.h"
+#include "engine/session.h"
 #include "napi/addon_data.h"
 #include "napi/cancel_flag_wrap.h"
 #include "napi/js_convert.h"
@@ -72,6 +73,17 @@ Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
       for (uint32_t i = 0; i < array.Length(); ++i) request.stop.push_back(utf8FromJsString(array.Get(i), "stop string"));
     }
     request.timeBudgetMs = optionalNumber(req, "timeBudgetMs").value_or(0);
+    if (auto mode = optionalString(req, "speculation")) {
+      auto parsed = parseSpeculationMode(*mode);
+      if (!parsed) {
+        throw EngineError(ErrorCode::InvalidArgument, "speculation must be one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, "
+                                                      "ngram-cache, auto; got '" + *mode + "'");
+      }
+      request.speculation = *parsed;
+      if (request.speculation != SpeculationMode::Off) makeDrafter(request.speculation);  // unbuilt modes fail here, in JS
+    }
+    Napi::Value documents = req.Get("documents");
+    if (!documents.IsUndefined() && !documents.IsNull()) request.documents = documentsFromJs(documents);
     Napi::Value onText = req.Get("onText");
     if (!onText.IsUndefined() && !onText.IsNull() && !onText.IsFunction()) throw EngineError(ErrorCode::InvalidArgument, "onText must be a function");
     CancelFlag cancel = CancelFlagWrap::fromJs(info.Length() > 1 ? info[1] : env.Undefined());

@@ -10,6 +10,34 @@ export class Position {
 }
 export class Range {
   constructor(readonly start: Position, readonly end: Position) {}
+  get isEmpty(): boolean {
+    return this.start.line === this.end.line && this.start.character === this.end.character;
+  }
+}
+export class Selection extends Range {
+  constructor(readonly anchor: Position, readonly active: Position) {
+    const anchorFirst = anchor.line < active.line || (anchor.line === active.line && anchor.character <= active.character);
+    super(anchorFirst ? anchor : active, anchorFirst ? active : anchor);
+  }
+}
+/** Enough of vscode.Uri for paths and webview resource URIs. */
+export class Uri {
+  private constructor(readonly scheme: string, readonly path: string) {}
+  static file(fsPath: string): Uri {
+    return new Uri('file', fsPath.replace(/\\/g, '/'));
+  }
+  static joinPath(base: Uri, ...segments: string[]): Uri {
+    return new Uri(base.scheme, [base.path.replace(/\/+$/, ''), ...segments].join('/'));
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  with(change: { scheme?: string; path?: string }): Uri {
+    return new Uri(change.scheme ?? this.scheme, change.path ?? this.path);
+  }
+  toString(): string {
+    return `${this.scheme}://${this.path.startsWith('/') ? '' : '/'}${this.path}`;
+  }
 }
 export class InlineCompletionItem {
   constructor(readonly insertText: string, readonly range?: Range) {}
@@ -34,18 +62,47 @@ export class CancellationTokenSource {
 }
 
 export class TextDocument {
-  constructor(readonly text: string) {}
+  version = 1;
+  isClosed = false;
+  private content: string;
+  private lineCache: string[];
+  private lineStarts?: number[];
+  constructor(text: string, readonly languageId = 'plaintext', readonly fileName = '/work/untitled.txt') {
+    this.content = text;
+    this.lineCache = text.split('\n');
+  }
+  get text(): string {
+    return this.content;
+  }
+  get uri(): Uri {
+    return Uri.file(this.fileName);
+  }
+  get lineCount(): number {
+    return this.lineCache.length;
+  }
+  /** Replaces the whole text (a new version). Lines are split once per version, as in VS Code. */
+  setText(text: string): void {
+    this.content = text;
+    this.lineCache = text.split('\n');
+    this.lineStarts = undefined;
+    this.version++;
+  }
   private lines(): string[] {
-    return this.text.split('\n');
+    return this.lineCache;
   }
   lineAt(line: number) {
     return { text: this.lines()[line] ?? '' };
   }
   offsetAt(p: Position): number {
-    const lines = this.lines();
-    let offset = 0;
-    for (let i = 0; i < p.line; i++) offset += lines[i].length + 1;
-    return offset + p.character;
+    if (!this.lineStarts) {
+      this.lineStarts = [];
+      let offset = 0;
+      for (const line of this.lineCache) {
+        this.lineStarts.push(offset);
+        offset += line.length + 1;
+      }
+    }
+    return (this.lineStarts[p.line] ?? this.content.length) + p.character;
   }
   positionAt(offset: number): Position {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
@@ -77,14 +134,40 @@ export function createVscodeMock() {
   const statusItems: any[] = [];
   const logLines: string[] = [];
   const disposable = { dispose: () => undefined };
+  /** Webview panels created (see createWebviewPanel below). */
+  const panels: MockWebviewPanel[] = [];
+  const clipboard: { text: string } = { text: '' };
+  /** Options each quick pick was shown with. */
+  const quickPickOptions: any[] = [];
+
+  // documents, edits and selection events (the completion pipeline's workspace context)
+  const textDocuments: TextDocument[] = [];
+  const documentChangeListeners: Listener[] = [];
+  const documentCloseListeners: Listener[] = [];
+  const selectionListeners: Listener[] = [];
+  const executedCommands: string[] = [];
+  const listen = (list: Listener[]) => (listener: Listener) => {
+    list.push(listener);
+    return { dispose: () => list.splice(list.indexOf(listener) >>> 0, 1) };
+  };
 
   const vscode = {
-    Position, Range, InlineCompletionItem, ThemeColor, CancellationTokenSource,
+    TextEditorSelectionChangeKind: { Keyboard: 1, Mouse: 2, Command: 3 },
+    InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
+    Position, Range, Selection, Uri, InlineCompletionItem, ThemeColor, CancellationTokenSource,
+    ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2, Three: 3 },
+    env: { clipboard: { writeText: async (text: string) => { clipboard.text = text; }, readText: async () => clipboard.text } },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
     workspace: {
       workspaceFolders,
+      textDocuments,
+      isTrusted: true,
+      asRelativePath: (uri: Uri) => uri.path.replace(/^\//u, ''),
+      getWorkspaceFolder: () => undefined,
+      onDidChangeTextDocument: listen(documentChangeListeners),
+      onDidCloseTextDocument: listen(documentCloseListeners),
       getConfiguration: (section: string) => ({
         get: (key: string, fallback?: unknown) => (settings.has(`${section}.${key}`) ? settings.get(`${section}.${key}`) : fallback),
         update: async (key: string, value: unknown) => {
@@ -98,9 +181,18 @@ export function createVscodeMock() {
       },
     },
     window: {
+      onDidChangeTextEditorSelection: listen(selectionListeners),
       createOutputChannel: () => ({
         info: (l: string) => logLines.push(l), error: (l: string) => logLines.push(`ERROR ${l}`), show: () => undefined, dispose: () => undefined,
+        warn: (l: string) => logLines.push(`WARN ${l}`), debug: (l: string) => logLines.push(`DEBUG ${l}`), logLevel: 3,
       }),
+      /** The editor commands act on (tests assign it). */
+      activeTextEditor: undefined as { document: TextDocument; selection: Selection } | undefined,
+      createWebviewPanel: (viewType: string, title: string, showOptions: unknown, options: unknown) => {
+        const panel = new MockWebviewPanel(viewType, title, showOptions, options);
+        panels.push(panel);
+        return panel;
+      },
       createStatusBarItem: () => {
         const item = { text: '', tooltip: '', show: () => undefined, dispose: () => undefined };
         statusItems.push(item);
@@ -116,7 +208,10 @@ export function createVscodeMock() {
         infoMessages.push(message);
         return undefined;
       },
-      showQuickPick: async (items: any[]) => answers.quickPick?.(await items),
+      showQuickPick: async (items: any[], options?: unknown) => {
+        quickPickOptions.push(options);
+        return answers.quickPick?.(await items);
+      },
       showOpenDialog: async () => answers.openDialog?.map((fsPath) => ({ fsPath })),
       withProgress: async (_options: unknown, task: (progress: any, token: any) => Promise<unknown>) => {
         const source = new CancellationTokenSource();
@@ -140,7 +235,10 @@ export function createVscodeMock() {
         commands.set(id, fn);
         return disposable;
       },
-      executeCommand: async (id: string, ...args: any[]) => commands.get(id)?.(...args),
+      executeCommand: async (id: string, ...args: any[]) => {
+        executedCommands.push(id);
+        return commands.get(id)?.(...args);
+      },
     },
   };
 
@@ -149,10 +247,86 @@ export function createVscodeMock() {
     settings.set(key, value);
     for (const l of configListeners) l({ affectsConfiguration: (s: string) => key.startsWith(s) });
   };
-  return {
-    vscode, settings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
-    providers, statusItems, logLines,
+  /** Opens a document (it joins workspace.textDocuments). */
+  const openDocument = (doc: TextDocument) => {
+    textDocuments.push(doc);
+    return doc;
   };
+  /** Replaces a document's text and fires onDidChangeTextDocument for an edit at `line`. */
+  const editDocument = (doc: TextDocument, text: string, line = 0) => {
+    doc.setText(text);
+    const position = new Position(line, 0);
+    for (const l of [...documentChangeListeners]) l({ document: doc, contentChanges: [{ range: new Range(position, position), text: '' }] });
+  };
+  const closeDocument = (doc: TextDocument) => {
+    textDocuments.splice(textDocuments.indexOf(doc), 1);
+    doc.isClosed = true;
+    for (const l of [...documentCloseListeners]) l(doc);
+  };
+  return {
+    textDocuments, openDocument, editDocument, closeDocument, executedCommands, selectionListeners,
+    vscode, settings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
+    providers, statusItems, logLines, panels, clipboard, quickPickOptions,
+  };
+}
+
+/** A webview panel: records the HTML and posted messages; `receive` plays the webview's side. */
+export class MockWebviewPanel {
+  disposed = false;
+  revealed = 0;
+  readonly posted: any[] = [];
+  private readonly messageListeners: Listener[] = [];
+  private readonly disposeListeners: Listener[] = [];
+  readonly webview = {
+    html: '',
+    cspSource: 'https://mock.vscode-cdn.net',
+    options: {} as unknown,
+    asWebviewUri: (uri: Uri) => uri.with({ scheme: 'https' }),
+    postMessage: async (message: unknown) => {
+      if (this.disposed) return false;
+      this.posted.push(message);
+      return true;
+    },
+    onDidReceiveMessage: (listener: Listener) => {
+      this.messageListeners.push(listener);
+      return { dispose: () => this.messageListeners.splice(this.messageListeners.indexOf(listener) >>> 0, 1) };
+    },
+  };
+  constructor(readonly viewType: string, public title: string, readonly showOptions: unknown, readonly options: unknown) {
+    this.webview.options = options;
+  }
+  reveal(): void {
+    this.revealed++;
+  }
+  onDidDispose(listener: Listener) {
+    this.disposeListeners.push(listener);
+    return { dispose: () => this.disposeListeners.splice(this.disposeListeners.indexOf(listener) >>> 0, 1) };
+  }
+  /** A message from the webview's script. */
+  receive(message: unknown): void {
+    for (const l of [...this.messageListeners]) l(message);
+  }
+  /** The user closed the panel. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const l of [...this.disposeListeners]) l(undefined);
+  }
+}
+
+/** Requires `modulePath` afresh (it and `alsoReload` dropped from the require cache first), so
+ *  modules that import `vscode` bind to the mock installed now, not to another suite's.
+ *  Pass absolute paths (require.resolve in the calling test). */
+export function requireFresh<T>(modulePath: string, alsoReload: string[] = []): T {
+  for (const p of [...alsoReload, modulePath]) delete require.cache[require.resolve(p)];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(modulePath) as T;
+}
+
+/** Drops modules from the require cache (call in `after` for what requireFresh loaded), so a
+ *  later suite that requires them gets copies bound to its own mock. */
+export function forgetModules(...modulePaths: string[]): void {
+  for (const p of modulePaths) delete require.cache[require.resolve(p)];
 }
 
 /** Makes `require('vscode')` return `mock` until the returned function is called. */

@@ -1,0 +1,328 @@
+// The completion pipeline behind the provider, without vscode: for each keystroke's cursor
+// context it answers from the type-through cache, or attaches to the generation already running
+// when the user typed into it, or (after the adaptive debounce) starts a new one — aborting the
+// editor's previous generation, so at most one runs per document. Multi-line generations show
+// their first line as soon as it is complete and ask for a re-trigger when the rest is in; an
+// answered suggestion can be continued ahead of time "as if accepted" (prefetch).
+import type { Disposable } from '../common/disposable';
+import { Emitter, Event } from '../common/emitter';
+import { ContextChunk, FimText, buildFimPrompt } from '../context/fimPrompt';
+import { tailByTokens } from '../context/tokenEstimate';
+import type { ClientCompletionRequest, CompleteOptions, OutgoingDocument } from '../engine/client';
+import type { CompletionResult, CompletionStats, ModelInfo } from '../engine/native';
+import { AdaptiveDebounce, DEFAULT_DEBOUNCE, DebounceOptions, OneShotTimer, delay } from './adaptiveDebounce';
+import { CompletionPlan, planCompletion } from './completionPlan';
+import { postProcessCompletion } from './postProcess';
+import {
+  AnchorContext, CachedSuggestion, Generation, SuggestionCache, anchorOf, firstCompleteLine, typedSince,
+} from './suggestionStore';
+
+/** Everything the pipeline needs to know about the cursor, read by the adapter. */
+export interface CursorContext extends AnchorContext {
+  documentVersion: number;
+  languageId: string;
+  /** Workspace-relative path of the document. */
+  path: string;
+  repoName?: string;
+  linePrefix: string;
+  lineSuffix: string;
+  indentUnit: string;
+  /** Extra prompt context (read only when a prompt is built). */
+  chunks?: () => ContextChunk[];
+  /** Draft corpus for the engine (read only when a prompt is built). */
+  documents?: () => OutgoingDocument[];
+}
+
+export interface CompletionSettings {
+  maxTokens: number;
+  prefixTokens: number;
+  /** Show the first line of a multi-line completion while the rest decodes. */
+  streamFirstLine: boolean;
+  /** Continue a shown suggestion as if accepted, while nobody types. */
+  prefetch: boolean;
+}
+
+/** Told about each engine request (the status bar shows "generating" and the stats). */
+export interface CompletionActivity {
+  started(): void;
+  finished(stats?: CompletionStats, error?: Error): void;
+}
+
+export interface CompletionControllerDeps {
+  engine: { complete(request: ClientCompletionRequest, options?: CompleteOptions): Promise<CompletionResult> };
+  model: () => Promise<ModelInfo>;
+  settings: () => CompletionSettings;
+  activity?: CompletionActivity;
+  log?: (line: string) => void;
+  now?: () => number;
+  debounce?: DebounceOptions;
+  /** A generation nobody waits for any more is aborted after this long (unless on screen). */
+  abandonGraceMs?: number;
+}
+
+export type AnswerSource = 'cache' | 'inflight' | 'engine';
+
+export interface CompletionAnswer {
+  text: string;
+  source: AnswerSource;
+  /** Only the first line(s) of a multi-line completion that is still decoding. */
+  partial: boolean;
+}
+
+export const DEFAULT_ABANDON_GRACE_MS = 150;
+const HISTORY_MAX_CHARS = 4_000;
+const HISTORY_BATCH_CHARS = 1_000;
+
+export class CompletionController implements Disposable {
+  private readonly cache = new SuggestionCache();
+  private readonly running = new Map<string, Generation>();
+  private readonly abandonTimers = new Map<Generation, OneShotTimer>();
+  private readonly debounce: AdaptiveDebounce;
+  private readonly retrigger = new Emitter<string>();
+  private readonly now: () => number;
+  private history = '';
+  private historyPending = '';
+  private historyVersion = 0;
+  private disposed = false;
+  /** Counters for tests and the benchmark. */
+  readonly counters = { engineRequests: 0, cacheHits: 0, inflightHits: 0, partialAnswers: 0, prefetches: 0 };
+
+  /** Fires with a document id when a suggestion shown in part is complete: re-trigger there. */
+  readonly onShouldRetrigger: Event<string> = this.retrigger.event;
+
+  constructor(private readonly deps: CompletionControllerDeps) {
+    this.debounce = new AdaptiveDebounce(deps.debounce ?? DEFAULT_DEBOUNCE);
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  /** Draft document of earlier suggestions (source 'history'). */
+  historyDocument(): OutgoingDocument | undefined {
+    if (!this.history) return undefined;
+    const text = this.history;
+    return { id: 'tandem:history', version: this.historyVersion, source: 'history', readText: () => text };
+  }
+
+  /** The answer for one provider call; undefined for none. `signal` aborts when VS Code cancels. */
+  async provide(context: CursorContext, signal: AbortSignal, explicit = false): Promise<CompletionAnswer | undefined> {
+    if (!explicit) this.debounce.keystroke(this.now());
+
+    const hit = this.cache.lookup(context);
+    if (hit) {
+      const text = this.finish(hit.rest, hit.entry.multiline, context);
+      if (text) {
+        this.counters.cacheHits++;
+        this.shown(context, text);
+        return { text, source: 'cache', partial: false };
+      }
+    }
+
+    const current = this.running.get(context.documentId);
+    if (current) {
+      const typed = typedSince(current.anchor, context);
+      if (typed !== undefined && consistent(current.text, typed, current.done)) {
+        this.counters.inflightHits++;
+        return this.waitOn(current, typed, context, signal, 'inflight');
+      }
+      this.stop(current); // a keystroke elsewhere: the running request is of no use any more
+    }
+
+    if (!explicit && !(await delay(this.debounce.delayMs(), signal))) return undefined;
+    let model: ModelInfo;
+    try {
+      model = await this.deps.model();
+    } catch {
+      return undefined; // load failures are reported once, by whoever loads the model
+    }
+    if (signal.aborted || this.disposed) return undefined;
+    const plan = planCompletion({ linePrefix: context.linePrefix, lineSuffix: context.lineSuffix, maxTokens: this.deps.settings().maxTokens });
+    const generation = this.start(model, context, plan, false);
+    if (!generation) return undefined;
+    return this.waitOn(generation, '', context, signal, 'engine');
+  }
+
+  /** The typing rhythm's current debounce (for tests and the status view). */
+  get debounceMs(): number {
+    return this.debounce.delayMs();
+  }
+
+  /** Aborts the document's running generation (the cursor moved away, the document closed). */
+  cancelDocument(documentId: string): void {
+    const current = this.running.get(documentId);
+    if (current) this.stop(current);
+  }
+
+  forgetDocument(documentId: string): void {
+    this.cancelDocument(documentId);
+    this.cache.forgetDocument(documentId);
+  }
+
+  /** Generations running now (idle means zero). */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const generation of [...this.running.values()]) this.stop(generation);
+    for (const timer of this.abandonTimers.values()) timer.dispose();
+    this.abandonTimers.clear();
+    this.retrigger.dispose();
+  }
+
+  // ── generations ──────────────────────────────────────────────────────────────────────────────
+
+  private start(model: ModelInfo, context: CursorContext, plan: CompletionPlan, prefetch: boolean, accepted = ''): Generation | undefined {
+    const settings = this.deps.settings();
+    const prefix = accepted ? tailByTokens(context.prefix + accepted, settings.prefixTokens) : context.prefix;
+    const fim: FimText = {
+      prefix, suffix: context.suffix, path: context.path, repoName: context.repoName, languageId: context.languageId,
+      chunks: context.chunks?.(),
+    };
+    let prompt;
+    try {
+      prompt = buildFimPrompt(model, fim, null);
+    } catch (err) {
+      this.deps.log?.(`completion: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+    const documents = context.documents?.() ?? [];
+    const history = this.historyDocument();
+    if (history) documents.push(history);
+
+    const previous = this.running.get(context.documentId);
+    if (previous) this.stop(previous);
+    const generation = new Generation(anchorOf(context, accepted), plan.multiline, prefetch, this.now());
+    this.running.set(context.documentId, generation);
+    this.counters.engineRequests++;
+    if (prefetch) this.counters.prefetches++;
+
+    const request: ClientCompletionRequest = {
+      prompt, maxTokens: plan.maxTokens, stop: plan.stop, timeBudgetMs: plan.timeBudgetMs, documents,
+    };
+    this.deps.activity?.started();
+    this.deps.engine.complete(request, { signal: generation.abort.signal, onText: (piece) => generation.append(piece) }).then(
+      (result) => {
+        this.deps.activity?.finished(result.stats);
+        if (result.stats.stopReason === 'cancelled') generation.fail(new Error('cancelled'));
+        else generation.finish(result.text, result.stats);
+        this.settled(generation);
+      },
+      (err: unknown) => {
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.deps.activity?.finished(undefined, error);
+        this.deps.log?.(`completion failed: ${error.message}`);
+        generation.fail(error);
+        this.settled(generation);
+      },
+    );
+    return generation;
+  }
+
+  private settled(generation: Generation): void {
+    if (this.running.get(generation.anchor.documentId) === generation) this.running.delete(generation.anchor.documentId);
+    this.abandonTimers.get(generation)?.dispose();
+    this.abandonTimers.delete(generation);
+    if (generation.failed || this.disposed) return;
+    const entry: CachedSuggestion = { ...generation.anchor, text: generation.text, multiline: generation.multiline };
+    this.cache.add(entry);
+    if (generation.text.trim()) {
+      // earlier completions are a draft source (the model often repeats itself); published in
+      // batches so the history document is not re-sent after every completion
+      this.historyPending += `${generation.text}\n`;
+      if (this.historyPending.length >= HISTORY_BATCH_CHARS || !this.history) {
+        this.history = (this.history + this.historyPending).slice(-HISTORY_MAX_CHARS);
+        this.historyPending = '';
+        this.historyVersion++;
+      }
+    }
+    if (generation.shownPartially) this.retrigger.fire(generation.anchor.documentId);
+  }
+
+  private stop(generation: Generation): void {
+    if (this.running.get(generation.anchor.documentId) === generation) this.running.delete(generation.anchor.documentId);
+    this.abandonTimers.get(generation)?.dispose();
+    this.abandonTimers.delete(generation);
+    generation.abort.abort();
+  }
+
+  /** Waits until the generation can answer this context: finished, or (streaming) its first line
+   *  after what was typed is complete. */
+  private async waitOn(
+    generation: Generation, typed: string, context: CursorContext, signal: AbortSignal, source: AnswerSource,
+  ): Promise<CompletionAnswer | undefined> {
+    generation.subscribers++;
+    this.abandonTimers.get(generation)?.clear();
+    try {
+      for (;;) {
+        if (signal.aborted || generation.failed) return undefined;
+        if (!consistent(generation.text, typed, generation.done)) return undefined;
+        if (generation.done) {
+          const text = this.finish(generation.text.slice(typed.length), generation.multiline, context);
+          if (!text) return undefined;
+          this.shown(context, text);
+          return { text, source, partial: false };
+        }
+        if (generation.multiline && this.deps.settings().streamFirstLine && generation.text.length > typed.length) {
+          const first = firstCompleteLine(generation.text.slice(typed.length));
+          const text = first === undefined ? '' : this.finish(first, true, context);
+          if (text) {
+            generation.shownPartially = true;
+            generation.keepAlive = true;
+            this.counters.partialAnswers++;
+            return { text, source, partial: true };
+          }
+        }
+        await generation.changed(signal);
+      }
+    } finally {
+      generation.subscribers--;
+      if (generation.subscribers === 0 && !generation.done && !generation.keepAlive) this.abandonLater(generation);
+    }
+  }
+
+  /** Nobody waits for it: abort unless a next keystroke attaches within the grace period (VS Code
+   *  cancels the previous call before it makes the next one). */
+  private abandonLater(generation: Generation): void {
+    let timer = this.abandonTimers.get(generation);
+    if (!timer) {
+      timer = new OneShotTimer();
+      this.abandonTimers.set(generation, timer);
+    }
+    timer.arm(this.deps.abandonGraceMs ?? DEFAULT_ABANDON_GRACE_MS, () => {
+      this.abandonTimers.delete(generation);
+      if (generation.subscribers === 0 && !generation.done && !generation.keepAlive) this.stop(generation);
+    });
+  }
+
+  private finish(raw: string, multiline: boolean, context: CursorContext): string {
+    return postProcessCompletion({
+      text: raw, linePrefix: context.linePrefix, lineSuffix: context.lineSuffix, suffix: context.suffix, multiline,
+      indentUnit: context.indentUnit,
+    });
+  }
+
+  /** A complete suggestion is on screen: maybe prefetch what comes after it, as if accepted
+   *  (bounded like any completion, aborted by the next keystroke that does not accept it). */
+  private shown(context: CursorContext, text: string): void {
+    if (!this.deps.settings().prefetch || this.disposed) return;
+    if (context.lineSuffix.trim()) return; // mid-line: what follows is already there
+    const after: AnchorContext = { ...context, prefix: context.prefix + text };
+    if (this.cache.lookup(after) || this.running.get(context.documentId)) return;
+    const linePrefixAfter = (context.linePrefix + text).split('\n').pop() ?? '';
+    // what follows an accepted suggestion at the end of a line is the next line(s): multi-line
+    const plan = planCompletion({ linePrefix: '', lineSuffix: '', maxTokens: this.deps.settings().maxTokens });
+    void this.deps.model().then(
+      (model) => {
+        if (this.disposed || this.running.get(context.documentId)) return;
+        this.start(model, { ...context, linePrefix: linePrefixAfter }, plan, true, text);
+      },
+      () => undefined,
+    );
+  }
+}
+
+/** The streamed text agrees with what the user typed (or may still: it is shorter). */
+function consistent(text: string, typed: string, done: boolean): boolean {
+  return text.startsWith(typed) || (!done && typed.startsWith(text));
+}

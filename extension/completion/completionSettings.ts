@@ -1,0 +1,65 @@
+// The completion settings (package.json contributes.configuration, tandem.completion.* and the
+// language toggles), read fresh on each use so changes apply without a reload. VS Code adapter.
+import * as vscode from 'vscode';
+import type { PrefetchMode } from './powerSource';
+
+export interface CompletionSettingsView {
+  enabledLanguages: string[];
+  disabledLanguages: string[];
+  prefixTokens: number;
+  suffixTokens: number;
+  contextTokens: number;
+  clipboardContext: boolean;
+  streamFirstLine: boolean;
+  prefetch: PrefetchMode;
+}
+
+export function readCompletionSettings(): CompletionSettingsView {
+  const config = vscode.workspace.getConfiguration('tandem');
+  const prefetch = config.get<string>('completion.prefetch', 'onAC');
+  return {
+    enabledLanguages: stringList(config.get('enabledLanguages'), ['*']),
+    disabledLanguages: stringList(config.get('disabledLanguages'), []),
+    prefixTokens: bounded(config.get('completion.prefixTokens'), 1024, 64, 32768),
+    suffixTokens: bounded(config.get('completion.suffixTokens'), 256, 0, 16384),
+    contextTokens: bounded(config.get('completion.contextTokens'), 512, 0, 16384),
+    clipboardContext: config.get<boolean>('completion.clipboardContext', true) !== false,
+    streamFirstLine: config.get<boolean>('completion.streamFirstLine', true) !== false,
+    prefetch: prefetch === 'off' || prefetch === 'always' ? prefetch : 'onAC',
+  };
+}
+
+/** Completions are on for a language when it is enabled ("*" or its id) and not disabled. */
+export function languageEnabled(languageId: string, settings: Pick<CompletionSettingsView, 'enabledLanguages' | 'disabledLanguages'>): boolean {
+  if (settings.disabledLanguages.includes(languageId)) return false;
+  return settings.enabledLanguages.includes('*') || settings.enabledLanguages.includes(languageId);
+}
+
+/** editor.inlineSuggest.enabled for the document's language. */
+export function inlineSuggestEnabled(document: vscode.TextDocument): boolean {
+  return vscode.workspace.getConfiguration('editor', document).get<boolean>('inlineSuggest.enabled', true) !== false;
+}
+
+function stringList(value: unknown, fallback: string[]): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : fallback;
+}
+
+function bounded(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : fallback;
+}
+
+/** Scales the prompt budgets down so prefix + suffix + context + generated tokens fit the
+ *  engine's context (with a margin for the estimate and the FIM tokens). */
+export function fitToContext(settings: CompletionSettingsView, contextSize: number, maxTokens: number): CompletionSettingsView {
+  if (!(contextSize > 0)) return settings;
+  const available = Math.max(128, Math.floor(contextSize * 0.9) - maxTokens - 16);
+  const wanted = settings.prefixTokens + settings.suffixTokens + settings.contextTokens;
+  if (wanted <= available) return settings;
+  const scale = available / wanted;
+  return {
+    ...settings,
+    prefixTokens: Math.max(32, Math.floor(settings.prefixTokens * scale)),
+    suffixTokens: Math.floor(settings.suffixTokens * scale),
+    contextTokens: Math.floor(settings.contextTokens * scale),
+  };
+}

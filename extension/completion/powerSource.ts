@@ -1,0 +1,84 @@
+// Whether the machine runs on mains power, for "prefetch only on AC". Read asynchronously (sysfs
+// on Linux, pmset on macOS) at most once a minute and only when asked — no polling while idle.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type PowerState = 'ac' | 'battery' | 'unknown';
+
+export async function readPowerState(platform: NodeJS.Platform = process.platform): Promise<PowerState> {
+  try {
+    if (platform === 'linux') return await linuxPowerState('/sys/class/power_supply');
+    if (platform === 'darwin') return await macPowerState();
+  } catch {
+    // fall through
+  }
+  return 'unknown';
+}
+
+export async function linuxPowerState(root: string): Promise<PowerState> {
+  const supplies = await fs.promises.readdir(root);
+  let battery = false;
+  for (const name of supplies) {
+    const type = (await fs.promises.readFile(path.join(root, name, 'type'), 'utf8').catch(() => '')).trim();
+    if (type === 'Mains' || type === 'USB' || type === 'USB_C') {
+      const online = (await fs.promises.readFile(path.join(root, name, 'online'), 'utf8').catch(() => '0')).trim();
+      if (online === '1') return 'ac';
+    } else if (type === 'Battery') {
+      battery = true;
+    }
+  }
+  return battery ? 'battery' : 'ac'; // no battery at all: a desktop
+}
+
+function macPowerState(): Promise<PowerState> {
+  return new Promise((resolve) => {
+    execFile('pmset', ['-g', 'ps'], { timeout: 2000 }, (err, stdout) => {
+      if (err) resolve('unknown');
+      else resolve(/AC Power/u.test(stdout) ? 'ac' : /Battery Power/u.test(stdout) ? 'battery' : 'unknown');
+    });
+  });
+}
+
+/** The last known power state, refreshed in the background when older than `maxAgeMs`. */
+export class PowerSource {
+  private state: PowerState = 'unknown';
+  private readAt = -Infinity;
+  private reading?: Promise<void>;
+
+  constructor(
+    private readonly read: () => Promise<PowerState> = () => readPowerState(),
+    private readonly maxAgeMs = 60_000,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  current(): PowerState {
+    if (!this.reading && this.now() - this.readAt > this.maxAgeMs) {
+      this.reading = this.read().then(
+        (state) => {
+          this.state = state;
+        },
+        () => {
+          this.state = 'unknown';
+        },
+      ).finally(() => {
+        this.readAt = this.now();
+        this.reading = undefined;
+      });
+    }
+    return this.state;
+  }
+
+  /** Waits for a read in progress (tests). */
+  async settled(): Promise<void> {
+    await this.reading;
+  }
+}
+
+export type PrefetchMode = 'off' | 'onAC' | 'always';
+
+export function prefetchAllowed(mode: PrefetchMode, power: PowerSource): boolean {
+  if (mode === 'always') return true;
+  if (mode === 'off') return false;
+  return power.current() === 'ac';
+}

@@ -1,0 +1,244 @@
+// VS Code adapter of the context stage: which other documents are open, where the user edited
+// recently, what is on the clipboard — as prompt chunks (Jaccard-selected, see contextChunks.ts)
+// and as the engine's draft corpus (sent incrementally by version, see EngineClient). Skips
+// files.exclude matches, huge and binary documents, and everything but the current file in an
+// untrusted workspace. Listeners only note events; text is read when a prompt is built.
+import * as vscode from 'vscode';
+import { DisposableStore } from '../common/disposable';
+import type { OutgoingDocument } from '../engine/client';
+import { ChunkIndex, ChunkSource } from './contextChunks';
+import type { CursorWindow } from './cursorWindow';
+import type { ContextChunk } from './fimPrompt';
+import { GlobSet } from './globMatch';
+import { RecentEdits } from './recentEdits';
+
+/** Documents longer than this are neither context nor draft source. */
+export const MAX_CONTEXT_DOCUMENT_CHARS = 1_000_000;
+/** All draft documents together stay below this. */
+export const MAX_DRAFT_CORPUS_CHARS = 4_000_000;
+const MAX_CLIPBOARD_CHARS = 8_000;
+const CLIPBOARD_MAX_AGE_MS = 2_000;
+/** The current file's own snapshot as a draft document is refreshed at most this often. */
+const SAME_FILE_REFRESH_MS = 30_000;
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs']);
+
+export interface ContextRequest {
+  chunks: () => ContextChunk[];
+  documents: () => OutgoingDocument[];
+  path: string;
+  repoName?: string;
+}
+
+interface Eligibility {
+  version: number;
+  ok: boolean;
+  chars: number;
+}
+
+export class WorkspaceContext implements vscode.Disposable {
+  private readonly store = new DisposableStore();
+  private readonly chunkIndex = new ChunkIndex();
+  private readonly recentEdits = new RecentEdits();
+  private readonly eligibility = new Map<string, Eligibility>();
+  private excluded?: GlobSet;
+  private clipboard = { text: '', version: 0, readAt: -Infinity, reading: false };
+  private sameFile = new Map<string, { version: number; snapshotVersion: number; takenAt: number; text?: string }>();
+  private readonly closedListeners: ((documentId: string) => void)[] = [];
+
+  constructor(private readonly clipboardEnabled: () => boolean) {
+    this.store.add(vscode.workspace.onDidChangeTextDocument((event) => {
+      const change = event.contentChanges[0];
+      if (!change || !this.isCandidate(event.document)) return;
+      const id = event.document.uri.toString();
+      this.recentEdits.record(id, this.pathOf(event.document), change.range.start.line);
+    }));
+    this.store.add(vscode.workspace.onDidCloseTextDocument((document) => {
+      const id = document.uri.toString();
+      this.eligibility.delete(id);
+      this.sameFile.delete(id);
+      this.recentEdits.forgetDocument(id);
+      for (const listener of this.closedListeners) listener(id);
+    }));
+    this.store.add(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('files.exclude')) {
+        this.excluded = undefined;
+        this.eligibility.clear();
+      }
+    }));
+  }
+
+  /** Called with a document id when it closes. */
+  onDidCloseDocument(listener: (documentId: string) => void): void {
+    this.closedListeners.push(listener);
+  }
+
+  /** Prompt chunks and draft documents for a completion at `window` in `document`. */
+  forCursor(document: vscode.TextDocument, window: CursorWindow, contextTokens: number): ContextRequest {
+    const id = document.uri.toString();
+    const path = this.pathOf(document);
+    const repoName = vscode.workspace.getWorkspaceFolder?.(document.uri)?.name;
+    const trusted = vscode.workspace.isTrusted !== false;
+    const exclude = { documentId: id, firstLine: window.firstLine, lastLine: window.lastLine };
+    return {
+      path,
+      repoName,
+      chunks: () => {
+        if (!trusted || contextTokens <= 0) return [];
+        const sources = this.chunkSources(document, exclude);
+        const query = window.prefix.slice(-1500) + window.suffix.slice(0, 500);
+        const chunks = this.chunkIndex.select(query, sources, { maxTokens: contextTokens, maxChunks: 6, minScore: 0.05 });
+        this.chunkIndex.retain(new Set(sources.map((s) => s.id)));
+        return chunks;
+      },
+      documents: () => (trusted ? this.draftDocuments(document, exclude) : []),
+    };
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+
+  // ── sources ────────────────────────────────────────────────────────────────────────────────
+
+  private otherDocuments(current: vscode.TextDocument): vscode.TextDocument[] {
+    const openUris = openTabUris();
+    return vscode.workspace.textDocuments.filter((d) =>
+      d !== current && !d.isClosed && (!openUris || openUris.has(d.uri.toString())) && this.eligible(d).ok);
+  }
+
+  private chunkSources(current: vscode.TextDocument, exclude: { documentId: string; firstLine: number; lastLine: number }): ChunkSource[] {
+    const sources: ChunkSource[] = this.otherDocuments(current).map((d) => ({
+      id: d.uri.toString(), version: d.version, path: this.pathOf(d), source: 'otherFile', text: () => d.getText(),
+    }));
+    sources.push(...this.recentEdits.sources((documentId, from, to) => this.readLines(documentId, from, to), exclude));
+    const clip = this.clipboardText();
+    if (clip) sources.push({ id: 'tandem:clipboard', version: this.clipboard.version, path: 'clipboard', source: 'clipboard', text: () => clip });
+    return sources;
+  }
+
+  private draftDocuments(current: vscode.TextDocument, exclude: { documentId: string; firstLine: number; lastLine: number }): OutgoingDocument[] {
+    const out: OutgoingDocument[] = [];
+    let budget = MAX_DRAFT_CORPUS_CHARS;
+    const same = this.sameFileSnapshot(current);
+    if (same) {
+      out.push({ id: `${current.uri.toString()}#snapshot`, version: same.snapshotVersion, source: 'sameFile', readText: () => same.text ?? '' });
+      budget -= this.eligible(current).chars;
+    }
+    for (const d of this.otherDocuments(current)) {
+      const chars = this.eligible(d).chars;
+      if (chars > budget) continue;
+      budget -= chars;
+      out.push({ id: d.uri.toString(), version: d.version, source: 'otherFile', readText: () => d.getText() });
+    }
+    const edits = this.recentEdits.outside(exclude);
+    if (edits.edits.length > 0) {
+      const r = this.recentEdits.radius;
+      out.push({
+        id: 'tandem:recent-edits', version: edits.version, source: 'recentEdit',
+        readText: () => edits.edits.map((e) => this.readLines(e.documentId, Math.max(0, e.line - r), e.line + r) ?? '').join('\n'),
+      });
+    }
+    const clip = this.clipboardText();
+    if (clip) out.push({ id: 'tandem:clipboard', version: this.clipboard.version, source: 'clipboard', text: clip });
+    return out;
+  }
+
+  /** The current document as it was at most SAME_FILE_REFRESH_MS ago (a stable version, so it
+   *  is not re-sent on every keystroke). */
+  private sameFileSnapshot(document: vscode.TextDocument): { snapshotVersion: number; text?: string } | undefined {
+    if (!this.eligible(document).ok) return undefined;
+    const id = document.uri.toString();
+    const now = Date.now();
+    let entry = this.sameFile.get(id);
+    if (!entry || (entry.version !== document.version && now - entry.takenAt > SAME_FILE_REFRESH_MS)) {
+      entry = { version: document.version, snapshotVersion: document.version, takenAt: now, text: undefined };
+      this.sameFile.set(id, entry);
+    }
+    const snapshot = entry;
+    return {
+      snapshotVersion: snapshot.snapshotVersion,
+      get text() {
+        snapshot.text ??= document.getText(); // read once per snapshot, only if the engine lacks it
+        return snapshot.text;
+      },
+    };
+  }
+
+  private readLines(documentId: string, from: number, to: number): string | undefined {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === documentId);
+    if (!document || from >= document.lineCount) return undefined;
+    const last = Math.min(to, document.lineCount - 1);
+    const lines: string[] = [];
+    for (let line = from; line <= last; line++) lines.push(document.lineAt(line).text);
+    return lines.join('\n');
+  }
+
+  /** The clipboard as last read; a read starts in the background when it is stale. */
+  private clipboardText(): string {
+    if (!this.clipboardEnabled()) return '';
+    const clip = this.clipboard;
+    if (!clip.reading && Date.now() - clip.readAt > CLIPBOARD_MAX_AGE_MS && vscode.env?.clipboard) {
+      clip.reading = true;
+      vscode.env.clipboard.readText().then(
+        (text) => {
+          const usable = text.length <= MAX_CLIPBOARD_CHARS && !text.includes('\0') && text.trim().length > 0 ? text : '';
+          if (usable !== clip.text) {
+            clip.text = usable;
+            clip.version++;
+          }
+        },
+        () => undefined,
+      ).then(() => {
+        clip.reading = false;
+        clip.readAt = Date.now();
+      }, () => undefined);
+    }
+    return clip.text;
+  }
+
+  // ── eligibility ────────────────────────────────────────────────────────────────────────────
+
+  private isCandidate(document: vscode.TextDocument): boolean {
+    return SCHEMES.has(document.uri.scheme);
+  }
+
+  /** Whether a document may be context, decided once per version. */
+  private eligible(document: vscode.TextDocument): Eligibility {
+    const id = document.uri.toString();
+    const known = this.eligibility.get(id);
+    if (known && known.version === document.version) return known;
+    let ok = this.isCandidate(document);
+    let chars = 0;
+    if (ok) {
+      const lastLine = document.lineCount - 1;
+      chars = document.offsetAt(new vscode.Position(lastLine, document.lineAt(lastLine).text.length));
+      ok = chars <= MAX_CONTEXT_DOCUMENT_CHARS && !document.lineAt(0).text.includes('\0') && !this.excludedPath(document);
+    }
+    const result = { version: document.version, ok, chars };
+    this.eligibility.set(id, result);
+    return result;
+  }
+
+  private excludedPath(document: vscode.TextDocument): boolean {
+    this.excluded ??= new GlobSet(vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude'));
+    return this.excluded.matches(this.pathOf(document));
+  }
+
+  private pathOf(document: vscode.TextDocument): string {
+    return vscode.workspace.asRelativePath ? vscode.workspace.asRelativePath(document.uri, false) : document.uri.path;
+  }
+}
+
+/** Uris of the text editors open in tabs, when the API has tab groups. */
+function openTabUris(): Set<string> | undefined {
+  const groups = vscode.window.tabGroups?.all;
+  if (!groups) return undefined;
+  const uris = new Set<string>();
+  for (const group of groups) {
+    for (const tab of group.tabs) {
+      const input = tab.input as { uri?: vscode.Uri } | undefined;
+      if (input?.uri) uris.add(input.uri.toString());
+    }
+  }
+  return uris;
+}

@@ -1,0 +1,201 @@
+// Runs explanations: one at a time (a new one cancels the one before), on the engine's 'explain'
+// session, streaming the rendered Markdown to a view. Stop aborts the request's AbortSignal,
+// which EngineClient turns into a cancel inside the engine's decode loop. No vscode: the panel
+// (explainPanel.ts) is the view; tests use a fake one.
+import type { EngineClient } from '../engine/client';
+import type { CompletionStats } from '../engine/native';
+import { renderMarkdown } from './markdown';
+import {
+  ChatTemplateRenderer, ExplainInput, ExplainModel, ExplainPrompt, buildExplainPrompt, extractPlainExplanation,
+} from './prompt';
+
+export type ExplainStatus = 'loading' | 'generating' | 'done' | 'stopped' | 'error';
+
+export interface ExplainState {
+  /** Increases with each explanation (the view can tell a new one from an update). */
+  id: number;
+  title: string;
+  status: ExplainStatus;
+  /** The explanation so far, as Markdown (what Copy copies). */
+  markdown: string;
+  /** renderMarkdown(markdown): safe HTML. */
+  html: string;
+  /** A note under the explanation: the error, "Stopped", or how the prompt was built. */
+  message?: string;
+  stats?: CompletionStats;
+}
+
+export interface ExplainModelProvider {
+  /** The model explanations run on (tandem.explain.modelPath, else the completion model),
+   *  loaded on first need. */
+  ensureLoaded(): Promise<ExplainModel & { name?: string; path?: string }>;
+}
+
+export interface ExplainLog {
+  info(line: string): void;
+  error(line: string): void;
+  debug?(line: string): void;
+}
+
+export interface ExplainDeps {
+  engine: Pick<EngineClient, 'complete'>;
+  model: ExplainModelProvider;
+  /** The engine host's chat template renderer; absent = built-in renderers (ChatML, Llama 3). */
+  applyChatTemplate?: ChatTemplateRenderer;
+  /** tandem.explain.maxTokens. */
+  settings?: () => { maxTokens: number };
+  log?: ExplainLog;
+  /** Told when an explanation starts and ends (the status bar's "generating" state). */
+  activity?: { started(): void; finished(stats?: CompletionStats, error?: Error): void };
+  /** Least time between two view updates while text streams in (0 = every piece). */
+  renderIntervalMs?: number;
+}
+
+export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
+
+interface Run {
+  id: number;
+  abort: AbortController;
+  /** Set when the model left the plain-prompt comment: its abort is the normal end. */
+  endedByModel: boolean;
+  state: ExplainState;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+export class ExplainController {
+  private current?: Run;
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(
+    private readonly deps: ExplainDeps,
+    private readonly view: (state: ExplainState) => void,
+  ) {}
+
+  /** The latest explanation's state (for a view that was re-created). */
+  get state(): ExplainState | undefined {
+    return this.current?.state;
+  }
+
+  get running(): boolean {
+    const status = this.current?.state.status;
+    return status === 'loading' || status === 'generating';
+  }
+
+  /** Starts explaining `input`, cancelling the explanation in progress. Resolves when done. */
+  async explain(input: ExplainInput, title: string): Promise<ExplainState> {
+    this.stop();
+    const run: Run = {
+      id: this.nextId++,
+      abort: new AbortController(),
+      endedByModel: false,
+      state: { id: 0, title, status: 'loading', markdown: '', html: '' },
+    };
+    run.state.id = run.id;
+    this.current = run;
+    this.publish(run);
+    const { signal } = run.abort;
+    const log = this.deps.log;
+    let stats: CompletionStats | undefined;
+    let failure: Error | undefined;
+    this.deps.activity?.started();
+    try {
+      const model = await this.deps.model.ensureLoaded();
+      if (signal.aborted) return this.finish(run, 'stopped', 'Stopped.');
+      const prompt = await buildExplainPrompt(input, model, this.deps.applyChatTemplate);
+      if (prompt.fallbackReason) log?.info(`explain: plain prompt (${prompt.fallbackReason})`);
+      log?.debug?.(`explain: ${prompt.kind} prompt, ${prompt.prompt.length} parts, model ${model.name || model.path || '?'}`);
+      if (signal.aborted) return this.finish(run, 'stopped', 'Stopped.');
+      run.state = { ...run.state, status: 'generating' };
+      this.publish(run);
+
+      let generated = '';
+      const result = await this.deps.engine.complete(
+        { prompt: prompt.prompt, maxTokens: this.maxTokens(), stop: prompt.stop.length ? prompt.stop : undefined },
+        {
+          session: 'explain',
+          signal,
+          onText: (piece) => {
+            if (this.current !== run) return;
+            generated += piece;
+            this.setText(run, prompt, generated);
+          },
+        },
+      );
+      stats = result.stats;
+      if (this.current === run) this.setText(run, prompt, result.text || generated, true);
+      const cancelled = result.stats.stopReason === 'cancelled' && !run.endedByModel;
+      const note = prompt.kind === 'plain' ? 'The model has no chat template: this explanation comes from a plain prompt.' : undefined;
+      return this.finish(run, cancelled ? 'stopped' : 'done', cancelled ? 'Stopped.' : note, result.stats);
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      log?.error(`explain failed: ${failure.message}`);
+      return this.finish(run, 'error', failure.message);
+    } finally {
+      this.deps.activity?.finished(stats, failure);
+    }
+  }
+
+  /** Stops the explanation in progress (the engine cancels it; the text so far stays). */
+  stop(): void {
+    const run = this.current;
+    if (run && !run.abort.signal.aborted && (run.state.status === 'loading' || run.state.status === 'generating')) {
+      run.abort.abort();
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stop();
+    if (this.current?.timer) clearTimeout(this.current.timer);
+  }
+
+  private maxTokens(): number {
+    const n = this.deps.settings?.().maxTokens;
+    return n && Number.isInteger(n) && n > 0 ? n : DEFAULT_EXPLAIN_MAX_TOKENS;
+  }
+
+  private setText(run: Run, prompt: ExplainPrompt, generated: string, final = false): void {
+    let markdown = generated.trim();
+    if (prompt.comment) {
+      const plain = extractPlainExplanation(generated, prompt.comment);
+      markdown = plain.text;
+      if (plain.ended && !run.endedByModel) {
+        run.endedByModel = true; // the model went back to code: the explanation is complete
+        run.abort.abort();
+      }
+    }
+    if (markdown === run.state.markdown && !final) return;
+    run.state = { ...run.state, markdown, html: '' }; // rendered when published
+    if (final) this.publish(run);
+    else this.schedule(run);
+  }
+
+  private schedule(run: Run): void {
+    const interval = this.deps.renderIntervalMs ?? 50;
+    if (interval <= 0) return this.publish(run);
+    if (run.timer) return;
+    run.timer = setTimeout(() => {
+      run.timer = undefined;
+      this.publish(run);
+    }, interval);
+  }
+
+  private finish(run: Run, status: ExplainStatus, message?: string, stats?: CompletionStats): ExplainState {
+    if (run.timer) clearTimeout(run.timer);
+    run.timer = undefined;
+    run.state = { ...run.state, status, message, stats };
+    this.publish(run);
+    return run.state;
+  }
+
+  private publish(run: Run): void {
+    if (this.current !== run || this.disposed) return;
+    if (run.timer) {
+      clearTimeout(run.timer);
+      run.timer = undefined;
+    }
+    if (!run.state.html && run.state.markdown) run.state = { ...run.state, html: renderMarkdown(run.state.markdown) };
+    this.view(run.state);
+  }
+}

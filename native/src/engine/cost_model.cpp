@@ -1,0 +1,137 @@
+#include "engine/cost_model.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace tandem {
+
+std::optional<CostCurve> parseCostCurve(const std::string& text) {
+  std::vector<std::pair<int32_t, double>> points;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t colon = item.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    try {
+      const int k = std::stoi(item.substr(0, colon));
+      const double ms = std::stod(item.substr(colon + 1));
+      if (k < 1 || !(ms > 0)) return std::nullopt;
+      points.emplace_back(k, ms);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (points.empty()) return std::nullopt;
+  CostCurve curve(points);
+  if (curve.points().front().first != 1) return std::nullopt;
+  return curve;
+}
+
+std::string formatCostCurve(const CostCurve& curve) {
+  std::ostringstream out;
+  for (size_t i = 0; i < curve.points().size(); ++i) {
+    if (i) out << ',';
+    out << curve.points()[i].first << ':' << curve.points()[i].second;
+  }
+  return out.str();
+}
+
+CostCurve measureCostCurve(InferenceContext& context, int32_t maxK, int reps, double stopRatio) {
+  std::vector<std::pair<int32_t, double>> points;
+  context.timeForwardPass(1);  // warm-up: first graph build and allocation
+  double t1 = 0;
+  for (int32_t k : {1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128}) {
+    if (k > maxK) break;
+    std::vector<double> runs;
+    for (int r = 0; r < reps; ++r) {
+      const double ms = context.timeForwardPass(k);
+      if (ms < 0) break;
+      runs.push_back(ms);
+    }
+    if (runs.empty()) break;
+    std::sort(runs.begin(), runs.end());
+    const double median = runs[runs.size() / 2];
+    if (k == 1) t1 = median;
+    // Monotone: a noisy dip must not make a bigger batch look cheaper than a smaller one.
+    const double ms = points.empty() ? median : std::max(median, points.back().second);
+    points.emplace_back(k, ms);
+    if (t1 > 0 && ms > stopRatio * t1) break;
+  }
+  return CostCurve(points);
+}
+
+namespace {
+
+std::string cacheDir() {
+  if (const char* d = std::getenv("TANDEM_COST_CACHE_DIR")) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/tandem/cost";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/tandem/cost";
+  return "";
+}
+
+void makeDirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0755);
+  }
+}
+
+std::string cacheKey(const InferenceContext& context) {
+  const ModelInfo& info = context.model().info();
+  struct stat st{};
+  long long mtime = 0;
+  if (stat(info.path.c_str(), &st) == 0) mtime = static_cast<long long>(st.st_mtime);
+  std::ostringstream key;
+  key << info.path << '|' << info.fileSizeBytes << '|' << mtime << '|' << context.threads() << '|' << info.description << '|'
+      << llama_model_n_layer(context.model().raw());
+  // Device: a GPU offload changes the curve completely.
+  key << '|' << (llama_supports_gpu_offload() ? "gpu-capable" : "cpu");
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(key.str()));
+  return hex;
+}
+
+}  // namespace
+
+CostCurveSource costCurveFor(InferenceContext& context) {
+  CostCurveSource out;
+  if (const char* env = std::getenv("TANDEM_COST_CURVE")) {
+    if (auto c = parseCostCurve(env)) {
+      out.curve = *c;
+      out.origin = "env";
+      return out;
+    }
+  }
+  const std::string dir = cacheDir();
+  const bool caching = !dir.empty() && dir != "off";
+  if (caching) {
+    out.cacheFile = dir + "/" + cacheKey(context) + ".txt";
+    std::ifstream in(out.cacheFile);
+    std::string line;
+    if (in && std::getline(in, line)) {
+      if (auto c = parseCostCurve(line)) {
+        out.curve = *c;
+        out.origin = "cache";
+        return out;
+      }
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  out.curve = measureCostCurve(context);
+  out.measureMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  out.origin = "measured (not cached)";
+  if (caching && !out.curve.empty()) {
+    makeDirs(dir);
+    std::ofstream file(out.cacheFile);
+    if (file << formatCostCurve(out.curve) << '\n') out.origin = "measured";
+  }
+  return out;
+}
+
+}  // namespace tandem

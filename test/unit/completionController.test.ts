@@ -1,0 +1,254 @@
+// The completion pipeline without vscode: type-through cache, reuse of the running generation,
+// streaming the first line, abort on a keystroke elsewhere, adaptive debounce, prefetch, and
+// that nothing is left running when the user stops typing.
+import * as assert from 'node:assert/strict';
+import { AdaptiveDebounce, delay } from '../../extension/completion/adaptiveDebounce';
+import { CompletionController, CompletionSettings, CursorContext } from '../../extension/completion/completionController';
+import { PowerSource, linuxPowerState, prefetchAllowed } from '../../extension/completion/powerSource';
+import type { ClientCompletionRequest, CompleteOptions } from '../../extension/engine/client';
+import type { CompletionResult, ModelInfo } from '../../extension/engine/native';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const MODEL = {
+  path: '/m.gguf', name: 'm', bos: -1, addBos: false,
+  fim: { prefix: 1, suffix: 2, middle: 3, pad: -1, repo: -1, sep: -1 },
+  fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
+} as unknown as ModelInfo;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An engine that streams a scripted answer piece by piece, honouring the abort signal. */
+class ScriptedEngine {
+  calls: { request: ClientCompletionRequest; aborted: boolean }[] = [];
+  constructor(public answer: (request: ClientCompletionRequest) => string, public msPerPiece = 5, public pieceChars = 1) {}
+  async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
+    const call = { request, aborted: false };
+    this.calls.push(call);
+    const full = this.answer(request);
+    let text = '';
+    for (let i = 0; i < full.length; i += this.pieceChars) {
+      await sleep(this.msPerPiece);
+      if (options.signal?.aborted) {
+        call.aborted = true;
+        return { text, tokens: [], stats: { promptTokens: 0, reusedTokens: 0, prefillMs: 0, generatedTokens: 0, decodeMs: 0, firstTokenMs: 0, stopReason: 'cancelled' } };
+      }
+      const piece = full.slice(i, i + this.pieceChars);
+      text += piece;
+      options.onText?.(piece);
+    }
+    return { text, tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 1, generatedTokens: text.length, decodeMs: 1, firstTokenMs: 1, stopReason: 'maxTokens' } };
+  }
+}
+
+function context(prefix: string, suffix = '\n', documentId = 'doc'): CursorContext {
+  const lineStart = prefix.lastIndexOf('\n') + 1;
+  const lineEnd = suffix.indexOf('\n');
+  return {
+    documentId, documentVersion: 1, languageId: 'typescript', path: 'a.ts', prefix, suffix, prefixAtDocumentStart: true,
+    linePrefix: prefix.slice(lineStart), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), indentUnit: '  ',
+  };
+}
+
+function setup(answer: (r: ClientCompletionRequest) => string, settings: Partial<CompletionSettings> = {}, msPerPiece = 5) {
+  const engine = new ScriptedEngine(answer, msPerPiece);
+  const full: CompletionSettings = { maxTokens: 64, prefixTokens: 1024, streamFirstLine: false, prefetch: false, ...settings };
+  const controller = new CompletionController({
+    engine, model: async () => MODEL, settings: () => full,
+    debounce: { minMs: 0, maxMs: 0, initialMs: 0, pauseMs: 1000, window: 8, factor: 1 },
+    abandonGraceMs: 30,
+  });
+  return { engine, controller, settings: full };
+}
+
+const never = () => new AbortController().signal;
+
+describe('completion controller', () => {
+  it('answers from the engine, then serves typed-through characters from the cache with no engine call', async () => {
+    const { engine, controller } = setup(() => 'value = compute(x);');
+    const first = await controller.provide(context('const '), never());
+    assert.deepEqual(first, { text: 'value = compute(x);', source: 'engine', partial: false });
+    for (const typed of ['v', 'va', 'value =', 'value = compute(']) {
+      const answer = await controller.provide(context(`const ${typed}`), never());
+      assert.equal(answer?.source, 'cache');
+      assert.equal(answer?.text, 'value = compute(x);'.slice(typed.length));
+    }
+    assert.equal(engine.calls.length, 1);
+    // a character that does not match the suggestion: a new request
+    await controller.provide(context('const w'), never());
+    assert.equal(engine.calls.length, 2);
+    controller.dispose();
+  });
+
+  it('a keystroke that extends the running generation attaches to it instead of starting another', async () => {
+    const { engine, controller } = setup(() => 'abcdefghij', {}, 10);
+    const first = new AbortController();
+    const answer1 = controller.provide(context('x = '), first.signal);
+    await sleep(35); // 'abc' streamed
+    first.abort(); // VS Code cancels the previous call on the next keystroke
+    const answer2 = await controller.provide(context('x = ab'), never());
+    assert.equal(await answer1, undefined);
+    assert.deepEqual(answer2, { text: 'cdefghij', source: 'inflight', partial: false });
+    assert.equal(engine.calls.length, 1);
+    assert.equal(engine.calls[0].aborted, false);
+    controller.dispose();
+  });
+
+  it('a keystroke elsewhere aborts the running generation inside the engine (one in flight per editor)', async () => {
+    const { engine, controller } = setup(() => 'abcdefghijklmnop', {}, 10);
+    const first = new AbortController();
+    const answer1 = controller.provide(context('x = '), first.signal);
+    await sleep(25);
+    first.abort();
+    const answer2 = controller.provide(context('y = '), never());
+    await sleep(5);
+    assert.equal(engine.calls[0].aborted || controller.runningCount === 1, true);
+    assert.equal(await answer1, undefined);
+    assert.equal((await answer2)?.text, 'abcdefghijklmnop');
+    assert.equal(engine.calls.length, 2);
+    assert.equal(engine.calls[0].aborted, true);
+    controller.dispose();
+  });
+
+  it('a generation nobody waits for is aborted after the grace period (idle means idle)', async () => {
+    const { engine, controller } = setup(() => 'a'.repeat(200), {}, 5);
+    const cancel = new AbortController();
+    const answer = controller.provide(context('x = '), cancel.signal);
+    await sleep(20);
+    cancel.abort();
+    assert.equal(await answer, undefined);
+    await sleep(80);
+    assert.equal(engine.calls[0].aborted, true);
+    assert.equal(controller.runningCount, 0);
+    controller.dispose();
+  });
+
+  it('streams: shows the first line of a multi-line completion early, asks for a re-trigger, then serves all of it from cache', async () => {
+    const body = 'const a = 1;\n  const b = 2;\n  const c = 3;\n  return a + b + c;';
+    const { engine, controller } = setup(() => body, { streamFirstLine: true }, 4);
+    const retriggers: string[] = [];
+    controller.onShouldRetrigger((id) => retriggers.push(id));
+    const ctx = context('function f() {\n  ', '\n}\n');
+    const started = performance.now();
+    const early = await controller.provide(ctx, never());
+    const firstGhostMs = performance.now() - started;
+    assert.deepEqual(early, { text: 'const a = 1;', source: 'engine', partial: true });
+    for (let i = 0; i < 100 && retriggers.length === 0; i++) await sleep(10);
+    const allMs = performance.now() - started;
+    assert.deepEqual(retriggers, ['doc']);
+    const full = await controller.provide(ctx, never());
+    assert.deepEqual(full, { text: body, source: 'cache', partial: false });
+    assert.equal(engine.calls.length, 1);
+    assert.ok(firstGhostMs < allMs / 2, `first ghost text after ${firstGhostMs.toFixed(0)} ms, all of it after ${allMs.toFixed(0)} ms`);
+    controller.dispose();
+  });
+
+  it('prefetches the continuation as if accepted; accepting is then served without waiting', async () => {
+    let n = 0;
+    const { engine, controller } = setup(() => (n++ === 0 ? 'first();' : '\nsecond();'), { prefetch: true }, 2);
+    const shown = await controller.provide(context('x;\n'), never());
+    assert.equal(shown?.text, 'first();');
+    for (let i = 0; i < 50 && engine.calls.length < 2; i++) await sleep(5);
+    assert.equal(engine.calls.length, 2, 'a prefetch was started');
+    assert.equal(controller.counters.prefetches, 1);
+    for (let i = 0; i < 50 && controller.runningCount > 0; i++) await sleep(5);
+    const afterAccept = await controller.provide(context('x;\nfirst();'), never());
+    assert.deepEqual(afterAccept, { text: '\nsecond();', source: 'cache', partial: false });
+    // the only engine calls are prefetches: accepting again prefetches the next step (bounded chain)
+    assert.equal(engine.calls.length, 1 + controller.counters.prefetches);
+    controller.dispose();
+  });
+
+  it('no prefetch when the setting (or the power source) says no', async () => {
+    const { engine, controller } = setup(() => 'first();', { prefetch: false }, 1);
+    await controller.provide(context('x;\n'), never());
+    await sleep(30);
+    assert.equal(engine.calls.length, 1);
+    assert.equal(controller.runningCount, 0);
+    controller.dispose();
+  });
+
+  it('sends the draft documents and the FIM prompt to the engine', async () => {
+    const { engine, controller } = setup(() => 'x');
+    const ctx = { ...context('a = '), documents: () => [{ id: 'file:///b.ts', version: 3, source: 'otherFile' as const, readText: () => 'b' }] };
+    await controller.provide(ctx, never());
+    const request = engine.calls[0].request;
+    assert.deepEqual(request.prompt, [1, 'a = ', 2, '\n', 3]);
+    assert.deepEqual(request.documents?.map((d) => d.id), ['file:///b.ts']);
+    // the history of earlier completions joins the corpus afterwards
+    await controller.provide({ ...ctx, prefix: 'zz = ', linePrefix: 'zz = ' }, never());
+    assert.deepEqual(engine.calls[1].request.documents?.map((d) => d.id), ['file:///b.ts', 'tandem:history']);
+    controller.dispose();
+  });
+});
+
+describe('adaptive debounce', () => {
+  it('follows the typing rhythm within bounds', () => {
+    const d = new AdaptiveDebounce({ minMs: 100, maxMs: 350, initialMs: 150, pauseMs: 1500, window: 8, factor: 1.3 });
+    assert.equal(d.delayMs(), 150);
+    let t = 0;
+    for (let i = 0; i < 10; i++) d.keystroke((t += 90)); // fast typist
+    assert.equal(d.delayMs(), 117);
+    for (let i = 0; i < 10; i++) d.keystroke((t += 400)); // slow typist
+    assert.equal(d.delayMs(), 350);
+    for (let i = 0; i < 10; i++) d.keystroke((t += 30));
+    assert.equal(d.delayMs(), 100);
+    d.keystroke((t += 10_000)); // a pause is not rhythm
+    assert.equal(d.delayMs(), 100);
+  });
+
+  it('delay() clears its timer when aborted', async () => {
+    const abort = new AbortController();
+    const waiting = delay(10_000, abort.signal);
+    abort.abort();
+    assert.equal(await waiting, false);
+    assert.equal(await delay(1, new AbortController().signal), true);
+  });
+
+  it('a cache hit is not debounced', async () => {
+    const engine = new ScriptedEngine(() => 'abcdef', 1);
+    const controller = new CompletionController({
+      engine, model: async () => MODEL,
+      settings: () => ({ maxTokens: 64, prefixTokens: 1024, streamFirstLine: false, prefetch: false }),
+      debounce: { minMs: 300, maxMs: 300, initialMs: 300, pauseMs: 1500, window: 8, factor: 1 },
+    });
+    await controller.provide(context('q = '), never());
+    const started = performance.now();
+    const hit = await controller.provide(context('q = ab'), never());
+    assert.equal(hit?.source, 'cache');
+    assert.ok(performance.now() - started < 50);
+    controller.dispose();
+  });
+});
+
+describe('power source for prefetch', () => {
+  it('reads Linux power supplies: mains online → ac, battery only → battery, none → ac (desktop)', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-power-'));
+    const supply = (name: string, type: string, online?: string) => {
+      fs.mkdirSync(path.join(root, name));
+      fs.writeFileSync(path.join(root, name, 'type'), `${type}\n`);
+      if (online !== undefined) fs.writeFileSync(path.join(root, name, 'online'), `${online}\n`);
+    };
+    assert.equal(await linuxPowerState(root), 'ac');
+    supply('BAT0', 'Battery');
+    supply('AC', 'Mains', '0');
+    assert.equal(await linuxPowerState(root), 'battery');
+    fs.writeFileSync(path.join(root, 'AC', 'online'), '1\n');
+    assert.equal(await linuxPowerState(root), 'ac');
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('onAC allows prefetch only once mains power is known', async () => {
+    const power = new PowerSource(async () => 'battery');
+    assert.equal(prefetchAllowed('onAC', power), false);
+    await power.settled();
+    assert.equal(prefetchAllowed('onAC', power), false);
+    assert.equal(prefetchAllowed('always', power), true);
+    const ac = new PowerSource(async () => 'ac');
+    ac.current();
+    await ac.settled();
+    assert.equal(prefetchAllowed('onAC', ac), true);
+    assert.equal(prefetchAllowed('off', ac), false);
+  });
+});
