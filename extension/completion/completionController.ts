@@ -9,7 +9,7 @@ import { Emitter, Event } from '../common/emitter';
 import { ContextChunk, FimText, buildFimPrompt } from '../context/fimPrompt';
 import { tailByTokens } from '../context/tokenEstimate';
 import type { ClientCompletionRequest, CompleteOptions, OutgoingDocument } from '../engine/client';
-import type { CompletionResult, CompletionStats, ModelInfo } from '../engine/native';
+import type { CompletionResult, CompletionStats, ModelInfo, SpeculationMode } from '../engine/native';
 import { AdaptiveDebounce, DEFAULT_DEBOUNCE, DebounceOptions, OneShotTimer, delay } from './adaptiveDebounce';
 import { CompletionPlan, planCompletion } from './completionPlan';
 import { postProcessCompletion } from './postProcess';
@@ -40,6 +40,8 @@ export interface CompletionSettings {
   streamFirstLine: boolean;
   /** Continue a shown suggestion as if accepted, while nobody types. */
   prefetch: boolean;
+  /** Speculative decoding mode (the text is the same in every mode). */
+  speculation?: SpeculationMode;
 }
 
 /** Told about each engine request (the status bar shows "generating" and the stats). */
@@ -199,6 +201,7 @@ export class CompletionController implements Disposable {
 
     const request: ClientCompletionRequest = {
       prompt, maxTokens: plan.maxTokens, stop: plan.stop, timeBudgetMs: plan.timeBudgetMs, documents,
+      speculation: this.deps.settings().speculation,
     };
     this.deps.activity?.started();
     this.deps.engine.complete(request, { signal: generation.abort.signal, onText: (piece) => generation.append(piece) }).then(

@@ -1,6 +1,7 @@
 // The completion settings (package.json contributes.configuration, tandem.completion.* and the
 // language toggles), read fresh on each use so changes apply without a reload. VS Code adapter.
 import * as vscode from 'vscode';
+import type { SpeculationMode } from '../engine/native';
 import type { PrefetchMode } from './powerSource';
 
 export interface CompletionSettingsView {
@@ -12,7 +13,11 @@ export interface CompletionSettingsView {
   clipboardContext: boolean;
   streamFirstLine: boolean;
   prefetch: PrefetchMode;
+  speculation: SpeculationMode;
 }
+
+/** The speculation modes this build has (llama.cpp's ngram-* modes are not built yet). */
+export const SPECULATION_MODES: readonly SpeculationMode[] = ['auto', 'off', 'pld', 'sam'];
 
 export function readCompletionSettings(): CompletionSettingsView {
   const config = vscode.workspace.getConfiguration('tandem');
@@ -26,6 +31,7 @@ export function readCompletionSettings(): CompletionSettingsView {
     clipboardContext: config.get<boolean>('completion.clipboardContext', true) !== false,
     streamFirstLine: config.get<boolean>('completion.streamFirstLine', true) !== false,
     prefetch: prefetch === 'off' || prefetch === 'always' ? prefetch : 'onAC',
+    speculation: oneOf(config.get<string>('completion.speculation'), SPECULATION_MODES, 'auto'),
   };
 }
 
@@ -62,4 +68,8 @@ export function fitToContext(settings: CompletionSettingsView, contextSize: numb
     suffixTokens: Math.floor(settings.suffixTokens * scale),
     contextTokens: Math.floor(settings.contextTokens * scale),
   };
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }

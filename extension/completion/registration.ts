@@ -39,6 +39,7 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
         prefixTokens: completion.prefixTokens,
         streamFirstLine: completion.streamFirstLine,
         prefetch: prefetchAllowed(completion.prefetch, power),
+        speculation: completion.speculation,
       };
     },
     activity: deps.activity,
