@@ -497,9 +497,11 @@ function truncateAtStop(result: CompletionResult, stop: readonly string[] | unde
 /** A NativeSession whose creation is still in flight: calls wait for it (creation errors surface
  *  as the error of each request). */
 function lazySession(created: Promise<NativeSession>): NativeSession {
+  let ready: NativeSession | undefined;
+  created.then((s) => { ready = s; }, () => undefined);
   return {
     complete: async (request, cancel) => (await created).complete(request, cancel),
-    cachedTokens: () => [],
+    cachedTokens: () => ready?.cachedTokens() ?? [],
     reset: async () => (await created).reset(),
     dispose: async () => (await created.catch(() => undefined))?.dispose(),
   };

@@ -8,20 +8,13 @@ import { EngineClient } from '../../extension/engine/client';
 import { EngineCrashedError, EngineError } from '../../extension/engine/errors';
 import type { ModelInfo, PromptPart } from '../../extension/engine/native';
 import { repoRoot, scratchDir, testModel } from './fixtures';
+import { isAlive } from '../support/processes';
 
 const hostScript = path.join(repoRoot, 'out', 'test-build', 'extension', 'engine', 'host.js');
 
 const PREFIX = 'function add(a, b) {\n  return a + b;\n}\n\nfunction mul(a, b) {\n  return ';
 const SUFFIX = ';\n}\n';
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -4,19 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { EngineClient, EngineState } from '../../extension/engine/client';
 import { EngineCrashedError, EngineError } from '../../extension/engine/errors';
+import { isAlive } from '../support/processes';
 
 const hostScript = path.resolve(__dirname, '../../extension/engine/host.js');
 const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
 const prompt = [1, 'def f():', 2, 3];
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

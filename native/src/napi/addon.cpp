@@ -185,15 +185,7 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
         k.Set("cost", t.cost);
         k.Set("drafterUs", t.drafterUs);
         k.Set("beginUs", t.beginUs);
-        auto budgets = Napi::Array::New(env, t.budgets.size());
-        uint32_t j = 0;
-        for (auto [b, n] : t.budgets) {
-          auto pair = Napi::Array::New(env, 2);
-          pair.Set(0u, b);
-          pair.Set(1u, n);
-          budgets.Set(j++, pair);
-        }
-        k.Set("budgets", budgets);
+        k.Set("budgets", countsToJs(env, t.budgets));
         byKind.Set(kind, k);
       }
       out.Set(r.mode, byKind);

@@ -145,15 +145,7 @@ Napi::Object speculationStatsToJs(Napi::Env env, const SpeculationStats& st) {
   o.Set("draftMs", st.draftMs);
   o.Set("verifyMs", st.verifyMs);
   o.Set("sampleMs", st.sampleMs);
-  auto budgets = Napi::Array::New(env, st.budgets.size());
-  uint32_t i = 0;
-  for (auto [k, n] : st.budgets) {
-    auto pair = Napi::Array::New(env, 2);
-    pair.Set(0u, k);
-    pair.Set(1u, n);
-    budgets.Set(i++, pair);
-  }
-  o.Set("budgets", budgets);
+  o.Set("budgets", countsToJs(env, st.budgets));
   o.Set("corpusDocuments", st.corpusDocuments);
   o.Set("corpusTokens", Napi::Number::New(env, static_cast<double>(st.corpusTokens)));
   o.Set("corpusBytes", Napi::Number::New(env, static_cast<double>(st.corpusBytes)));
@@ -218,6 +210,18 @@ Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& m) {
   o.Set("fimText", fimText);
   o.Set("chatTemplate", m.chatTemplate ? Napi::Value(Napi::String::New(env, *m.chatTemplate)) : env.Null());
   return o;
+}
+
+Napi::Array countsToJs(Napi::Env env, const std::map<int32_t, int32_t>& counts) {
+  auto out = Napi::Array::New(env, counts.size());
+  uint32_t i = 0;
+  for (auto [key, count] : counts) {
+    auto pair = Napi::Array::New(env, 2);
+    pair.Set(0u, key);
+    pair.Set(1u, count);
+    out.Set(i++, pair);
+  }
+  return out;
 }
 
 Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {

@@ -2,6 +2,7 @@
 // (INVALID_ARGUMENT, INVALID_UTF8) so they reach JS with a code.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ std::vector<DocumentInput> documentsFromJs(const Napi::Value& value, bool allowT
 Napi::Object speculationStatsToJs(Napi::Env env, const SpeculationStats& stats);
 
 Napi::Array tokensToJs(Napi::Env env, const std::vector<llama_token>& tokens);
+// A count map as [[key, count], …] (the budgets of SpeculationStats and of the drafting bench).
+Napi::Array countsToJs(Napi::Env env, const std::map<int32_t, int32_t>& counts);
 Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& info);
 Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& result);
 Napi::Array devicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices);
