@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { MakeTestModelOptions } from '../engine/native';
 import { CommandSpec, ParsedOptions, UsageError, parseOptions, unescapeStop } from './args';
 
-export const SPEC_MODES = ['off', 'pld', 'sam', 'auto'] as const;
+export const SPEC_MODES = ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto'] as const;
 export type SpecMode = (typeof SPEC_MODES)[number];
 
 export const COMPLETE_SPEC: CommandSpec = {
@@ -19,8 +19,10 @@ export const COMPLETE_SPEC: CommandSpec = {
     { name: 'column', kind: 'int', min: 1, required: true, description: 'cursor column (1-based, UTF-16 code units)' },
     { name: 'context', kind: 'list', value: 'FILE', description: 'other open files: the draft corpus of speculative decoding' },
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens to generate', defaultText: '64' },
-    { name: 'spec', kind: 'string', value: 'off|pld|sam|auto', description: 'speculative decoding mode (output is identical in every mode)', defaultText: 'off' },
-    { name: 'device', kind: 'string', choices: ['auto', 'cpu'], description: 'where the model runs', defaultText: 'auto' },
+    { name: 'spec', kind: 'string', value: SPEC_MODES.join('|'), description: 'speculative decoding mode (output is identical in every mode)', defaultText: 'off' },
+    { name: 'device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where both phases run (NAME: a device from `tandem devices`)', defaultText: 'auto' },
+    { name: 'prefill-device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where prompt prefill runs (overrides --device)' },
+    { name: 'decode-device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where decoding and verification run (overrides --device)' },
     { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
     { name: 'ctx-size', kind: 'int', min: 16, description: 'context size in tokens', defaultText: 'min(4096, training context)' },
     { name: 'stop', kind: 'list', value: 'S', description: 'stop before any of these strings (\\n, \\t, \\\\ are unescaped)' },
@@ -55,7 +57,23 @@ export const DEVICES_SPEC: CommandSpec = {
   options: [],
 };
 
-export const COMMANDS: readonly CommandSpec[] = [COMPLETE_SPEC, MAKE_TEST_MODEL_SPEC, DEVICES_SPEC];
+/** Overview entry only: `tandem bench <suite>` parses with the suites' specs (benchArgs.ts). */
+export const BENCH_SPEC: CommandSpec = {
+  name: 'bench',
+  summary: 'Benchmark suites: drafting, cost, e2e (see tandem bench --help).',
+  options: [],
+};
+
+export const MODELS_SPEC: CommandSpec = {
+  name: 'models',
+  summary: 'Lists the GGUF models found on this machine, with size and quantization.\n' +
+    'Searches the Hugging Face cache, LM Studio, Ollama, llama.cpp\'s cache and the folders given with --dir.',
+  options: [
+    { name: 'dir', kind: 'list', value: 'DIR', description: 'more folders to search (repeatable)' },
+  ],
+};
+
+export const COMMANDS: readonly CommandSpec[] = [COMPLETE_SPEC, MAKE_TEST_MODEL_SPEC, DEVICES_SPEC, MODELS_SPEC, BENCH_SPEC];
 
 export interface CompleteCommand {
   model: string;
@@ -65,7 +83,8 @@ export interface CompleteCommand {
   contextFiles: string[];
   maxTokens: number;
   spec: SpecMode;
-  device: 'auto' | 'cpu';
+  /** auto | cpu | gpu | npu | a device name, per phase (checked by the engine against its devices) */
+  device: { prefill: string; decode: string };
   threads?: number;
   contextSize?: number;
   stop: string[];
@@ -77,8 +96,7 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
   if (o.help) return 'help';
   const spec = (o.spec as string | undefined) ?? 'off';
   if (!(SPEC_MODES as readonly string[]).includes(spec)) {
-    throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not available; use one of ${SPEC_MODES.join(', ')} ` +
-      '(llama.cpp\'s ngram-* modes are not in this build)');
+    throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not a speculation mode; use one of ${SPEC_MODES.join(', ')}`);
   }
   return {
     model: o.model as string,
@@ -88,12 +106,23 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
     contextFiles: (o.context as string[] | undefined) ?? [],
     maxTokens: (o['max-tokens'] as number | undefined) ?? 64,
     spec: spec as SpecMode,
-    device: ((o.device as string | undefined) ?? 'auto') as 'auto' | 'cpu',
+    device: parseDeviceOptions(o),
     threads: o.threads as number | undefined,
     contextSize: o['ctx-size'] as number | undefined,
     stop: ((o.stop as string[] | undefined) ?? []).map(unescapeStop),
     json: !!o.json,
   };
+}
+
+function parseDeviceOptions(o: ParsedOptions): { prefill: string; decode: string } {
+  const pick = (name: string, fallback: string): string => {
+    const value = o[name] as string | undefined;
+    if (value === undefined) return fallback;
+    if (!value.trim()) throw new UsageError(`complete: --${name} needs a value: auto, cpu, gpu, npu or a device name from \`tandem devices\``);
+    return value;
+  };
+  const both = pick('device', 'auto');
+  return { prefill: pick('prefill-device', both), decode: pick('decode-device', both) };
 }
 
 export interface MakeTestModelCommand {
@@ -132,6 +161,11 @@ export function parseMakeTestModel(argv: readonly string[]): MakeTestModelComman
 export function parseDevices(argv: readonly string[]): { json: boolean } | 'help' {
   const o: ParsedOptions = parseOptions(DEVICES_SPEC, argv);
   return o.help ? 'help' : { json: !!o.json };
+}
+
+export function parseModels(argv: readonly string[]): { dirs: string[]; json: boolean } | 'help' {
+  const o: ParsedOptions = parseOptions(MODELS_SPEC, argv);
+  return o.help ? 'help' : { dirs: (o.dir as string[] | undefined) ?? [], json: !!o.json };
 }
 
 export const VOCAB_NAMES = ['qwen2', 'deepseek-coder'] as const;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { splitAtCursor } from '../context/cursorSplit';
 import { buildFimPrompt } from '../context/fimPrompt';
 import { formatStats } from '../engine/formatStats';
-import type { ModelInfo } from '../engine/native';
+import type { CompletionStats, ModelInfo } from '../engine/native';
 import type { CompleteCommand } from './commands';
 import { CliError, CliIo } from './io';
 
@@ -35,6 +35,14 @@ export function modelSummary(info: ModelInfo) {
   };
 }
 
+/** Device per phase of one request, e.g. "prefill on CPU, decode on CPU (handover, 1.1 MB in 2 chunks, 3 ms)". */
+export function formatPlacement(stats: CompletionStats): string {
+  const how = stats.placement === 'handover'
+    ? `handover, ${((stats.handoverBytes ?? 0) / 1e6).toFixed(1)} MB in ${stats.handoverChunks ?? 0} chunks, ${Math.round(stats.handoverMs ?? 0)} ms`
+    : stats.placement ?? 'single';
+  return `prefill on ${stats.prefillDevice ?? '?'}, decode on ${stats.decodeDevice ?? '?'} (${how})`;
+}
+
 /** Returns the exit code. */
 export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<number> {
   // cheap checks first: a wrong line number should not cost a model load
@@ -48,9 +56,10 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
   const cancel = addon.createCancelFlag();
   const removeInterrupt = io.onInterrupt(() => cancel.cancel());
   try {
-    const model = await addon.loadModel(modelPath, { cancel, gpuLayers: cmd.device === 'cpu' ? 0 : undefined });
+    const model = await addon.loadModel(modelPath, { cancel, device: cmd.device, threads: cmd.threads });
     try {
       const info = model.info();
+      for (const warning of info.placement?.warnings ?? []) io.stderr.write(`tandem: warning: ${warning}\n`);
       const prompt = buildFimPrompt(info, cursor);
       const session = await model.createSession({ contextSize: cmd.contextSize, threads: cmd.threads });
       try {
@@ -74,9 +83,11 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
             context: { documents: contextDocs.length, chars: contextDocs.reduce((n, d) => n + d.length, 0) },
             spec: cmd.spec,
             device: cmd.device,
+            placement: info.placement,
           })}\n`);
         } else {
           io.stderr.write(`\ntandem: ${formatStats(result.stats)}\n`);
+          io.stderr.write(`tandem: ${formatPlacement(result.stats)}\n`);
         }
         return result.stats.stopReason === 'cancelled' ? 130 : 0;
       } finally {

@@ -1,4 +1,5 @@
-// `tandem devices`: what the engine can run on.
+// `tandem devices`: what the engine can run on. --json: { devices: DeviceInfo[], version } (each
+// device with the kind that --device gpu|npu matches; see docs/backends.md).
 import type { CliIo } from './io';
 
 export function runDevices(cmd: { json: boolean }, io: CliIo): number {
@@ -11,7 +12,8 @@ export function runDevices(cmd: { json: boolean }, io: CliIo): number {
   }
   for (const d of devices) {
     const memory = d.memoryTotalBytes > 0 ? `, ${(d.memoryFreeBytes / 2 ** 30).toFixed(1)} of ${(d.memoryTotalBytes / 2 ** 30).toFixed(1)} GiB free` : '';
-    io.stdout.write(`${d.name}\t${d.type}\t${d.backend}\t${d.description}${memory}\n`);
+    const offload = d.hostWeightOffload ? ', offloads host weights (op-offload)' : '';
+    io.stdout.write(`${d.name}\t${d.kind ?? d.type}\t${d.backend}\t${d.description}${memory}${offload}\n`);
   }
   if (devices.length === 0) io.stdout.write('no devices\n');
   return 0;

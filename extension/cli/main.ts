@@ -2,13 +2,16 @@
 // (0 ok, 1 runtime error, 2 usage error). Errors go to stderr, as JSON with --json.
 import { CursorPositionError } from '../context/cursorSplit';
 import { UsageError, formatHelp } from './args';
+import { runBench } from './benchCommand';
 import {
-  COMMANDS, COMPLETE_SPEC, DEVICES_SPEC, MAKE_TEST_MODEL_SPEC, formatOverview, parseComplete, parseDevices, parseMakeTestModel,
+  COMMANDS, COMPLETE_SPEC, DEVICES_SPEC, MAKE_TEST_MODEL_SPEC, MODELS_SPEC, formatOverview, parseComplete, parseDevices, parseMakeTestModel,
+  parseModels,
 } from './commands';
 import { runComplete } from './completeCommand';
 import { runDevices } from './devicesCommand';
 import type { CliIo } from './io';
 import { runMakeTestModel } from './makeTestModelCommand';
+import { runModels } from './modelsCommand';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -42,6 +45,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (cmd === 'help') return help(io, DEVICES_SPEC);
         return runDevices(cmd, io);
       }
+      case 'models': {
+        const cmd = parseModels(rest);
+        if (cmd === 'help') return help(io, MODELS_SPEC);
+        return await runModels(cmd, io);
+      }
+      case 'bench':
+        return await runBench(rest, io);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
     }

@@ -16,7 +16,9 @@ export interface CompletionSettingsView {
   speculation: SpeculationMode;
 }
 
-/** The speculation modes this build has (llama.cpp's ngram-* modes are not built yet). */
+/** The speculation modes the user setting offers: Tandem's own (auto), none, and the two retrieval
+ *  baselines. llama.cpp's ngram-* modes are built too, but they are baselines for `tandem complete
+ *  --spec` and `tandem bench`, not a choice an editor user needs. */
 export const SPECULATION_MODES: readonly SpeculationMode[] = ['auto', 'off', 'pld', 'sam'];
 
 export function readCompletionSettings(): CompletionSettingsView {

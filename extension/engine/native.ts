@@ -17,6 +17,41 @@ export interface DeviceInfo {
   backend: string;
   memoryFreeBytes: number;
   memoryTotalBytes: number;
+  /** What a device choice 'gpu' / 'npu' matches: NPUs are Hexagon (HTP), OpenVINO on an NPU
+   *  (GGML_OPENVINO_DEVICE=NPU) and ACCEL devices other than CPU helpers (BLAS, AMX…), which are
+   *  'accel' and never chosen. */
+  kind?: 'cpu' | 'gpu' | 'npu' | 'accel';
+  /** The backend offloads big batches of host-resident weights (llama.cpp op_offload: CUDA,
+   *  Vulkan, Metal…), so prefill can use it while decode stays on the CPU in one context. */
+  hostWeightOffload?: boolean;
+}
+
+/** Where a phase runs: 'auto' (measured), 'cpu', 'gpu', 'npu', or a device name from devices()
+ *  (case-insensitive). */
+export type DeviceChoice = string;
+
+/** How prefill and decode cooperate: one device ('single'); one context with host weights whose
+ *  big batches llama.cpp offloads to the accelerator ('op-offload'); or two model instances where
+ *  the prefill one hands the sequence's KV over to the decode one in chunks ('handover'). */
+export type PlacementStrategy = 'single' | 'op-offload' | 'handover';
+
+export interface PhasePlacement {
+  /** ggml device name, e.g. 'CPU', 'CUDA0', 'HTP0', 'OPENVINO0' */
+  device: string;
+  kind: 'cpu' | 'gpu' | 'npu' | 'accel';
+  backend: string;
+  /** why: 'requested', 'auto: …' with the measured figure, or the fallback */
+  reason: string;
+}
+
+export interface Placement {
+  prefill: PhasePlacement;
+  decode: PhasePlacement;
+  strategy: PlacementStrategy;
+  /** e.g. a requested gpu/npu that is not there (the phase then runs on the CPU) */
+  warnings: string[];
+  /** static-shape prefill device (OpenVINO NPU): prefill chunk it compiles for; 0 otherwise */
+  staticPrefillChunk: number;
 }
 
 export interface FimTokens {
@@ -50,6 +85,9 @@ export interface ModelInfo {
   /** Text of each FIM token id above ("" when absent). */
   fimText: { prefix: string; suffix: string; middle: string };
   chatTemplate: string | null;
+  /** Where each phase runs for this model (LoadOptions.device). Always set by the addon
+   *  (optional for older hosts and test fakes). */
+  placement?: Placement;
 }
 
 export interface LoadOptions {
@@ -57,8 +95,22 @@ export interface LoadOptions {
   onProgress?: (fraction: number) => void;
   /** cancel() aborts loading; the promise then rejects with code 'ABORTED'. */
   cancel?: NativeCancelFlag;
-  /** Layers to offload to a GPU (0 = CPU only). */
+  /** Layers on the decode device when it is a GPU/NPU (default: all). 0 with no `device` means
+   *  CPU only, as before devices could be chosen. */
   gpuLayers?: number;
+  /** Where prefill and decode run: one choice for both, or per phase. Default 'auto': measured
+   *  prefill throughput and T(1) per device decide (cached per model file, device and threads);
+   *  auto never picks a device that measured slower. A device name that does not exist rejects
+   *  with INVALID_ARGUMENT listing the devices there are; 'gpu'/'npu' without such a device fall
+   *  back to the CPU with a warning in ModelInfo.placement.warnings. */
+  device?: DeviceChoice | { prefill?: DeviceChoice; decode?: DeviceChoice };
+  /** Test/diagnostic knob: force how the phases cooperate instead of letting the devices decide.
+   *  'handover' with device 'cpu' runs two CPU instances with KV hand-over (how the NPU path is
+   *  tested without an NPU). An impossible choice rejects with INVALID_ARGUMENT. */
+  placementStrategy?: 'auto' | PlacementStrategy;
+  /** Threads of the measurements 'auto' makes at load when accelerators exist (default: as
+   *  sessions). */
+  threads?: number;
   useMmap?: boolean;
   /** Tokenizer only (a vocab GGUF works): tokenize/detokenize, no sessions (drafting bench). */
   vocabOnly?: boolean;
@@ -179,6 +231,18 @@ export interface CompletionStats {
   /** ms from the call until the first text piece was handed to JS (0 when none). */
   firstTokenMs: number;
   stopReason: StopReason;
+  /** Device per phase for this request (ggml device names) and how prefill reached the decode
+   *  context. A 'handover' model whose prefill device is still warming up (static-shape
+   *  compilation) reports 'single' with prefill on the decode device. Always set by the addon
+   *  (optional for fakes and older hosts). */
+  prefillDevice?: string;
+  decodeDevice?: string;
+  placement?: PlacementStrategy;
+  /** 'handover' only: KV state moved (both directions: generated tokens of the previous request
+   *  go back to the prefill context first), time spent moving it, chunks handed over. */
+  handoverMs?: number;
+  handoverBytes?: number;
+  handoverChunks?: number;
   /** present when the request used speculative decoding */
   speculation?: SpeculationStats;
 }
@@ -245,8 +309,40 @@ export interface NativeAddon {
   loadModel(modelPath: string, options?: LoadOptions): Promise<NativeModel>;
   makeTestModel(options: MakeTestModelOptions): Promise<{ path: string; bytes: number; parameters: number }>;
   /** Model-free drafting benchmark: per mode, per trace kind (and 'all'), totals. Synchronous. */
-  simulateDrafting?(traces: DraftingTrace[], options: { modes: SpeculationMode[]; costCurve: [number, number][] }):
+  simulateDrafting?(traces: DraftingTrace[], options: {
+    modes: SpeculationMode[];
+    costCurve: [number, number][];
+    /** FIM token ids of the traces' prompts (<prefix> P <suffix> S <middle>): drafters then match
+     *  the text before the cursor plus the output, as in a real session with that model. */
+    fim?: { suffix: number; middle: number };
+  }):
     Record<string, Record<string, DraftingTotals>>;
+  /** `tandem bench cost`: loads the model file into a context of its own, evaluates `depth` tokens
+   *  (default 1000), then times forward passes of k tokens with logits for all k (a verification
+   *  batch) for each k in `ks` (1..128): one discarded warm-up and `reps` (default 3) timed runs. */
+  measureCost?(modelPath: string, options: CostMeasureOptions): Promise<CostMeasurement>;
+}
+
+export interface CostMeasureOptions {
+  ks: number[];
+  /** 0/absent: the engine's default (physical cores, at most 8) */
+  threads?: number;
+  /** as LoadOptions: the model is loaded with these; T(k) is timed on the decode device */
+  gpuLayers?: number;
+  device?: LoadOptions['device'];
+  depth?: number;
+  reps?: number;
+}
+
+export interface CostMeasurement {
+  model: ModelInfo;
+  threads: number;
+  depth: number;
+  loadMs: number;
+  /** evaluating the depth tokens */
+  prefillMs: number;
+  /** per k, the timed runs in ms */
+  points: { k: number; ms: number[] }[];
 }
 
 /** Errors from the addon are plain Errors with a `code` (see EngineErrorCode). */

@@ -1,7 +1,9 @@
-// Trie builder (SamDrafter), budget chooser, calibration, corpus caps.
+// Trie builder (SamDrafter), budget choosers, calibration (hindsight included), FIM alignment,
+// llama.cpp's n-gram drafters behind the Drafter interface, corpus caps.
 #include "engine/calibration.h"
 #include "engine/cost_curve.h"
 #include "engine/draft_corpus.h"
+#include "engine/ngram_drafters.h"
 #include "engine/sam_drafter.h"
 #include "engine/speculative_strategy.h"
 #include "test_runner.h"
@@ -18,26 +20,36 @@ DraftTree chain(std::vector<float> probs) {
 
 TEST("budget: nothing is drafted when no prefix beats plain decoding on a steep CPU curve") {
   CostCurve cpu({{1, 33}, {2, 56}, {4, 82}, {8, 154}});
-  CHECK_EQ(chooseBudget(chain({0.5f, 0.3f}), cpu, 64, 14).nodes, 0);
-  CHECK_EQ(chooseBudget(DraftTree{}, cpu, 64, 14).nodes, 0);
+  CHECK_EQ(chooseDraftBudget(chain({0.5f, 0.3f}), cpu, 64, 14, 1.0).nodes, 0);
+  CHECK_EQ(chooseDraftBudget(DraftTree{}, cpu, 64, 14, 1.0).nodes, 0);
 }
 
 TEST("budget: sure drafts are verified on the CPU, whole trees on a flat GPU curve") {
   CostCurve cpu({{1, 33}, {2, 56}, {4, 82}, {8, 154}});
   CostCurve flat({{1, 10}, {128, 11}});
   const DraftTree sure = chain({0.95f, 0.93f, 0.9f, 0.88f, 0.85f, 0.8f, 0.7f, 0.3f, 0.1f});
-  const auto c = chooseBudget(sure, cpu, 64, 14);
+  const auto c = chooseDraftBudget(sure, cpu, 64, 14, 1.0);
   CHECK(c.nodes >= 3 && c.nodes <= 8);
   CHECK(c.gain > 1.0);
-  CHECK_EQ(chooseBudget(sure, flat, 64, 14).nodes, 9);
-  CHECK_EQ(chooseBudget(sure, flat, 4, 14).nodes, 4);  // capped by room
+  CHECK_EQ(chooseDraftBudget(sure, flat, 64, 14, 1.0).nodes, 9);
+  CHECK_EQ(chooseDraftBudget(sure, flat, 4, 14, 1.0).nodes, 4);  // capped by room
+}
+
+TEST("budget: a decoder that already does better than plain decoding drafts less") {
+  CostCurve cpu({{1, 33}, {2, 56}, {4, 82}, {8, 154}});
+  const DraftTree sure = chain({0.95f, 0.93f, 0.9f, 0.88f, 0.85f, 0.8f, 0.7f, 0.3f, 0.1f});
+  const int32_t plain = chooseDraftBudget(sure, cpu, 64, 14, 1.0).nodes;
+  const int32_t fast = chooseDraftBudget(sure, cpu, 64, 14, 1.8).nodes;
+  CHECK(fast < plain);
+  CHECK(fast > 0);
+  CHECK_EQ(chooseDraftBudget(sure, cpu, 64, 14, 100.0).nodes, 0);
 }
 
 TEST("budget: leaf cap bounds the number of sequences") {
   DraftTree wide;
   for (int i = 0; i < 20; ++i) wide.nodes.push_back(DraftNode{i, -1, 0.5f, DraftSource::Prompt});
   CostCurve flat({{1, 10}, {128, 11}});
-  CHECK_EQ(chooseBudget(wide, flat, 64, 14).nodes, 14);
+  CHECK_EQ(chooseDraftBudget(wide, flat, 64, 14, 1.0).nodes, 14);
   CHECK_EQ(leavesOfPrefix(wide, 20), 20);
   CHECK_EQ(leavesOfPrefix(chain({1, 1, 1}), 3), 1);
 }
@@ -124,4 +136,98 @@ TEST("corpus: caps truncate and report; unlisted documents are dropped; missing 
   CHECK_EQ(c.documentCount(), size_t{1});
   CHECK_EQ(u.missing.size(), size_t{1});
   CHECK(c.generation() != g);
+}
+
+TEST("budget (Dinkelbach): a sure long draft is verified further than each step's own best rate would go") {
+  CostCurve cpu({{1, 33}, {2, 56}, {4, 82}, {8, 154}, {16, 262}, {64, 751}});
+  std::vector<float> paths{0.95f};  // each token 95 % likely once its parent was accepted
+  while (paths.size() < 40) paths.push_back(paths.back() * 0.95f);
+  const DraftTree sure = chain(paths);
+  // what maximising each step's own rate (1 + E[accepted]) / T(k+1) would verify, for contrast
+  int32_t perStep = 0;
+  double bestRate = 1.0, expected = 0;
+  for (int32_t k = 1; k <= 40; ++k) {
+    expected += sure.nodes[k - 1].pathProb;
+    const double rate = (1.0 + expected) / cpu.relative(k + 1);
+    if (rate > bestRate) bestRate = rate, perStep = k;
+  }
+  const auto longRun = chooseDraftBudget(sure, cpu, 64, 14, 1.0);
+  CHECK(perStep < 8);         // each step's own best rate: stop at ~4 (1.49 tokens per T(1))
+  CHECK(longRun.nodes > 16);  // long-run rate: go on while a token costs less than it brings
+  CHECK(longRun.gain > 1.0);
+  // A decoder already achieving 2 tokens per T(1) does not spend time on a coin flip.
+  CHECK_EQ(chooseDraftBudget(chain({0.6f, 0.4f}), cpu, 64, 14, 2.0).nodes, 0);
+  CHECK_EQ(chooseDraftBudget(DraftTree{}, cpu, 64, 14, 1.0).nodes, 0);
+  CostCurve flat({{1, 10}, {128, 11}});
+  CHECK_EQ(chooseDraftBudget(sure, flat, 64, 14, 1.5).nodes, 40);
+  CHECK_EQ(chooseDraftBudget(sure, flat, 5, 14, 1.5).nodes, 5);  // capped by room
+}
+
+TEST("sam drafter: calibration learns in hindsight from nodes that were never verified") {
+  DraftCorpus corpus;
+  std::vector<llama_token> doc;
+  for (int i = 0; i < 200; ++i) doc.push_back(100 + i);
+  corpus.update({DocumentInput{"a", 1, DraftSource::OtherFile, std::nullopt, doc}}, nullptr);
+  SamDrafter d(SamDrafterOptions{});
+  std::vector<llama_token> seq{7, 100, 101, 102};
+  d.begin(corpus, seq);
+  auto deepProb = [](const DraftTree& t) { return t.nodes.size() > 12 ? t.nodes[12].pathProb : 0.f; };
+  const float first = deepProb(d.draft(seq, 32));
+  // The output keeps following the document; no draft is ever verified (no feedback).
+  for (int i = 0; i < 60; ++i) {
+    seq.push_back(seq.back() + 1);
+    d.draft(seq, 32);
+  }
+  seq.push_back(seq.back() + 1);
+  CHECK(deepProb(d.draft(seq, 32)) > first + 0.1f);
+}
+
+TEST("sam drafter: with a FIM prompt the output continues the text before the cursor") {
+  const llama_token pre = 900, suf = 901, mid = 902;
+  DraftCorpus corpus;
+  corpus.update({DocumentInput{"a", 1, DraftSource::OtherFile, std::nullopt, std::vector<llama_token>{1, 2, 3, 4, 5, 6}}}, nullptr);
+  const std::vector<llama_token> prompt{pre, 40, 2, 3, suf, 50, 51, mid};
+  SamDrafter plain(SamDrafterOptions{});
+  plain.begin(corpus, prompt);
+  const DraftTree without = plain.draft(prompt, 8);
+  CHECK(without.empty() || without.nodes[0].token != 4);
+  corpus.setPromptLayout(PromptLayout{suf, mid});
+  SamDrafter aligned(SamDrafterOptions{});
+  aligned.begin(corpus, prompt);
+  const DraftTree with = aligned.draft(prompt, 8);
+  CHECK(!with.empty());
+  CHECK_EQ(with.nodes[0].token, 4);  // "2 3" before the cursor, "4 5 6" after it in the document
+  std::vector<llama_token> seq = prompt;
+  for (llama_token t : {4, 5}) seq.push_back(t);
+  const DraftTree next = aligned.draft(seq, 8);
+  CHECK(!next.empty());
+  CHECK_EQ(next.nodes[0].token, 6);
+}
+
+TEST("llama.cpp n-gram drafters: each drafts the continuation of a repeated n-gram, linearly") {
+  std::vector<llama_token> prompt{90, 91};  // llama.cpp's searches never match at position 0
+  for (int round = 0; round < 2; ++round)
+    for (llama_token t = 1; t <= 12; ++t) prompt.push_back(t);
+  prompt.resize(2 + 12 + 4);  // ... 1 2 3 4: what followed before is 5 6 7 8 ...
+  DraftCorpus corpus;
+  for (SpeculationMode mode : {SpeculationMode::NgramSimple, SpeculationMode::NgramMapK, SpeculationMode::NgramMod, SpeculationMode::NgramCache}) {
+    auto d = makeNgramDrafter(mode);
+    d->begin(corpus, prompt);
+    const DraftTree t = d->draft(prompt, 64);
+    CHECK(!t.empty());
+    if (t.empty()) continue;
+    CHECK_EQ(t.nodes[0].token, 5);
+    CHECK(t.nodes.size() <= 8);
+    for (size_t i = 0; i < t.nodes.size(); ++i) CHECK_EQ(t.nodes[i].parent, static_cast<int32_t>(i) - 1);
+    d->feedback(t, VerifyOutcome{{0, 1}, {}, {5, 6, 7}});
+    const DraftTree capped = d->draft(prompt, 2);
+    CHECK(capped.nodes.size() <= 2);
+  }
+  bool threw = false;
+  try {
+    makeNgramDrafter(SpeculationMode::Sam);
+  } catch (const std::exception&) {
+    threw = true;
+  }
+  CHECK(threw);
 }

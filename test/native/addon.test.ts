@@ -246,8 +246,8 @@ describe('native addon: cancellation', function () {
       const latency = performance.now() - cancelledAt;
       assert.equal(r.stats.stopReason, 'cancelled');
       assert.ok(flag.cancelled);
-      assert.ok(r.stats.generatedTokens < 1500);
-      assert.ok(latency < 250, `cancel took ${latency.toFixed(1)} ms`);
+      // counted in tokens, not ms (the machine is shared): 3 pieces were out when it was cancelled
+      assert.ok(r.stats.generatedTokens < 200, `${r.stats.generatedTokens} tokens generated; cancel took ${latency.toFixed(1)} ms`);
       assert.ok(r.text.startsWith(pieces.join('')));
       // KV holds exactly the prompt and the generated tokens that were evaluated.
       const cached = session.cachedTokens();
@@ -280,9 +280,8 @@ describe('native addon: cancellation', function () {
       assert.equal(r.stats.stopReason, 'cancelled');
       assert.equal(r.stats.generatedTokens, 0);
       assert.equal(r.text, '');
-      assert.ok(elapsed < 1000, `prefill cancel took ${elapsed.toFixed(0)} ms`);
       const cached = session.cachedTokens();
-      assert.ok(cached.length < prompt.length);
+      assert.ok(cached.length < prompt.length, `the whole prefill ran (${elapsed.toFixed(0)} ms) despite the cancel`);
       assert.deepEqual(cached, prompt.slice(0, cached.length));
       // The partial prefill is reused by the next request.
       const again = await session.complete({ prompt: prompt.slice(0, 700), maxTokens: 2 });

@@ -74,9 +74,23 @@ describe('tandem CLI (real addon)', function () {
   });
 
   it('an unknown --spec value exits 2 and lists the modes there are', () => {
-    const r = tandem('complete', '--model', model, '--file', source, '--line', '1', '--column', '1', '--spec', 'ngram-cache');
+    const r = tandem('complete', '--model', model, '--file', source, '--line', '1', '--column', '1', '--spec', 'ngram-map-k4v');
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--spec "ngram-cache" is not available; use one of off, pld, sam, auto/);
+    assert.match(r.stderr, /--spec "ngram-map-k4v" is not a speculation mode; use one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, ngram-cache, auto/);
+  });
+
+  it('--spec with each of llama.cpp\'s n-gram drafters gives the text of --spec off', () => {
+    const run = (spec: string) => {
+      const r = tandem('complete', '--model', model, '--file', source, '--line', '2', '--column', '1', '--max-tokens', '12', '--spec', spec, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const off = run('off');
+    for (const spec of ['ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache']) {
+      const r = run(spec);
+      assert.equal(r.text, off.text, spec);
+      assert.equal(r.stats.speculation.mode, spec);
+    }
   });
 
   it('--spec auto with --context gives the text of --spec off and reports speculation stats', () => {

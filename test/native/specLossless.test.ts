@@ -1,14 +1,15 @@
 // Speculative decoding is lossless: every mode gives exactly the tokens and text of plain greedy
 // decoding ('off') — over generated and real-code prompts, several tiny random models, stop
 // strings that fall inside accepted drafts, maxTokens in the middle of a tree, cancellation during
-// verification, and KV reuse across requests after speculative steps.
+// verification, KV reuse across requests after speculative steps, and generation ending on an EOG
+// token inside an accepted draft that goes on past it.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompletionResult, ContextDocument, NativeModel, NativeSession, SpeculationMode } from '../../extension/engine/native';
-import { addon, repoRoot, testModel, vocabPath } from './fixtures';
+import { addon, repoRoot, scratchDir, testModel, vocabPath } from './fixtures';
 
-const MODES: SpeculationMode[] = ['pld', 'sam', 'auto'];
+const MODES: SpeculationMode[] = ['pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto'];
 
 function realCode(): string[] {
   const dir = path.join(repoRoot, 'node_modules', 'mocha', 'lib');
@@ -59,18 +60,25 @@ describe('speculative decoding is lossless', function () {
   for (const [mi, opts] of MODELS.entries()) {
     describe(`model ${mi}`, function () {
       let model: NativeModel;
-      const sessions = new Map<string, NativeSession>();
+      // 'off' has a session of its own (the reference never depends on speculative state); the
+      // speculative modes share one, so each prompt is prefilled once and every request also
+      // reuses KV left by another mode's speculative steps.
+      let offSession: NativeSession;
+      let specSession: NativeSession;
+      const sessionFor = (mode: string) => (mode === 'off' ? offSession : specSession);
       before(async function () {
         model = await addon().loadModel(await testModel(opts));
-        for (const mode of ['off', ...MODES]) sessions.set(mode, await model.createSession({ contextSize: 2048, threads: 2 }));
+        offSession = await model.createSession({ contextSize: 2048, threads: 2 });
+        specSession = await model.createSession({ contextSize: 2048, threads: 2 });
       });
       after(async () => {
-        for (const s of sessions.values()) await s.dispose();
+        await offSession?.dispose();
+        await specSession?.dispose();
         await model?.dispose();
       });
 
       const run = (mode: string, prompt: string, documents: ContextDocument[], maxTokens: number, stop?: string[]) =>
-        sessions.get(mode)!.complete({ prompt: [prompt], documents, speculation: mode as SpeculationMode, maxTokens, stop });
+        sessionFor(mode).complete({ prompt: [prompt], documents, speculation: mode as SpeculationMode, maxTokens, stop });
 
       it('every mode equals off on generated and real-code prompts, with drafts accepted', async function () {
         let accepted = 0;
@@ -125,7 +133,7 @@ describe('speculative decoding is lossless', function () {
         const off = await run('off', p.prompt, p.documents, 64);
         for (const mode of MODES) {
           const cancel = addon().createCancelFlag();
-          const r = await sessions.get(mode)!.complete({
+          const r = await sessionFor(mode).complete({
             prompt: [p.prompt], documents: p.documents, speculation: mode, maxTokens: 64, onText: () => cancel.cancel(),
           }, cancel);
           assert.ok(off.tokens.join(',').startsWith(r.tokens.join(',')), `${mode}: cancelled output is a prefix of greedy`);
@@ -179,7 +187,93 @@ describe('draft corpus: bad input', function () {
     assert.deepEqual(r2.stats.speculation!.missingDocuments, ['gone']);
   });
 
-  it('rejects unknown modes and unbuilt modes with INVALID_ARGUMENT', async function () {
+  it('rejects unknown modes with INVALID_ARGUMENT', async function () {
     await assert.rejects(session.complete({ prompt: ['x'], maxTokens: 2, speculation: 'warp' as SpeculationMode }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT');
+  });
+});
+
+/** A copy of `file` whose declared end-of-generation token (tokenizer.ggml.eos_token_id, a u32
+ *  written in place) is `eos`. Weights and vocabulary are untouched, so greedy decoding runs
+ *  exactly as before and stops at the first `eos` it emits. */
+function withEosToken(file: string, eos: number, out: string): string {
+  const bytes = fs.readFileSync(file);
+  const key = Buffer.from('tokenizer.ggml.eos_token_id');
+  const at = bytes.indexOf(key);
+  assert.ok(at > 0 && bytes.indexOf(key, at + 1) < 0, 'one eos_token_id key');
+  assert.equal(bytes.readUInt32LE(at + key.length), 4, 'eos_token_id is a u32');
+  bytes.writeUInt32LE(eos, at + key.length + 4);
+  fs.writeFileSync(out, bytes);
+  return out;
+}
+
+/** Where greedy output repeats itself: a 3-gram at `from` seen again at `again` (> from). */
+function firstRepeat(tokens: number[]): { from: number; again: number } | undefined {
+  for (let again = 1; again + 3 <= tokens.length; again++) {
+    for (let from = 0; from < again; from++) {
+      if (tokens[from] === tokens[again] && tokens[from + 1] === tokens[again + 1] && tokens[from + 2] === tokens[again + 2]) return { from, again };
+    }
+  }
+  return undefined;
+}
+
+describe('EOG inside an accepted draft', function () {
+  // Random models never pick their EOG token, so the model declares another one: a token its
+  // greedy output reaches while the drafters are copying a stretch that goes on past it. The prompt
+  // is a real prompt plus the start of its own greedy continuation up to where that continuation
+  // repeats itself, so the copy comes from the prompt (prompt lookup, suffix matching, n-grams).
+  const DRAFTING = ['pld', 'sam'] as const; // copy from the prompt whatever the cost curve says
+  const saved = process.env.TANDEM_COST_CURVE;
+  before(() => { process.env.TANDEM_COST_CURVE = '1:10,128:11'; });
+  after(() => {
+    if (saved === undefined) delete process.env.TANDEM_COST_CURVE;
+    else process.env.TANDEM_COST_CURVE = saved;
+  });
+
+  it('every mode stops on the EOG exactly where off does, with nothing after it; the drafts covered it', async function () {
+    const base = await testModel();
+    const original = await addon().loadModel(base);
+    const plain = await original.createSession({ contextSize: 2048, threads: 2 });
+    let covered = new Set<string>(); // modes whose draft covered the EOG, for the last prompt tried
+    let tried = 0;
+    try {
+      for (const [i, p] of prompts().entries()) {
+        const greedy = await plain.complete({ prompt: [p.prompt], maxTokens: 48, speculation: 'off' });
+        const repeat = firstRepeat(greedy.tokens);
+        if (greedy.stats.stopReason !== 'maxTokens' || !repeat) continue;
+        const cut = repeat.again + 3; // the prompt ends inside the repeat
+        const eosAt = cut + 2; // the EOG is the third generated token
+        const eos = greedy.tokens[eosAt];
+        if (eosAt >= greedy.tokens.length || greedy.tokens.slice(cut, eosAt).includes(eos)) continue;
+        tried++;
+        covered = new Set<string>();
+        const prompt = [p.prompt, ...greedy.tokens.slice(0, cut)];
+        const model = await addon().loadModel(withEosToken(base, eos, path.join(scratchDir('spec-eog'), `eos-${i}.gguf`)));
+        const session = await model.createSession({ contextSize: 2048, threads: 2 });
+        try {
+          const off = await session.complete({ prompt, maxTokens: 40, speculation: 'off' });
+          assert.equal(off.stats.stopReason, 'eog', 'off stops on the declared EOG');
+          assert.equal(off.tokens[off.tokens.length - 1], eos);
+          for (const mode of MODES) {
+            const r = await session.complete({ prompt, maxTokens: 40, speculation: mode });
+            assert.deepEqual(r.tokens, off.tokens, `${mode}: tokens`);
+            assert.equal(r.text, off.text, `${mode}: text`);
+            assert.equal(r.stats.stopReason, 'eog', `${mode}: stop reason`);
+            const s = r.stats.speculation!;
+            // Each step commits its accepted draft tokens plus the model's own next token; more
+            // than were generated means the EOG was an accepted draft token with more after it.
+            if (s.steps + s.acceptedTokens > r.stats.generatedTokens) covered.add(mode);
+          }
+        } finally {
+          await session.dispose();
+          await model.dispose();
+        }
+        if (DRAFTING.every((m) => covered.has(m))) break;
+      }
+    } finally {
+      await plain.dispose();
+      await original.dispose();
+    }
+    assert.ok(tried > 0, 'some prompt gave a repeating greedy continuation');
+    for (const mode of DRAFTING) assert.ok(covered.has(mode), `${mode} verified a draft that covered the EOG (covered: ${[...covered].join(', ')})`);
   });
 });

@@ -19,7 +19,7 @@ describe('CLI arguments', () => {
 
   it('parses complete with defaults', () => {
     assert.deepEqual(parseComplete(base), {
-      model: 'm.gguf', file: 'a.py', line: 3, column: 5, contextFiles: [], maxTokens: 64, spec: 'off', device: 'auto',
+      model: 'm.gguf', file: 'a.py', line: 3, column: 5, contextFiles: [], maxTokens: 64, spec: 'off', device: { prefill: 'auto', decode: 'auto' },
       threads: undefined, contextSize: undefined, stop: [], json: false,
     });
   });
@@ -30,10 +30,22 @@ describe('CLI arguments', () => {
     assert.deepEqual(cmd.contextFiles, ['b.py', 'c.py', 'd.py']);
     assert.deepEqual(cmd.stop, ['\n', 'END']);
     assert.equal(cmd.maxTokens, 8);
-    assert.equal(cmd.device, 'cpu');
+    assert.deepEqual(cmd.device, { prefill: 'cpu', decode: 'cpu' });
     assert.equal(cmd.threads, 2);
     assert.equal(cmd.contextSize, 512);
     assert.equal(cmd.json, true);
+  });
+
+  it('parses device choices per phase (names are checked by the engine, which knows the devices)', () => {
+    const both = parseComplete([...base, '--device', 'npu']);
+    assert.ok(both !== 'help');
+    assert.deepEqual(both.device, { prefill: 'npu', decode: 'npu' });
+    const split = parseComplete([...base, '--device', 'gpu', '--decode-device', 'cpu']);
+    assert.ok(split !== 'help');
+    assert.deepEqual(split.device, { prefill: 'gpu', decode: 'cpu' });
+    const named = parseComplete([...base, '--prefill-device', 'CUDA0']);
+    assert.ok(named !== 'help');
+    assert.deepEqual(named.device, { prefill: 'CUDA0', decode: 'auto' });
   });
 
   it('reports usage errors clearly', () => {
@@ -43,18 +55,19 @@ describe('CLI arguments', () => {
     usage(() => parseComplete([...base.slice(0, 4), '--line', '0', '--column', '1']), /--line must be ≥ 1, got 0/);
     usage(() => parseComplete([...base, '--bogus']), /unknown option --bogus/);
     usage(() => parseComplete([...base, 'stray']), /unexpected argument "stray"/);
-    usage(() => parseComplete([...base, '--device', 'npu']), /--device must be one of auto, cpu; got "npu"/);
+    usage(() => parseComplete([...base, '--device', ' ']), /--device needs a value: auto, cpu, gpu, npu or a device name/);
     usage(() => parseComplete([...base, '--max-tokens']), /--max-tokens needs a value/);
     usage(() => parseComplete([...base, '--context']), /--context needs at least one FILE/);
     usage(() => parseComplete([...base, '--json=1']), /--json takes no value/);
   });
 
-  it('accepts the built speculation modes and names them when another is asked for', () => {
-    for (const mode of ['off', 'pld', 'sam', 'auto']) {
+  it('accepts every speculation mode, llama.cpp\'s ngram-* included, and names them when another is asked for', () => {
+    for (const mode of ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto']) {
       const cmd = parseComplete([...base, '--spec', mode]);
       assert.ok(cmd !== 'help' && cmd.spec === mode);
     }
-    usage(() => parseComplete([...base, '--spec', 'ngram-mod']), /--spec "ngram-mod" is not available; use one of off, pld, sam, auto/);
+    usage(() => parseComplete([...base, '--spec', 'ngram-map-k4v']),
+      /--spec "ngram-map-k4v" is not a speculation mode; use one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, ngram-cache, auto/);
   });
 
   it('--help needs no required options', () => {

@@ -19,7 +19,9 @@ int AcceptanceCalibration::lengthBucket(int32_t n) {
   if (n <= 5) return 3;
   if (n <= 8) return 4;
   if (n <= 15) return 5;
-  return 6;
+  if (n <= 23) return 6;
+  if (n <= 39) return 7;
+  return 8;
 }
 
 int AcceptanceCalibration::depthBucket(int32_t d) {
@@ -33,23 +35,24 @@ int AcceptanceCalibration::depthBucket(int32_t d) {
 
 size_t AcceptanceCalibration::index(const CalibrationKey& k) {
   const size_t s = static_cast<size_t>(k.source);
-  return ((s * kLenBuckets + lengthBucket(k.matchLength)) * kDepthBuckets + depthBucket(k.depth)) * kRankBuckets + rankBucket(k.rank);
+  return ((s * kLenBuckets + lengthBucket(k.matchLength)) * kDepthBuckets + depthBucket(k.depth)) * kRankBuckets + rankBucket(k);
 }
 
 float AcceptanceCalibration::prior(const CalibrationKey& k) {
   // Longer suffix matches predict their continuation better (SAM-Decoding, PLD); deeper tokens
   // were conditioned on a longer match already, so they are not penalised beyond the product of
   // path probabilities. Alternatives (rank > 0) are much weaker than the most frequent one.
-  static const float byLength[kLenBuckets] = {0.12f, 0.3f, 0.45f, 0.6f, 0.7f, 0.8f, 0.88f};
+  static const float byLength[kLenBuckets] = {0.12f, 0.3f, 0.45f, 0.6f, 0.7f, 0.8f, 0.88f, 0.9f, 0.92f};
   float p = byLength[lengthBucket(k.matchLength)];
   if (k.source == DraftSource::Extension) p = std::min(p, 0.3f);
-  if (k.rank == 1) p *= 0.35f;
+  if (k.rank == 0 && k.share < 0.999f) p *= 0.85f;
+  else if (k.rank == 1) p *= 0.35f;
   else if (k.rank >= 2) p *= 0.15f;
   return p;
 }
 
 size_t AcceptanceCalibration::poolIndex(const CalibrationKey& k) {
-  return (static_cast<size_t>(k.source) * kLenBuckets + lengthBucket(k.matchLength)) * kRankBuckets + rankBucket(k.rank);
+  return (static_cast<size_t>(k.source) * kLenBuckets + lengthBucket(k.matchLength)) * kRankBuckets + rankBucket(k);
 }
 
 float AcceptanceCalibration::poolRate(const CalibrationKey& key) const {

@@ -16,14 +16,16 @@ struct CalibrationKey {
   int32_t matchLength = 0;  // context the node is predicted from: root match length + depth - 1
   int32_t depth = 1;        // depth of the node below the root (1 = first draft token)
   int32_t rank = 0;         // 0 = most frequent continuation of its match state
+  float share = 1.f;        // its share of the occurrences of the match (1 = the only continuation)
 };
 
 class AcceptanceCalibration {
  public:
-  static constexpr int kLenBuckets = 7, kDepthBuckets = 6, kRankBuckets = 3;
+  static constexpr int kLenBuckets = 9, kDepthBuckets = 6, kRankBuckets = 4;
   static int lengthBucket(int32_t matchLength);
   static int depthBucket(int32_t depth);
-  static int rankBucket(int32_t rank) { return rank <= 0 ? 0 : rank == 1 ? 1 : 2; }
+  // 0: the only continuation seen, 1: the most frequent of several, 2: second, 3: the rest.
+  static int rankBucket(const CalibrationKey& key) { return key.rank <= 0 ? (key.share >= 0.999f ? 0 : 1) : key.rank == 1 ? 2 : 3; }
 
   AcceptanceCalibration();
   // P(node accepted | its parent accepted), posterior mean with a length-based prior.

@@ -1,29 +1,12 @@
 #include "engine/completion.h"
 
+#include "engine/elapsed.h"
 #include "engine/engine_error.h"
 #include "engine/kv_reuse.h"
 #include "engine/request_validation.h"
 #include "engine/text_stream.h"
 
 namespace tandem {
-namespace {
-
-double msSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// Clears the context's watched flag however the completion ends.
-class WatchGuard {
- public:
-  WatchGuard(InferenceContext& context, const CancelFlag& cancel) : context_(context) { context_.watch(cancel.get()); }
-  ~WatchGuard() { context_.watch(nullptr); }
-
- private:
-  InferenceContext& context_;
-};
-
-}  // namespace
-
 const char* stopReasonName(StopReason reason) {
   switch (reason) {
     case StopReason::EndOfGeneration: return "eog";
@@ -54,7 +37,7 @@ StepResult GreedyStrategy::step(InferenceContext& context, const std::vector<lla
 }
 
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
-                               const TextSink& onText, DecodeStrategy& strategy) {
+                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill) {
   const Model& model = context.model();
   const int32_t maxTokens = validateMaxTokens(request.maxTokens, context.contextSize());
   validateTimeBudget(request.timeBudgetMs);
@@ -78,7 +61,7 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
   };
 
   strategy.begin(prompt);
-  WatchGuard watching(context, cancel);
+  ScopedWatch watching(context, cancel);
   if (isCancelled(cancel)) return finish(StopReason::Cancelled);
 
   // Prefill: keep the longest common prefix of the cached tokens, evaluate the rest.
@@ -86,7 +69,8 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
   const size_t reused = reusablePrefixLength(context.evaluated(), prompt);
   context.truncate(reused);
   stats.reusedTokens = static_cast<int32_t>(reused);
-  const DecodeStatus prefilled = context.append(prompt.data() + reused, prompt.size() - reused);
+  const DecodeStatus prefilled = prefill ? prefill->prefill(context, prompt, reused, cancel, stats)
+                                         : context.append(prompt.data() + reused, prompt.size() - reused);
   stats.prefillMs = msSince(prefillStart);
   if (prefilled == DecodeStatus::Aborted) return finish(StopReason::Cancelled);
 

@@ -39,6 +39,13 @@ struct CompletionStats {
   double decodeMs = 0;
   double firstTokenMs = 0;
   StopReason stopReason = StopReason::MaxTokens;
+  // Device per phase (ggml device names) and how this request's prefill reached the decode
+  // context: 'single' | 'op-offload' | 'handover' (set by the session).
+  std::string prefillDevice, decodeDevice, placement;
+  // KV hand-over (placement 'handover' only): state moved, time spent moving it, chunks.
+  double handoverMs = 0;
+  int64_t handoverBytes = 0;
+  int32_t handoverChunks = 0;
 };
 
 struct CompletionResult {
@@ -81,9 +88,20 @@ class GreedyStrategy : public DecodeStrategy {
 // argmax over a logit row; ties go to the lowest id, so results are reproducible.
 llama_token argmaxToken(const float* logits, int32_t vocabSize);
 
+// Evaluates the new prompt tokens somewhere else than the decode context (the 'handover'
+// placement, kv_handover.h) and leaves the decode context holding the whole prompt with the last
+// token's logits current. Called with the decode context holding exactly prompt[0..reused).
+class PrefillExecutor {
+ public:
+  virtual ~PrefillExecutor() = default;
+  virtual DecodeStatus prefill(InferenceContext& decode, const std::vector<llama_token>& prompt, size_t reused, const CancelFlag& cancel,
+                               CompletionStats& stats) = 0;
+};
+
 // Runs one completion on `context` (the caller's thread must own it). Throws EngineError for
-// invalid requests before touching the KV cache.
+// invalid requests before touching the KV cache. `prefill` (optional) evaluates the prompt instead
+// of `context` itself.
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
-                               const TextSink& onText, DecodeStrategy& strategy);
+                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill = nullptr);
 
 }  // namespace tandem

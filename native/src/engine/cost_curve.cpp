@@ -36,23 +36,4 @@ int32_t leavesOfPrefix(const DraftTree& tree, int32_t k) {
   return leaves;
 }
 
-BudgetChoice chooseBudget(const DraftTree& tree, const CostCurve& cost, int32_t maxNodes, int32_t maxLeaves) {
-  BudgetChoice best;
-  const double t1 = cost.at(1);
-  best.gain = 1.0;
-  const int32_t n = std::min<int32_t>(static_cast<int32_t>(tree.nodes.size()), std::max(0, maxNodes));
-  std::vector<uint8_t> hasChild(static_cast<size_t>(n), 0);
-  int32_t leaves = 0;
-  double expected = 0;
-  for (int32_t k = 1; k <= n; ++k) {
-    const DraftNode& node = tree.nodes[k - 1];
-    if (node.parent >= 0 && !hasChild[node.parent]) hasChild[node.parent] = 1;
-    else if (++leaves > maxLeaves) break;
-    expected += node.pathProb;
-    const double gain = (1.0 + expected) / cost.at(k + 1) * t1;
-    if (gain > best.gain) best = BudgetChoice{k, expected, gain};
-  }
-  return best;
-}
-
 }  // namespace tandem

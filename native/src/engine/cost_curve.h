@@ -28,16 +28,12 @@ class CostCurve {
   std::vector<std::pair<int32_t, double>> points_;
 };
 
+// What chooseDraftBudget (speculative_strategy.h) picked.
 struct BudgetChoice {
   int32_t nodes = 0;             // tree nodes to verify (batch = nodes + 1 with the root)
   double expectedAccepted = 0;   // Σ path probabilities of those nodes
   double gain = 1;               // (expected + 1) / T(nodes + 1) relative to 1 / T(1)
 };
-
-// Picks the prefix of `tree` (best-first, parents first) to verify: argmax over k of
-// (1 + Σ_{i<k} pathProb_i) / T(k + 1), k = 0 meaning plain decoding. maxNodes and maxLeaves cap
-// the prefix (context space, sequence ids).
-BudgetChoice chooseBudget(const DraftTree& tree, const CostCurve& cost, int32_t maxNodes, int32_t maxLeaves);
 
 // Leaves of the first `k` nodes of a parents-first tree.
 int32_t leavesOfPrefix(const DraftTree& tree, int32_t k);

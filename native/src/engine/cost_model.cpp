@@ -67,37 +67,48 @@ CostCurve measureCostCurve(InferenceContext& context, int32_t maxK, int reps, do
   return CostCurve(points);
 }
 
-namespace {
-
-std::string cacheDir() {
+std::string costCacheDir() {
   if (const char* d = std::getenv("TANDEM_COST_CACHE_DIR")) return d;
   if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/tandem/cost";
   if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/tandem/cost";
   return "";
 }
 
-void makeDirs(const std::string& dir) {
+void makeCacheDirs(const std::string& dir) {
   for (size_t i = 1; i <= dir.size(); ++i) {
     if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0755);
   }
 }
 
-std::string cacheKey(const InferenceContext& context) {
-  const ModelInfo& info = context.model().info();
-  struct stat st{};
-  long long mtime = 0;
-  if (stat(info.path.c_str(), &st) == 0) mtime = static_cast<long long>(st.st_mtime);
+std::string costCacheKey(const CostCacheIdentity& id) {
   std::ostringstream key;
-  key << info.path << '|' << info.fileSizeBytes << '|' << mtime << '|' << context.threads() << '|' << info.description << '|'
-      << llama_model_n_layer(context.model().raw());
-  // Device: a GPU offload changes the curve completely.
-  key << '|' << (llama_supports_gpu_offload() ? "gpu-capable" : "cpu");
+  key << id.modelPath << '|' << id.fileSizeBytes << '|' << id.mtime << '|' << id.threads << '|' << id.description << '|' << id.layers
+      << '|' << id.device;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(key.str()));
   return hex;
 }
 
-}  // namespace
+CostCacheIdentity costCacheIdentity(const Model& model, int32_t threads, const std::string& device) {
+  const ModelInfo& info = model.info();
+  struct stat st{};
+  CostCacheIdentity id;
+  if (stat(info.path.c_str(), &st) == 0) id.mtime = static_cast<long long>(st.st_mtime);
+  id.modelPath = info.path;
+  id.fileSizeBytes = info.fileSizeBytes;
+  id.description = info.description;
+  id.layers = info.layers;
+  id.threads = threads;
+  id.device = device;
+  return id;
+}
+
+std::string decodeDeviceKey(const Model& model) {
+  const Placement& p = model.placement();
+  // With op-offload, batches of ≥ 32 tokens run on the prefill device: part of the curve moves.
+  if (p.strategy == PlacementStrategy::OpOffload) return p.decode.name + "+op-offload:" + p.prefill.name;
+  return p.decode.name;
+}
 
 CostCurveSource costCurveFor(InferenceContext& context) {
   CostCurveSource out;
@@ -108,10 +119,10 @@ CostCurveSource costCurveFor(InferenceContext& context) {
       return out;
     }
   }
-  const std::string dir = cacheDir();
+  const std::string dir = costCacheDir();
   const bool caching = !dir.empty() && dir != "off";
   if (caching) {
-    out.cacheFile = dir + "/" + cacheKey(context) + ".txt";
+    out.cacheFile = dir + "/" + costCacheKey(costCacheIdentity(context.model(), context.threads(), decodeDeviceKey(context.model()))) + ".txt";
     std::ifstream in(out.cacheFile);
     std::string line;
     if (in && std::getline(in, line)) {
@@ -127,7 +138,7 @@ CostCurveSource costCurveFor(InferenceContext& context) {
   out.measureMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   out.origin = "measured (not cached)";
   if (caching && !out.curve.empty()) {
-    makeDirs(dir);
+    makeCacheDirs(dir);
     std::ofstream file(out.cacheFile);
     if (file << formatCostCurve(out.curve) << '\n') out.origin = "measured";
   }

@@ -30,4 +30,24 @@ struct CostCurveSource {
 // The curve for this context: env override, disk cache, or a fresh measurement (then cached).
 CostCurveSource costCurveFor(InferenceContext& context);
 
+// What a cached measurement depends on: the model file (path, size, mtime, shape), the threads and
+// the device that runs the measured phase (with how it runs there, e.g. "CPU" or
+// "CPU+op-offload:CUDA0"). Any change → another cache file.
+struct CostCacheIdentity {
+  std::string modelPath;
+  uint64_t fileSizeBytes = 0;
+  long long mtime = 0;
+  std::string description;
+  int32_t layers = 0;
+  int32_t threads = 0;
+  std::string device;
+};
+std::string costCacheKey(const CostCacheIdentity& identity);  // 16 hex digits
+CostCacheIdentity costCacheIdentity(const Model& model, int32_t threads, const std::string& device);
+// TANDEM_COST_CACHE_DIR, else $XDG_CACHE_HOME/tandem/cost or ~/.cache/tandem/cost; "" or "off": none.
+std::string costCacheDir();
+void makeCacheDirs(const std::string& dir);
+// The device string of a context's decode phase for costCacheIdentity.
+std::string decodeDeviceKey(const Model& model);
+
 }  // namespace tandem

@@ -43,6 +43,14 @@ struct CorpusUpdate {
 
 using Tokenizer = std::function<std::vector<llama_token>(std::string_view)>;
 
+// How the model's fill-in-the-middle prompts are laid out: <prefix> P <suffix> S <middle>, the
+// output continuing P. Drafters match the text before the cursor (P + output) instead of the raw
+// prompt, whose end (S, <middle>) never occurs in the corpus. -1: no FIM tokens (plain prompts).
+struct PromptLayout {
+  llama_token fimSuffix = -1;
+  llama_token fimMiddle = -1;
+};
+
 class DraftCorpus {
  public:
   explicit DraftCorpus(CorpusLimits limits = {}) : limits_(limits) {}
@@ -61,6 +69,8 @@ class DraftCorpus {
   size_t tokenCount() const;
   size_t memoryBytes() const;
   const CorpusLimits& limits() const { return limits_; }
+  void setPromptLayout(PromptLayout layout) { layout_ = layout; }
+  const PromptLayout& promptLayout() const { return layout_; }
 
  private:
   CorpusLimits limits_;
@@ -68,6 +78,7 @@ class DraftCorpus {
   std::vector<std::string> order_;
   std::deque<std::vector<llama_token>> history_;
   uint64_t generation_ = 0;
+  PromptLayout layout_;
 };
 
 // Longest prefix of `text` of at most `maxBytes` that ends on a UTF-8 character boundary.

@@ -14,13 +14,14 @@ double usSince(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces, const std::vector<SpeculationMode>& modes,
-                                            const CostCurve& cost) {
+                                            const CostCurve& cost, const PromptLayout& layout) {
   std::vector<SimModeResult> results;
   for (SpeculationMode mode : modes) {
     SimModeResult r;
     r.mode = speculationModeName(mode);
     std::unique_ptr<Drafter> drafter = makeDrafter(mode);
     DraftCorpus corpus;
+    corpus.setPromptLayout(layout);
     for (const SimTrace& trace : traces) {
       SimTotals t;
       corpus.update(trace.documents, [](std::string_view) { return std::vector<llama_token>{}; });
@@ -37,7 +38,7 @@ std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces,
         if (drafter && remaining > 1) {
           const auto d = std::chrono::steady_clock::now();
           tree = limitDepth(drafter->draft(seq, kMaxTreeNodes), remaining - 1);
-          if (drafter->costAware()) k = chooseBudget(tree, cost, kMaxTreeNodes, kMaxTreeLeaves).nodes;
+          if (drafter->costAware()) k = chooseDraftBudget(tree, cost, kMaxTreeNodes, kMaxTreeLeaves, drafter->throughput()).nodes;
           else {
             k = static_cast<int32_t>(tree.nodes.size());
             while (k > 0 && leavesOfPrefix(tree, k) > kMaxTreeLeaves) --k;
@@ -62,6 +63,7 @@ std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces,
         for (size_t i = 0; i < commit; ++i) outcome.committed.push_back(ref[pos + i]);
         // Predictions are known only along the reference path; extension sees none (-1).
         if (drafter && !tree.empty()) drafter->feedback(prefixOf(tree, k), outcome);
+        if (drafter) drafter->stepDone(static_cast<int32_t>(commit), cost.relative(k + 1));
         seq.insert(seq.end(), outcome.committed.begin(), outcome.committed.end());
         pos += commit;
         ++t.steps;

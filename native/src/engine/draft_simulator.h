@@ -32,7 +32,8 @@ struct SimModeResult {
   std::map<std::string, SimTotals> byKind;  // kind → totals; "all" too
 };
 
+// layout: the FIM prompt layout of the traces' tokenizer (drafters match across the cursor).
 std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces, const std::vector<SpeculationMode>& modes,
-                                            const CostCurve& cost);
+                                            const CostCurve& cost, const PromptLayout& layout = {});
 
 }  // namespace tandem

@@ -39,6 +39,12 @@ class Drafter {
   virtual const char* name() const = 0;
   // Whether the strategy should size the tree from the cost curve (else verify it whole).
   virtual bool costAware() const { return false; }
+  // After every step, drafted or not: tokens it committed and its cost T(k+1)/T(1).
+  virtual void stepDone(int32_t /*committed*/, double /*relativeCost*/) {}
+  // Committed tokens per unit of T(1) that decoding with this drafter has been achieving (≥ 1:
+  // plain decoding achieves 1). The budget chooser spends time on a draft node only when it buys
+  // tokens at a better rate than that.
+  virtual double throughput() const { return 1.0; }
   virtual DrafterCosts costs() const { return {}; }
 };
 

@@ -9,7 +9,16 @@
 
 namespace tandem {
 
-InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const ContextOptions& options) : model_(std::move(model)) {
+namespace {
+// The sequence a hand-over passes through: the prefill context has only seq 0 and this one; the
+// decode context borrows its cost-probe scratch sequence (never in use during a prefill).
+llama_seq_id handoverSequence(ContextRole role) { return role == ContextRole::Prefill ? 1 : kScratchSequence; }
+}  // namespace
+
+InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const ContextOptions& options, ContextRole role)
+    : model_(std::move(model)), role_(role) {
+  llama_model* instance = role == ContextRole::Prefill ? model_->prefillRaw() : model_->raw();
+  if (!instance) throw EngineError(ErrorCode::Internal, "the model has no prefill instance (its placement does not hand over)");
   const int32_t trained = std::max<int32_t>(model_->info().contextLength, 1);
   contextSize_ = options.contextSize > 0 ? options.contextSize : std::min<int32_t>(4096, trained);
   if (contextSize_ < 8) throw EngineError(ErrorCode::InvalidArgument, "contextSize must be at least 8 tokens, got " + std::to_string(contextSize_));
@@ -24,7 +33,9 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
   params.n_ubatch = static_cast<uint32_t>(batchSize_);
   // Sequence 0 = committed tokens; the others carry draft-tree branches during verification.
   // kv_unified is required for a token to belong to several sequences in one batch.
-  params.n_seq_max = kSequenceCount;
+  // The prefill context of a hand-over needs seq 0 and the hand-over sequence only (static-shape
+  // NPUs accept a single KV stream, which kv_unified keeps).
+  params.n_seq_max = role == ContextRole::Prefill ? 2 : kSequenceCount;
   params.kv_unified = true;
   params.n_threads = threads_;
   params.n_threads_batch = threads_;
@@ -35,7 +46,9 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
   params.no_perf = true;
 
   ScopedLogCapture log;
-  ctx_.reset(llama_init_from_model(model_->raw(), params));
+  // op_offload stays llama's default (on): it only acts when the model instance has host-resident
+  // weights and an accelerator in its device list, i.e. the 'op-offload' placement.
+  ctx_.reset(llama_init_from_model(instance, params));
   if (!ctx_) {
     const std::string reason = log.summary();
     throw EngineError(ErrorCode::Internal, "llama.cpp could not create a context of " + std::to_string(contextSize_) + " tokens" +
@@ -61,6 +74,7 @@ std::vector<llama_token> InferenceContext::evaluatedSnapshot() const {
 
 void InferenceContext::truncate(size_t keep) {
   if (keep >= evaluated_.size()) return;
+  adoptedAt_ = SIZE_MAX;
   llama_memory_t memory = llama_get_memory(ctx_.get());
   if (keep == 0) llama_memory_clear(memory, true);
   else llama_memory_seq_rm(memory, 0, static_cast<llama_pos>(keep), -1);
@@ -84,6 +98,7 @@ DecodeStatus InferenceContext::append(const llama_token* tokens, size_t count) {
                                                       std::to_string(contextSize_));
   }
   size_t done = 0;
+  if (count > 0) adoptedAt_ = SIZE_MAX;
   while (done < count) {
     if (abortRequested(this)) return DecodeStatus::Aborted;
     const size_t n = std::min(count - done, static_cast<size_t>(batchSize_));
@@ -116,6 +131,59 @@ DecodeStatus InferenceContext::append(const llama_token* tokens, size_t count) {
   return DecodeStatus::Ok;
 }
 
-const float* InferenceContext::lastLogits() const { return llama_get_logits_ith(ctx_.get(), -1); }
+const float* InferenceContext::lastLogits() const {
+  if (adoptedAt_ == evaluated_.size() && !adoptedLogits_.empty()) return adoptedLogits_.data();
+  return llama_get_logits_ith(ctx_.get(), -1);
+}
+
+void InferenceContext::adoptLogits(std::vector<float> logits) {
+  if (logits.size() != static_cast<size_t>(model_->vocabSize())) throw EngineError(ErrorCode::Internal, "adopted logits have the wrong size");
+  adoptedLogits_ = std::move(logits);
+  adoptedAt_ = evaluated_.size();
+}
+
+std::vector<uint8_t> InferenceContext::exportKv(size_t from, size_t to) {
+  if (from > to || to > evaluated_.size()) throw EngineError(ErrorCode::Internal, "KV export range outside the evaluated tokens");
+  llama_memory_t memory = llama_get_memory(ctx_.get());
+  const llama_seq_id through = handoverSequence(role_);
+  // Tag the range with the hand-over sequence (kv_unified: the cells are shared, no copy), save
+  // that sequence alone, untag.
+  llama_memory_seq_rm(memory, through, -1, -1);
+  llama_memory_seq_cp(memory, 0, through, static_cast<llama_pos>(from), static_cast<llama_pos>(to));
+  std::vector<uint8_t> state(llama_state_seq_get_size(ctx_.get(), through));
+  ScopedLogCapture log;
+  const size_t written = state.empty() ? 0 : llama_state_seq_get_data(ctx_.get(), state.data(), state.size(), through);
+  llama_memory_seq_rm(memory, through, -1, -1);
+  if (written == 0) {
+    const std::string reason = log.summary();
+    throw EngineError(ErrorCode::Internal, "could not export the KV cache" + (reason.empty() ? "" : ": " + reason));
+  }
+  state.resize(written);
+  return state;
+}
+
+void InferenceContext::importKv(const std::vector<uint8_t>& state, const llama_token* tokens, size_t count) {
+  const size_t base = evaluated_.size();
+  if (base + count > static_cast<size_t>(contextSize_)) {
+    throw EngineError(ErrorCode::ContextOverflow, std::to_string(base + count) + " tokens do not fit in the context of " + std::to_string(contextSize_));
+  }
+  llama_memory_t memory = llama_get_memory(ctx_.get());
+  const llama_seq_id through = handoverSequence(role_);
+  ScopedLogCapture log;
+  const size_t read = llama_state_seq_set_data(ctx_.get(), state.data(), state.size(), through);
+  const llama_pos first = llama_memory_seq_pos_min(memory, through);
+  const llama_pos last = llama_memory_seq_pos_max(memory, through);
+  const bool placed = read > 0 && first == static_cast<llama_pos>(base) && last == static_cast<llama_pos>(base + count) - 1;
+  if (placed) llama_memory_seq_cp(memory, through, 0, -1, -1);
+  llama_memory_seq_rm(memory, through, -1, -1);
+  if (!placed) {
+    const std::string reason = log.summary();
+    throw EngineError(ErrorCode::Internal, "could not import the KV cache for positions " + std::to_string(base) + ".." +
+                                               std::to_string(base + count) + (reason.empty() ? "" : ": " + reason));
+  }
+  std::lock_guard<std::mutex> lock(evaluatedMutex_);
+  evaluated_.insert(evaluated_.end(), tokens, tokens + count);
+  adoptedAt_ = SIZE_MAX;
+}
 
 }  // namespace tandem

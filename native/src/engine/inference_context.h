@@ -4,10 +4,12 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "engine/cancel_flag.h"
 #include "engine/llama_handles.h"
 #include "engine/model.h"
 
@@ -18,6 +20,10 @@ struct ContextOptions {
   int32_t threads = 0;      // 0 = hardware threads, at most 8
   int32_t batchSize = 0;    // 0 = 512
 };
+
+// Which model instance a context runs: the decode/verify one (always there) or the prefill one of
+// a handover placement (model.prefillRaw()).
+enum class ContextRole { Decode, Prefill };
 
 enum class DecodeStatus { Ok, Aborted };
 
@@ -40,7 +46,7 @@ struct TreeVerification {
 
 class InferenceContext {
  public:
-  InferenceContext(std::shared_ptr<const Model> model, const ContextOptions& options);
+  InferenceContext(std::shared_ptr<const Model> model, const ContextOptions& options, ContextRole role = ContextRole::Decode);
 
   const Model& model() const { return *model_; }
   llama_context* raw() const { return ctx_.get(); }
@@ -59,7 +65,17 @@ class InferenceContext {
   // the last of them. Aborted when the watched flag is set (or on shutdown): the tokens llama did
   // evaluate stay, the rest are dropped. Throws ContextOverflow / Internal.
   DecodeStatus append(const llama_token* tokens, size_t count);
+  // The logits of the last evaluated token: llama's own, or ones adopted from another context that
+  // evaluated the same sequence (KV hand-over) until this context evaluates anything itself.
   const float* lastLogits() const;
+  void adoptLogits(std::vector<float> logits);
+
+  // KV hand-over (kv_handover.h): the KV entries of committed positions [from, to) in llama's
+  // sequence-state format, and the reverse — appending entries exported by another context of the
+  // same model for `tokens`, which must start at evaluated().size(). Throws Internal when llama
+  // refuses (no room, a different model or cache type).
+  std::vector<uint8_t> exportKv(size_t from, size_t to);
+  void importKv(const std::vector<uint8_t>& state, const llama_token* tokens, size_t count);
 
   // Evaluates the pending tokens (committed, not yet in the cache; the last one is the tree's
   // root — with none pending the root is the last evaluated token and its logits must be current)
@@ -84,7 +100,10 @@ class InferenceContext {
   void syncWithMemory();
 
   std::shared_ptr<const Model> model_;
+  ContextRole role_ = ContextRole::Decode;
   LlamaContextPtr ctx_;
+  std::vector<float> adoptedLogits_;  // valid while adoptedAt_ == evaluated_.size()
+  size_t adoptedAt_ = SIZE_MAX;
   int32_t contextSize_ = 0;
   int32_t batchSize_ = 0;
   int32_t threads_ = 0;
@@ -94,6 +113,19 @@ class InferenceContext {
   mutable std::mutex evaluatedMutex_;  // guards evaluated_ against evaluatedSnapshot() readers
   std::atomic<const std::atomic<bool>*> watched_{nullptr};
   std::atomic<bool> shuttingDown_{false};
+};
+
+// Makes a context's abort callback watch a request's flag for as long as it lives, and clears it
+// however the request ends.
+class ScopedWatch {
+ public:
+  ScopedWatch(InferenceContext& context, const CancelFlag& cancel) : context_(context) { context_.watch(cancel.get()); }
+  ~ScopedWatch() { context_.watch(nullptr); }
+  ScopedWatch(const ScopedWatch&) = delete;
+  ScopedWatch& operator=(const ScopedWatch&) = delete;
+
+ private:
+  InferenceContext& context_;
 };
 
 }  // namespace tandem

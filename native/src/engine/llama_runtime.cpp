@@ -2,7 +2,16 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
+
+#if defined(TANDEM_BACKEND_DL)
+#if defined(_WIN32)
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
+#endif
 
 #include "engine/engine_error.h"
 #include "ggml-backend.h"
@@ -43,12 +52,58 @@ void routeLog(ggml_log_level level, const char* text, void*) {
   if (effective >= stderrThreshold.load(std::memory_order_relaxed) && text) std::fputs(text, stderr);
 }
 
+// Asks the device whether it would take a 512-token matmul whose weights live in host memory:
+// exactly the question llama.cpp's op_offload asks at run time. Backends without offload_op
+// (Hexagon, OpenVINO, CPU) say no. The tensors only describe shapes (no_alloc).
+bool probeHostWeightOffload(ggml_backend_dev_t dev) {
+  ggml_init_params params{};
+  params.mem_size = 4 * ggml_tensor_overhead() + 1024;
+  params.no_alloc = true;
+  ggml_context* ctx = ggml_init(params);
+  if (!ctx) return false;
+  ggml_tensor* weights = ggml_new_tensor_2d(ctx, GGML_TYPE_F16, 1024, 1024);
+  ggml_tensor* batch = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, 1024, 512);
+  ggml_tensor* product = ggml_mul_mat(ctx, weights, batch);
+  const bool offloads = ggml_backend_dev_offload_op(dev, product);
+  ggml_free(ctx);
+  return offloads;
+}
+
+#if defined(TANDEM_BACKEND_DL)
+// The folder of the library this code is in (tandem.node): the backend libraries sit beside it.
+std::string ownFolder() {
+#if defined(_WIN32)
+  HMODULE module = nullptr;
+  char path[MAX_PATH] = {0};
+  if (!GetModuleHandleExA(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                          reinterpret_cast<LPCSTR>(&ownFolder), &module) ||
+      !GetModuleFileNameA(module, path, MAX_PATH)) {
+    return "";
+  }
+  std::string file(path);
+  const size_t slash = file.find_last_of("\\/");
+#else
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(&ownFolder), &info) || !info.dli_fname) return "";
+  std::string file(info.dli_fname);
+  const size_t slash = file.find_last_of('/');
+#endif
+  return slash == std::string::npos ? std::string(".") : file.substr(0, slash);
+}
+#endif
+
 }  // namespace
 
 void ensureLlamaRuntime() {
   static std::once_flag once;
   std::call_once(once, [] {
     llama_log_set(routeLog, nullptr);
+#if defined(TANDEM_BACKEND_DL)
+    // Each backend library present beside tandem.node is loaded (a missing driver just means that
+    // backend registers no device); the best CPU variant for this processor is picked.
+    const std::string folder = ownFolder();
+    ggml_backend_load_all_from_path(folder.empty() ? nullptr : folder.c_str());
+#endif
     llama_backend_init();
   });
 }
@@ -116,9 +171,19 @@ std::vector<DeviceInfo> listDevices() {
     d.backend = reg ? ggml_backend_reg_name(reg) : "";
     d.memoryFreeBytes = props.memory_free;
     d.memoryTotalBytes = props.memory_total;
+    d.hostWeightOffload = props.type != GGML_BACKEND_DEVICE_TYPE_CPU && probeHostWeightOffload(dev);
+    if (d.backend == "OPENVINO") {
+      const char* target = std::getenv("GGML_OPENVINO_DEVICE");
+      d.openvinoTarget = target && *target ? target : "CPU";  // the backend's own default
+    }
     out.push_back(std::move(d));
   }
   return out;
+}
+
+ggml_backend_dev_t deviceHandle(size_t index) {
+  ensureLlamaRuntime();
+  return index < ggml_backend_dev_count() ? ggml_backend_dev_get(index) : nullptr;
 }
 
 }  // namespace tandem

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ggml-backend.h"
 #include "ggml.h"
 
 namespace tandem {
@@ -50,7 +51,14 @@ struct DeviceInfo {
   std::string backend;
   uint64_t memoryFreeBytes = 0;
   uint64_t memoryTotalBytes = 0;
+  // The backend implements offload_op for big batches of host-resident weights (asked of the
+  // device with a probe matmul of 512 tokens): what llama.cpp's op_offload needs.
+  bool hostWeightOffload = false;
+  // OpenVINO only: the device its runtime targets (GGML_OPENVINO_DEVICE: CPU, GPU or NPU).
+  std::string openvinoTarget;
 };
 std::vector<DeviceInfo> listDevices();
+// The ggml device handle of listDevices()[index].
+ggml_backend_dev_t deviceHandle(size_t index);
 
 }  // namespace tandem

@@ -1,5 +1,6 @@
 #include "engine/model.h"
 
+#include "engine/auto_placement.h"
 #include "engine/engine_error.h"
 #include "engine/llama_runtime.h"
 #include "engine/model_file_check.h"
@@ -31,15 +32,24 @@ std::string metaString(const llama_model* model, const char* key) {
 
 }  // namespace
 
-std::shared_ptr<Model> Model::load(const std::string& path, const ModelLoadOptions& options) {
-  const ModelFileSummary summary = checkModelFile(path, !options.vocabOnly);
-  ensureLlamaRuntime();  // a flag cancelled already is seen by llama's first progress call
+namespace {
 
+// A NULL-terminated device list for llama_model_params.devices; empty = CPU only.
+struct DeviceList {
+  std::vector<ggml_backend_dev_t> handles;
+  explicit DeviceList(int32_t index, const std::vector<DeviceInfo>& devices) {
+    if (index >= 0 && !isCpu(devices[static_cast<size_t>(index)])) handles.push_back(deviceHandle(static_cast<size_t>(index)));
+    handles.push_back(nullptr);
+  }
+};
+
+LlamaModelPtr loadInstance(const std::string& path, const ModelFileSummary& summary, const ModelLoadOptions& options,
+                           ggml_backend_dev_t* devices, int32_t gpuLayers, ProgressRelay& relay) {
   llama_model_params params = llama_model_default_params();
-  params.n_gpu_layers = options.gpuLayers;
+  params.devices = devices;
+  params.n_gpu_layers = gpuLayers;
   params.vocab_only = options.vocabOnly;
   if (!options.useMmap) params.load_mode = LLAMA_LOAD_MODE_NONE;  // default: llama decides (mmap where it can)
-  ProgressRelay relay{&options};
   params.progress_callback = relayProgress;
   params.progress_callback_user_data = &relay;
 
@@ -54,9 +64,62 @@ std::shared_ptr<Model> Model::load(const std::string& path, const ModelLoadOptio
     }
     throw EngineError(ErrorCode::ModelLoadFailed, "llama.cpp could not load " + path + (reason.empty() ? "" : ": " + reason));
   }
+  return loaded;
+}
+
+PhaseDevice phaseDevice(const DeviceInfo& d, std::string reason) {
+  return PhaseDevice{d.name, deviceKind(d), d.backend, std::move(reason)};
+}
+
+}  // namespace
+
+std::shared_ptr<Model> Model::load(const std::string& path, const ModelLoadOptions& options) {
+  const ModelFileSummary summary = checkModelFile(path, !options.vocabOnly);
+  ensureLlamaRuntime();  // a flag cancelled already is seen by llama's first progress call
+
+  // Where each phase runs. No request at all plus gpuLayers 0 keeps its old meaning: CPU only.
+  const bool cpuOnlyLegacy = !options.prefillDevice && !options.decodeDevice && options.gpuLayers && *options.gpuLayers == 0;
+  const std::string prefillChoice = options.prefillDevice.value_or(cpuOnlyLegacy ? "cpu" : "auto");
+  const std::string decodeChoice = options.decodeDevice.value_or(cpuOnlyLegacy ? "cpu" : "auto");
+  const std::vector<DeviceInfo> devices = listDevices();
+  Placement placement;
+  ResolvedDevice prefill = resolveDevice(prefillChoice, devices, "prefill", placement.warnings);
+  ResolvedDevice decode = resolveDevice(decodeChoice, devices, "decode", placement.warnings);
+  if (options.vocabOnly) {
+    prefill = decode = resolveDevice("cpu", devices, "decode", placement.warnings);
+    prefill.reason = decode.reason = "vocabulary only";
+  } else if (prefill.reason == "auto: to be measured" || decode.reason == "auto: to be measured") {
+    const MeasuredChoice measured = measureAutoPlacement(path, devices, options);
+    if (prefill.reason == "auto: to be measured" && measured.prefill >= 0) prefill = {measured.prefill, measured.prefillReason};
+    if (decode.reason == "auto: to be measured" && measured.decode >= 0) decode = {measured.decode, measured.decodeReason};
+  }
+  const DeviceInfo& prefillInfo = devices[static_cast<size_t>(prefill.index)];
+  const DeviceInfo& decodeInfo = devices[static_cast<size_t>(decode.index)];
+  placement.strategy = options.vocabOnly ? PlacementStrategy::Single : decideStrategy(prefillInfo, decodeInfo, options.strategy);
+  placement.prefill = phaseDevice(prefillInfo, prefill.reason);
+  placement.decode = phaseDevice(decodeInfo, decode.reason);
+  placement.staticPrefillChunk = placement.strategy == PlacementStrategy::OpOffload ? 0 : staticPrefillChunk(prefillInfo);
+
+  ProgressRelay relay{&options};
+  LlamaModelPtr loaded, prefillLoaded;
+  if (placement.strategy == PlacementStrategy::OpOffload) {
+    // Weights in host memory, the accelerator known to the context: llama.cpp's op_offload
+    // runs big batches there and small ones on the CPU.
+    DeviceList list(prefill.index, devices);
+    loaded = loadInstance(path, summary, options, list.handles.data(), 0, relay);
+  } else {
+    DeviceList list(decode.index, devices);
+    loaded = loadInstance(path, summary, options, list.handles.data(), isCpu(decodeInfo) ? 0 : options.gpuLayers.value_or(-1), relay);
+    if (placement.strategy == PlacementStrategy::Handover) {
+      DeviceList prefillList(prefill.index, devices);
+      prefillLoaded = loadInstance(path, summary, options, prefillList.handles.data(), isCpu(prefillInfo) ? 0 : -1, relay);
+    }
+  }
 
   std::shared_ptr<Model> model(new Model());
   model->model_ = std::move(loaded);
+  model->prefillModel_ = std::move(prefillLoaded);
+  model->info_.placement = std::move(placement);
   llama_model* m = model->model_.get();
   model->vocab_ = llama_model_get_vocab(m);
   const llama_vocab* v = model->vocab_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/cancel_flag.h"
+#include "engine/device_selection.h"
 #include "engine/llama_handles.h"
 
 namespace tandem {
@@ -37,10 +38,19 @@ struct ModelInfo {
   FimTokens fim;
   std::string fimPrefixText, fimSuffixText, fimMiddleText;
   std::optional<std::string> chatTemplate;
+  Placement placement;  // where each phase runs (device_selection.h)
 };
 
 struct ModelLoadOptions {
-  int32_t gpuLayers = 0;
+  // Layers on the decode device when it is a GPU/NPU (unset: all). Set to 0 with no device
+  // request: CPU only (the meaning it had before devices could be chosen).
+  std::optional<int32_t> gpuLayers;
+  // Per phase: auto | cpu | gpu | npu | a device name. Unset: auto.
+  std::optional<std::string> prefillDevice, decodeDevice;
+  // Forced strategy (tests, diagnostics); Auto lets the devices decide.
+  PlacementStrategy strategy = PlacementStrategy::Auto;
+  // Threads of the measurements that 'auto' makes when accelerators are present (0 = default).
+  int32_t threads = 0;
   bool useMmap = true;
   bool vocabOnly = false;  // tokenizer only (no weights: cannot generate)
   // Called on the loading thread with 0..1.
@@ -62,7 +72,11 @@ class Model {
   static std::shared_ptr<Model> load(const std::string& path, const ModelLoadOptions& options);
 
   const ModelInfo& info() const { return info_; }
+  const Placement& placement() const { return info_.placement; }
+  // The decode/verify instance (the only one unless the placement hands over).
   llama_model* raw() const { return model_.get(); }
+  // The prefill instance of a handover placement (on the prefill device); nullptr otherwise.
+  llama_model* prefillRaw() const { return prefillModel_.get(); }
   const llama_vocab* vocab() const { return vocab_; }
   int32_t vocabSize() const { return info_.vocabSize; }
   bool isEndOfGeneration(llama_token token) const;
@@ -79,6 +93,7 @@ class Model {
  private:
   Model() = default;
   LlamaModelPtr model_;
+  LlamaModelPtr prefillModel_;
   const llama_vocab* vocab_ = nullptr;
   ModelInfo info_;
 };

@@ -5,16 +5,16 @@
 #include <unordered_map>
 
 #include "engine/draft_corpus.h"
+#include "engine/elapsed.h"
 
 namespace tandem {
 namespace {
 constexpr int kRequest = 0, kDocuments = 1, kExtensions = 2;
 constexpr size_t kMatchTail = 512;      // a longer suffix match changes nothing in drafting
 constexpr size_t kMaxStretches = 4;
+constexpr size_t kMaxPendingDrafts = 64;  // drafts still waiting for the tokens that decide them
+constexpr double kThroughputForget = 0.98;  // ~50 steps: a few completions
 
-double msSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
 }  // namespace
 
 void SamDrafter::Index::reset() {
@@ -56,48 +56,64 @@ void SamDrafter::begin(const DraftCorpus& corpus, const std::vector<llama_token>
   } else {
     costs_.documentIndexMs = 0;
   }
+  pending_.clear();  // their tokens would have come in the previous request
   // Per request: history + prompt, the prompt left open so generated tokens extend it.
   const auto t = std::chrono::steady_clock::now();
   Index& req = indexes_[kRequest];
   req.reset();
   req.sam.setMaxTokens(prompt.size() + corpus.limits().maxHistoryTokens + 65536);
   for (const auto& h : corpus.history()) req.add(h, DraftSource::History);
-  req.add(prompt, DraftSource::Prompt);
+  // A FIM prompt <prefix> P <suffix> S <middle>: S is indexed on its own and P is the open
+  // document, so the output extends the text it really continues (matches run across the cursor).
+  const PromptLayout& layout = corpus.promptLayout();
+  size_t cursor = prompt.size();
+  if (options_.alignCursor && layout.fimMiddle >= 0 && !prompt.empty() && prompt.back() == layout.fimMiddle) {
+    for (size_t i = prompt.size() - 1; i-- > 0;) {
+      if (prompt[i] == layout.fimSuffix) {
+        cursor = i;
+        break;
+      }
+    }
+  }
+  if (cursor < prompt.size()) req.add(std::vector<llama_token>(prompt.begin() + static_cast<std::ptrdiff_t>(cursor) + 1, prompt.end() - 1), DraftSource::Prompt);
+  continued_.assign(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(cursor));
+  req.add(continued_, DraftSource::Prompt);
   req.sam.finalize();
   req.open = true;
   costs_.requestIndexMs = msSince(t);
 
-  const size_t from = prompt.size() > kMatchTail ? prompt.size() - kMatchTail : 0;
+  const size_t from = continued_.size() > kMatchTail ? continued_.size() - kMatchTail : 0;
   Index& docs = indexes_[kDocuments];
   docs.match = {};
-  for (size_t i = from; i < prompt.size(); ++i) docs.match = docs.sam.advance(docs.match, prompt[i]);
+  for (size_t i = from; i < continued_.size(); ++i) docs.match = docs.sam.advance(docs.match, continued_[i]);
   consumed_ = prompt.size();
   extensionDirty_ = !stretches_.empty();
-  if (extensionDirty_) rebuildExtensionIndex(prompt);
+  if (extensionDirty_) rebuildExtensionIndex();
   costs_.indexBytes = docs.sam.memoryBytes() + req.sam.memoryBytes();
   costs_.indexTokens = docs.sam.sizeTokens() + req.sam.sizeTokens();
 }
 
-void SamDrafter::rebuildExtensionIndex(const std::vector<llama_token>& sequence) {
+void SamDrafter::rebuildExtensionIndex() {
   Index& ext = indexes_[kExtensions];
   ext.reset();
   for (const auto& s : stretches_) ext.add(s, DraftSource::Extension);
   ext.sam.finalize();
-  const size_t from = sequence.size() > 64 ? sequence.size() - 64 : 0;
-  for (size_t i = from; i < sequence.size(); ++i) ext.match = ext.sam.advance(ext.match, sequence[i]);
+  const size_t from = continued_.size() > 64 ? continued_.size() - 64 : 0;
+  for (size_t i = from; i < continued_.size(); ++i) ext.match = ext.sam.advance(ext.match, continued_[i]);
   extensionDirty_ = false;
 }
 
 void SamDrafter::consume(const std::vector<llama_token>& sequence) {
-  if (sequence.size() < consumed_) consumed_ = 0;  // a different sequence: should not happen
+  if (sequence.size() < consumed_) consumed_ = sequence.size();  // a different sequence: should not happen
   for (size_t i = consumed_; i < sequence.size(); ++i) {
     const llama_token t = sequence[i];
+    continued_.push_back(t);
     indexes_[kRequest].sam.appendToken(t);
     indexes_[kDocuments].match = indexes_[kDocuments].sam.advance(indexes_[kDocuments].match, t);
     if (!extensionDirty_) indexes_[kExtensions].match = indexes_[kExtensions].sam.advance(indexes_[kExtensions].match, t);
   }
   consumed_ = sequence.size();
-  if (extensionDirty_) rebuildExtensionIndex(sequence);
+  if (extensionDirty_) rebuildExtensionIndex();
 }
 
 std::vector<SamDrafter::Root> SamDrafter::roots() const {
@@ -132,7 +148,43 @@ DraftTree SamDrafter::draft(const std::vector<llama_token>& sequence, int32_t ma
   consume(sequence);
   keys_.clear();
   if (maxNodes <= 0) return {};
-  return options_.tree ? treeDraft(maxNodes) : linearDraft(maxNodes);
+  if (options_.calibrate) learnInHindsight(sequence);
+  DraftTree tree = options_.tree ? treeDraft(maxNodes) : linearDraft(maxNodes);
+  if (options_.calibrate && !tree.empty()) {
+    PendingDraft p;
+    p.start = sequence.size();
+    p.nodes = tree.nodes;
+    p.keys = keys_;
+    p.depth.resize(tree.nodes.size());
+    for (size_t i = 0; i < tree.nodes.size(); ++i) p.depth[i] = tree.nodes[i].parent < 0 ? 1 : p.depth[tree.nodes[i].parent] + 1;
+    p.outcome.assign(tree.nodes.size(), -1);
+    p.open = tree.nodes.size();
+    pending_.push_back(std::move(p));
+    if (pending_.size() > kMaxPendingDrafts) pending_.pop_front();
+  }
+  return tree;
+}
+
+void SamDrafter::learnInHindsight(const std::vector<llama_token>& sequence) {
+  for (PendingDraft& p : pending_) {
+    for (size_t i = 0; i < p.nodes.size(); ++i) {
+      if (p.outcome[i] >= 0) continue;
+      const int32_t parent = p.nodes[i].parent;
+      const int8_t above = parent < 0 ? 1 : p.outcome[parent];
+      if (above < 0) continue;  // parents come first: still open
+      if (above == 0) {
+        p.outcome[i] = 0;  // below a rejected node: says nothing about this node's own odds
+      } else {
+        const size_t at = p.start + static_cast<size_t>(p.depth[i]) - 1;
+        if (at >= sequence.size()) continue;
+        const bool accepted = sequence[at] == p.nodes[i].token;
+        calibration_.record(p.keys[i], accepted);
+        p.outcome[i] = accepted ? 1 : 0;
+      }
+      --p.open;
+    }
+  }
+  while (!pending_.empty() && pending_.front().open == 0) pending_.pop_front();
 }
 
 DraftTree SamDrafter::linearDraft(int32_t maxNodes) {
@@ -161,11 +213,14 @@ void SamDrafter::pushChildren(std::priority_queue<Candidate>& queue, const Candi
   if (from.depth + 1 > options_.maxDepth) return;
   const Index& ix = indexes_[from.index];
   const auto next = ix.sam.topContinuations(from.state, static_cast<size_t>(options_.maxChildren));
+  double total = 0;
+  for (const auto& c : next) total += c.count;
   for (size_t r = 0; r < next.size(); ++r) {
-    const CalibrationKey key{ix.sourceAt(ix.sam.endPosition(next[r].state)), from.rootLength + from.depth, from.depth + 1, static_cast<int32_t>(r)};
+    const float share = total > 0 ? static_cast<float>(next[r].count / total) : (next.size() == 1 ? 1.f : 0.5f);
+    const CalibrationKey key{ix.sourceAt(ix.sam.endPosition(next[r].state)), from.rootLength + from.depth, from.depth + 1, static_cast<int32_t>(r), share};
     const float p = from.prob * rateOf(key);
     if (p < options_.minPathProb) continue;
-    queue.push(Candidate{p, node, next[r].token, from.index, next[r].state, from.rootLength, from.depth + 1, static_cast<int32_t>(r)});
+    queue.push(Candidate{p, node, next[r].token, from.index, next[r].state, from.rootLength, from.depth + 1, static_cast<int32_t>(r), share});
   }
 }
 
@@ -174,7 +229,7 @@ DraftTree SamDrafter::treeDraft(int32_t maxNodes) {
   std::priority_queue<Candidate> queue;
   for (const Root& r : roots()) {
     // A virtual candidate at the root: its children are the first draft tokens.
-    pushChildren(queue, Candidate{1.f, -1, -1, r.index, r.state, r.length, 0, 0}, -1);
+    pushChildren(queue, Candidate{1.f, -1, -1, r.index, r.state, r.length, 0, 0, 1.f}, -1);
   }
   std::unordered_map<uint64_t, int32_t> trie;  // (parent, token) → node: merges sources
   while (!queue.empty() && static_cast<int32_t>(tree.nodes.size()) < maxNodes) {
@@ -188,7 +243,7 @@ DraftTree SamDrafter::treeDraft(int32_t maxNodes) {
     } else {
       node = static_cast<int32_t>(tree.nodes.size());
       const Index& ix = indexes_[c.index];
-      const CalibrationKey k{ix.sourceAt(ix.sam.endPosition(c.state)), c.rootLength + c.depth - 1, c.depth, c.rank};
+      const CalibrationKey k{ix.sourceAt(ix.sam.endPosition(c.state)), c.rootLength + c.depth - 1, c.depth, c.rank, c.share};
       tree.nodes.push_back(DraftNode{c.token, c.parent, c.prob, k.source});
       keys_.push_back(k);
       trie.emplace(key, node);
@@ -203,12 +258,6 @@ void SamDrafter::feedback(const DraftTree& verified, const VerifyOutcome& outcom
   std::vector<uint8_t> accepted(n, 0);
   for (int32_t i : outcome.acceptedPath)
     if (i >= 0 && static_cast<size_t>(i) < n) accepted[i] = 1;
-  if (options_.calibrate) {
-    for (size_t i = 0; i < n; ++i) {
-      const int32_t p = verified.nodes[i].parent;
-      if (p < 0 || accepted[p]) calibration_.record(keys_[i], accepted[i] != 0);
-    }
-  }
   if (!options_.extend || outcome.predicted.size() < n + 1) return;
   // Draft extension (paper Eq. 3): below the last accepted node, the best rejected chain; where
   // the model's predictions agreed with it (pred(d_i) == d_{i+1}), that stretch is likely to
@@ -242,6 +291,15 @@ void SamDrafter::feedback(const DraftTree& verified, const VerifyOutcome& outcom
   stretches_.push_back(std::move(stretch));
   if (stretches_.size() > kMaxStretches) stretches_.erase(stretches_.begin());
   extensionDirty_ = true;
+}
+
+void SamDrafter::stepDone(int32_t committed, double relativeCost) {
+  recentTokens_ = recentTokens_ * kThroughputForget + committed;
+  recentCost_ = recentCost_ * kThroughputForget + relativeCost;
+}
+
+double SamDrafter::throughput() const {
+  return recentCost_ > 0 ? std::max(1.0, recentTokens_ / recentCost_) : 1.0;
 }
 
 }  // namespace tandem

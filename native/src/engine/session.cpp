@@ -1,6 +1,10 @@
 #include "engine/session.h"
 
+#include <cstdlib>
+#include <thread>
+
 #include "engine/engine_error.h"
+#include "engine/kv_handover.h"
 #include "engine/ngram_drafters.h"
 #include "engine/pld_drafter.h"
 #include "engine/sam_drafter.h"
@@ -17,6 +21,7 @@ std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode) {
       o.tree = false;
       o.calibrate = false;
       o.extend = false;
+      o.alignCursor = false;
       return std::make_unique<SamDrafter>(o);
     }
     case SpeculationMode::Auto: return std::make_unique<SamDrafter>(SamDrafterOptions{});
@@ -24,10 +29,96 @@ std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode) {
   }
 }
 
+// The prefill side of a 'handover' placement: a context on the prefill model instance. On a
+// static-shape device (OpenVINO NPU) the first evaluation of each shape compiles a graph, which can
+// take seconds, so the context is created and both shapes (a full chunk, one token) are evaluated
+// once on a warm-up thread right after the session is made. Until it is ready, requests prefill on
+// the decode context (nothing waits for the compiler); then the session thread owns it.
+// TANDEM_PREFILL_WARMUP=background|sync overrides the choice (diagnostics, tests).
+class HandoverPrefill : public PrefillExecutor {
+ public:
+  HandoverPrefill(std::shared_ptr<const Model> model, ContextOptions options, int32_t decodeBatch) {
+    const int32_t staticChunk = model->placement().staticPrefillChunk;
+    // Chunk = the batch the decode context would use, so KV comes out exactly as if it had
+    // prefilled itself; a static-shape device gets its compiled shape instead.
+    chunk_ = staticChunk > 0 ? staticChunk : decodeBatch;
+    options.batchSize = chunk_;
+    bool background = staticChunk > 0;
+    if (const char* mode = std::getenv("TANDEM_PREFILL_WARMUP")) {
+      if (std::string(mode) == "background") background = true;
+      if (std::string(mode) == "sync") background = false;
+    }
+    auto build = [this, model, options, staticChunk] {
+      auto context = std::make_unique<InferenceContext>(model, options, ContextRole::Prefill);
+      context->watch(&stop_);
+      if (staticChunk > 0) warm(*context);
+      context->watch(nullptr);
+      context_ = std::move(context);
+    };
+    if (!background) {
+      build();
+      ready_.store(true, std::memory_order_release);
+      return;
+    }
+    warmup_ = std::thread([this, build] {
+      try {
+        build();
+        ready_.store(true, std::memory_order_release);
+      } catch (...) {
+        failed_.store(true);  // requests keep prefilling on the decode context
+      }
+    });
+  }
+  ~HandoverPrefill() override { stop(); }
+
+  void stop() {
+    stop_.store(true);
+    if (ready_.load(std::memory_order_acquire) && context_) context_->shutdown();
+    if (warmup_.joinable()) warmup_.join();
+  }
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+
+  DecodeStatus prefill(InferenceContext& decode, const std::vector<llama_token>& prompt, size_t reused, const CancelFlag& cancel,
+                       CompletionStats& stats) override {
+    const HandoverReport r = prefillWithHandover(*context_, decode, prompt, reused, chunk_, cancel);
+    stats.handoverMs = r.transferMs;
+    stats.handoverBytes = r.bytes;
+    stats.handoverChunks = r.chunks;
+    return r.status;
+  }
+
+ private:
+  // Compiles the prefill shape (a full chunk) and the one-token shape, then forgets them.
+  void warm(InferenceContext& context) {
+    std::vector<llama_token> tokens(static_cast<size_t>(chunk_) + 1, std::max<llama_token>(0, context.model().info().bos));
+    if (context.append(tokens.data(), static_cast<size_t>(chunk_)) == DecodeStatus::Ok) context.append(tokens.data(), 1);
+    context.clear();
+  }
+
+  int32_t chunk_ = 512;
+  std::unique_ptr<InferenceContext> context_;
+  std::atomic<bool> ready_{false}, failed_{false}, stop_{false};
+  std::thread warmup_;
+};
+
 Session::Session(std::shared_ptr<const Model> model, const ContextOptions& options)
-    : context_(std::make_unique<InferenceContext>(std::move(model), options)) {}
+    : context_(std::make_unique<InferenceContext>(model, options)) {
+  if (model->prefillRaw()) handover_ = std::make_unique<HandoverPrefill>(model, options, context_->batchSize());
+}
 
 Session::~Session() { shutdown(); }
+
+void Session::notePlacement(CompletionStats& stats, bool handedOver) const {
+  const Placement& p = context_->model().placement();
+  stats.decodeDevice = p.decode.name;
+  if (p.strategy == PlacementStrategy::Handover && !handedOver) {
+    stats.prefillDevice = p.decode.name;  // the prefill device is still warming up
+    stats.placement = placementStrategyName(PlacementStrategy::Single);
+  } else {
+    stats.prefillDevice = p.prefill.name;
+    stats.placement = placementStrategyName(p.strategy);
+  }
+}
 
 Drafter& Session::drafterFor(SpeculationMode mode) {
   auto& slot = drafters_[mode];
@@ -36,14 +127,17 @@ Drafter& Session::drafterFor(SpeculationMode mode) {
 }
 
 CompletionResult Session::complete(const CompletionRequest& request, const CancelFlag& cancel, const TextSink& onText) {
+  const FimTokens& fim = context_->model().info().fim;
+  corpus_.setPromptLayout(PromptLayout{fim.suffix, fim.middle});  // drafters match across the FIM cursor
   CorpusUpdate update;
   if (request.documents) {
     const Model& model = context_->model();
     update = corpus_.update(*request.documents, [&](std::string_view text) { return model.tokenize(text, false, false); });
   }
   CompletionResult result;
+  PrefillExecutor* prefill = handover_ && handover_->ready() ? handover_.get() : nullptr;
   if (request.speculation == SpeculationMode::Off) {
-    result = runCompletion(*context_, request, cancel, onText, greedy_);
+    result = runCompletion(*context_, request, cancel, onText, greedy_, prefill);
   } else {
     Drafter& drafter = drafterFor(request.speculation);
     SpeculationStats stats;
@@ -68,13 +162,14 @@ CompletionResult Session::complete(const CompletionRequest& request, const Cance
         return inner.step(c, seq, remaining);
       }
     } strategy(drafter, corpus_, cost_ ? &cost_->curve : nullptr, stats);
-    result = runCompletion(*context_, request, cancel, onText, strategy);
+    result = runCompletion(*context_, request, cancel, onText, strategy, prefill);
     const DrafterCosts costs = drafter.costs();
     stats.documentIndexMs = costs.documentIndexMs;
     stats.requestIndexMs = costs.requestIndexMs;
     stats.indexBytes = static_cast<int64_t>(costs.indexBytes);
     result.speculation = std::move(stats);
   }
+  notePlacement(result.stats, prefill != nullptr);
   corpus_.addHistory(result.tokens);
   if (result.speculation) {
     SpeculationStats& s = *result.speculation;
@@ -91,6 +186,7 @@ CompletionResult Session::complete(const CompletionRequest& request, const Cance
 
 void Session::shutdown() {
   context_->shutdown();
+  if (handover_) handover_->stop();  // aborts a warm-up or a running hand-over prefill
   thread_.stop();
 }
 

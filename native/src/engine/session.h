@@ -4,6 +4,7 @@
 // (their calibration persists across requests) and the T(k) cost curve.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -21,6 +22,8 @@ namespace tandem {
 
 // A drafter for a mode (nullptr for Off). Throws InvalidArgument for modes this build lacks.
 std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode);
+
+class HandoverPrefill;
 
 class Session {
  public:
@@ -43,8 +46,12 @@ class Session {
 
  private:
   Drafter& drafterFor(SpeculationMode mode);
+  void notePlacement(CompletionStats& stats, bool handedOver) const;
 
   std::unique_ptr<InferenceContext> context_;
+  // Prefill context of a 'handover' placement (nullptr otherwise); see session.cpp for its
+  // background warm-up on static-shape devices.
+  std::unique_ptr<HandoverPrefill> handover_;
   GreedyStrategy greedy_;
   DraftCorpus corpus_;
   std::map<SpeculationMode, std::unique_ptr<Drafter>> drafters_;

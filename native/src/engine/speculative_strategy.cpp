@@ -2,13 +2,10 @@
 
 #include <algorithm>
 
+#include "engine/elapsed.h"
 #include "engine/engine_error.h"
 
 namespace tandem {
-namespace {
-double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-}  // namespace
-
 DraftTree limitDepth(const DraftTree& tree, int32_t maxDepth) {
   DraftTree out;
   std::vector<int32_t> newIndex(tree.nodes.size(), -1), depth(tree.nodes.size(), 0);
@@ -29,6 +26,30 @@ DraftTree prefixOf(const DraftTree& tree, int32_t k) {
   DraftTree out;
   out.nodes.assign(tree.nodes.begin(), tree.nodes.begin() + std::min<size_t>(static_cast<size_t>(std::max(0, k)), tree.nodes.size()));
   return out;
+}
+
+BudgetChoice chooseDraftBudget(const DraftTree& tree, const CostCurve& cost, int32_t maxNodes, int32_t maxLeaves, double throughput) {
+  BudgetChoice best;
+  const double t1 = cost.at(1);
+  const double lambda = std::max(1.0, throughput);
+  double bestValue = 1.0 - lambda;  // k = 0: one token for one T(1)
+  const int32_t n = std::min<int32_t>(static_cast<int32_t>(tree.nodes.size()), std::max(0, maxNodes));
+  std::vector<uint8_t> hasChild(static_cast<size_t>(n), 0);
+  int32_t leaves = 0;
+  double expected = 0;
+  for (int32_t k = 1; k <= n; ++k) {
+    const DraftNode& node = tree.nodes[k - 1];
+    if (node.parent >= 0 && !hasChild[node.parent]) hasChild[node.parent] = 1;
+    else if (++leaves > maxLeaves) break;
+    expected += node.pathProb;
+    const double relative = cost.at(k + 1) / t1;
+    const double value = 1.0 + expected - lambda * relative;
+    if (value > bestValue) {
+      bestValue = value;
+      best = BudgetChoice{k, expected, (1.0 + expected) / relative};
+    }
+  }
+  return best;
 }
 
 StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vector<llama_token>& sequence, int32_t remaining) {
@@ -52,7 +73,7 @@ StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vecto
   if (!tree.empty()) tree = limitDepth(tree, remaining - 1);
   int32_t k;
   if (drafter_.costAware() && cost_) {
-    k = chooseBudget(tree, *cost_, room, kMaxTreeLeaves).nodes;
+    k = chooseDraftBudget(tree, *cost_, room, kMaxTreeLeaves, drafter_.throughput()).nodes;
   } else {
     k = std::min<int32_t>(static_cast<int32_t>(tree.nodes.size()), room);
     while (k > 0 && leavesOfPrefix(tree, k) > kMaxTreeLeaves) --k;
@@ -74,6 +95,7 @@ StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vecto
     stats_.verifyMs += msSince(verifyStart);
     stats_.countAccepted(0);
     if (!tree.empty()) drafter_.feedback(DraftTree{}, VerifyOutcome{{}, {out.tokens[0]}, out.tokens});
+    drafter_.stepDone(1, 1.0);
     return out;
   }
 
@@ -91,6 +113,7 @@ StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vecto
   ++stats_.draftSteps;
   stats_.countAccepted(accepted);
   drafter_.feedback(prefixOf(tree, k), VerifyOutcome{v.acceptedPath, v.predicted, out.tokens});
+  drafter_.stepDone(static_cast<int32_t>(out.tokens.size()), cost_ ? cost_->relative(k + 1) : static_cast<double>(k + 1));
   return out;
 }
 

@@ -4,17 +4,12 @@
 
 #include "engine/completion.h"
 #include "engine/draft_tree.h"
+#include "engine/elapsed.h"
 #include "engine/engine_error.h"
 #include "engine/inference_context.h"
 #include "engine/llama_runtime.h"
 
 namespace tandem {
-namespace {
-double msSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
-}  // namespace
-
 TreeVerification InferenceContext::verifyTree(const llama_token* pending, size_t pendingCount, const DraftTree& tree, int32_t k,
                                               llama_token rootPrediction) {
   TreeVerification out;

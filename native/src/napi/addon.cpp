@@ -13,6 +13,7 @@
 #include "engine/test_model_writer.h"
 #include "napi/addon_data.h"
 #include "napi/cancel_flag_wrap.h"
+#include "napi/cost_bench.h"
 #include "napi/js_convert.h"
 #include "napi/js_dispatcher.h"
 #include "napi/js_errors.h"
@@ -62,6 +63,7 @@ Napi::Value loadModel(const Napi::CallbackInfo& info) {
     if (auto v = optionalNumber(options, "gpuLayers")) load.gpuLayers = validateCount("gpuLayers", *v, -1, 100000);
     if (auto v = optionalBool(options, "useMmap")) load.useMmap = *v;
     if (auto v = optionalBool(options, "vocabOnly")) load.vocabOnly = *v;
+    deviceRequestFromJs(options, load);
     load.cancel = CancelFlagWrap::fromJs(options.Get("cancel"));
     Napi::Value onProgress = options.Get("onProgress");
     if (!onProgress.IsUndefined() && !onProgress.IsNull() && !onProgress.IsFunction()) {
@@ -170,7 +172,16 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
       auto pair = curve.Get(i).As<Napi::Array>();
       points.emplace_back(pair.Get(0u).As<Napi::Number>().Int32Value(), pair.Get(1u).As<Napi::Number>().DoubleValue());
     }
-    const auto results = simulateDrafting(traces, modes, CostCurve(points));
+    PromptLayout layout;  // optional fim: { suffix, middle } token ids of the traces' FIM prompts
+    if (options.Has("fim") && options.Get("fim").IsObject()) {
+      auto fim = options.Get("fim").As<Napi::Object>();
+      if (!fim.Get("suffix").IsNumber() || !fim.Get("middle").IsNumber()) {
+        throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: fim must be { suffix: token id, middle: token id }");
+      }
+      layout.fimSuffix = fim.Get("suffix").As<Napi::Number>().Int32Value();
+      layout.fimMiddle = fim.Get("middle").As<Napi::Number>().Int32Value();
+    }
+    const auto results = simulateDrafting(traces, modes, CostCurve(points), layout);
     auto out = Napi::Object::New(env);
     for (const auto& r : results) {
       auto byKind = Napi::Object::New(env);
@@ -208,6 +219,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New<loadModel>(env, "loadModel"));
   exports.Set("makeTestModel", Napi::Function::New<makeTestModel>(env, "makeTestModel"));
   exports.Set("simulateDrafting", Napi::Function::New<simulateDraftingJs>(env, "simulateDrafting"));
+  exports.Set("measureCost", Napi::Function::New<measureCostJs>(env, "measureCost"));
   return exports;
 }
 

@@ -209,6 +209,7 @@ Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& m) {
   o.Set("addBos", m.addBos);
   o.Set("fimText", fimText);
   o.Set("chatTemplate", m.chatTemplate ? Napi::Value(Napi::String::New(env, *m.chatTemplate)) : env.Null());
+  o.Set("placement", placementToJs(env, m.placement));
   return o;
 }
 
@@ -236,6 +237,14 @@ Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
   s.Set("decodeMs", r.stats.decodeMs);
   s.Set("firstTokenMs", r.stats.firstTokenMs);
   s.Set("stopReason", stopReasonName(r.stats.stopReason));
+  s.Set("prefillDevice", r.stats.prefillDevice);
+  s.Set("decodeDevice", r.stats.decodeDevice);
+  s.Set("placement", r.stats.placement);
+  if (r.stats.placement == "handover") {
+    s.Set("handoverMs", r.stats.handoverMs);
+    s.Set("handoverBytes", Napi::Number::New(env, static_cast<double>(r.stats.handoverBytes)));
+    s.Set("handoverChunks", r.stats.handoverChunks);
+  }
   if (r.speculation) s.Set("speculation", speculationStatsToJs(env, *r.speculation));
   o.Set("stats", s);
   return o;
@@ -252,9 +261,66 @@ Napi::Array devicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices) {
     o.Set("backend", d.backend);
     o.Set("memoryFreeBytes", Napi::Number::New(env, static_cast<double>(d.memoryFreeBytes)));
     o.Set("memoryTotalBytes", Napi::Number::New(env, static_cast<double>(d.memoryTotalBytes)));
+    o.Set("kind", deviceKind(d));
+    o.Set("hostWeightOffload", d.hostWeightOffload);
     array.Set(i, o);
   }
   return array;
+}
+
+void deviceRequestFromJs(const Napi::Object& options, ModelLoadOptions& load) {
+  Napi::Value device = options.Get("device");
+  if (device.IsString()) {
+    const std::string choice = utf8FromJsString(device, "device");
+    validateDeviceChoice(choice, "device");
+    load.prefillDevice = load.decodeDevice = choice;
+  } else if (device.IsObject() && !device.IsArray()) {
+    Napi::Object perPhase = device.As<Napi::Object>();
+    Napi::Array keys = perPhase.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const std::string key = keys.Get(i).ToString().Utf8Value();
+      if (key != "prefill" && key != "decode") invalid("device." + key + " is not a phase; use {prefill, decode}");
+    }
+    if (auto v = optionalString(perPhase, "prefill")) {
+      validateDeviceChoice(*v, "device.prefill");
+      load.prefillDevice = *v;
+    }
+    if (auto v = optionalString(perPhase, "decode")) {
+      validateDeviceChoice(*v, "device.decode");
+      load.decodeDevice = *v;
+    }
+  } else if (!device.IsUndefined() && !device.IsNull()) {
+    invalid("device must be auto, cpu, gpu, npu, a device name from devices(), or {prefill, decode} with those values");
+  }
+  if (auto v = optionalString(options, "placementStrategy")) {
+    auto parsed = parsePlacementStrategy(*v);
+    if (!parsed) invalid("placementStrategy must be one of auto, single, op-offload, handover; got '" + *v + "'");
+    load.strategy = *parsed;
+  }
+  if (auto v = optionalNumber(options, "threads")) {
+    if (!std::isfinite(*v) || std::floor(*v) != *v || *v < 1 || *v > 512) invalid("threads must be a whole number from 1 to 512");
+    load.threads = static_cast<int32_t>(*v);
+  }
+}
+
+Napi::Object placementToJs(Napi::Env env, const Placement& p) {
+  auto phase = [&](const PhaseDevice& d) {
+    auto o = Napi::Object::New(env);
+    o.Set("device", d.name);
+    o.Set("kind", d.kind);
+    o.Set("backend", d.backend);
+    o.Set("reason", d.reason);
+    return o;
+  };
+  auto o = Napi::Object::New(env);
+  o.Set("prefill", phase(p.prefill));
+  o.Set("decode", phase(p.decode));
+  o.Set("strategy", placementStrategyName(p.strategy));
+  auto warnings = Napi::Array::New(env, p.warnings.size());
+  for (uint32_t i = 0; i < p.warnings.size(); ++i) warnings.Set(i, p.warnings[i]);
+  o.Set("warnings", warnings);
+  o.Set("staticPrefillChunk", p.staticPrefillChunk);
+  return o;
 }
 
 }  // namespace tandem::napi

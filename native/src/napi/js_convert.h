@@ -38,5 +38,9 @@ Napi::Array countsToJs(Napi::Env env, const std::map<int32_t, int32_t>& counts);
 Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& info);
 Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& result);
 Napi::Array devicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices);
+// LoadOptions.device ('auto' | 'cpu' | 'gpu' | 'npu' | name, or {prefill, decode}),
+// placementStrategy and threads → load options.
+void deviceRequestFromJs(const Napi::Object& options, ModelLoadOptions& load);
+Napi::Object placementToJs(Napi::Env env, const Placement& placement);
 
 }  // namespace tandem::napi

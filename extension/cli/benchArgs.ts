@@ -1,0 +1,233 @@
+// `tandem bench <suite>`: the suites' declared options and the typed settings parsed from them.
+// Pure; the suites themselves live in test/bench (drafting.ts, cost.ts, e2e.ts).
+import type { SpeculationMode } from '../engine/native';
+import { CommandSpec, UsageError, parseOptions } from './args';
+
+/** Every mode of the engine contract, in report order; a suite skips (with a note) the ones the
+ *  loaded addon rejects. */
+export const ALL_SPECULATION_MODES: readonly SpeculationMode[] = [
+  'off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto',
+];
+
+export const BENCH_SUITES = ['drafting', 'cost', 'e2e'] as const;
+export type BenchSuite = (typeof BENCH_SUITES)[number];
+
+/** Generated random-weight model shapes (used when no --model is given). */
+export const MODEL_SHAPES = ['0.5b', 'small', 'tiny'] as const;
+export type ModelShape = (typeof MODEL_SHAPES)[number];
+export const MODEL_TYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+/** The batch sizes the engine's own calibration measures, up to 128. */
+export const DEFAULT_COST_KS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128];
+export const MAX_COST_K = 128;
+
+const MODES_TEXT = 'a,b,…';
+const outOption = { name: 'out', kind: 'string', value: 'DIR', description: 'where NAME.json, NAME.md and NAME.svg are written', defaultText: 'test-artifacts/bench' } as const;
+const sourceOption = {
+  name: 'source', kind: 'list', value: 'DIR', description: 'folders of real code the traces are cut from (repeatable)',
+  defaultText: 'mocha, typescript, esbuild, cmake-js, node-addon-api, @vscode/test-electron in node_modules',
+} as const;
+const modelOptions = (defaultShape: ModelShape, defaultType: ModelType) => [
+  { name: 'model', kind: 'string', value: 'FILE', description: 'GGUF model to measure', defaultText: 'a generated random-weight model (--shape, --type)' },
+  { name: 'shape', kind: 'string', choices: MODEL_SHAPES, description: 'generated model: 0.5b = Qwen2.5-Coder-0.5B\'s shape (24×896), small = 4×256, tiny = 2×64', defaultText: defaultShape },
+  { name: 'type', kind: 'string', choices: MODEL_TYPES, description: 'generated model\'s tensor type', defaultText: defaultType },
+  { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
+  { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'gpu', 'npu'], description: 'where the model runs (as complete --device)', defaultText: 'auto' },
+] as const;
+
+export const BENCH_DRAFTING_SPEC: CommandSpec = {
+  name: 'bench drafting',
+  summary: 'Model-free, trace-driven comparison of the drafters: the real next lines of real code stand in\n' +
+    'for the model\'s greedy output (tokenized with the Qwen2 vocab). Per mode and trace kind (related,\n' +
+    'partial, novel): tokens per verification step, draft hit rate, drafter µs per step, and the\n' +
+    'simulated decode speed-up Σ tokens / Σ T(k+1)/T(1) under a CPU T(k) curve and a flat GPU-like one.',
+  options: [
+    { name: 'count', kind: 'int', min: 1, description: 'traces', defaultText: '150' },
+    { name: 'seed', kind: 'int', min: 0, description: 'workload seed (same seed, same traces, same numbers)', defaultText: '1' },
+    sourceOption,
+    { name: 'modes', kind: 'string', value: MODES_TEXT, description: `modes to compare (${ALL_SPECULATION_MODES.join(', ')})`, defaultText: 'all; modes the addon rejects are skipped with a note' },
+    { name: 'cost-curve', kind: 'string', value: 'FILE|cpu-facts|measured', description: 'CPU T(k) curve: a `bench cost` JSON, the facts curve (0.5B Q4_0, 2 threads), or measured now on a generated 0.5B-shape model', defaultText: 'cpu-facts' },
+    { name: 'vocab', kind: 'string', value: 'qwen2|deepseek-coder|PATH', description: 'tokenizer of the traces', defaultText: 'qwen2' },
+    outOption,
+  ],
+};
+
+export const BENCH_COST_SPEC: CommandSpec = {
+  name: 'bench cost',
+  summary: 'T(k): the time of one forward pass of k tokens with logits for all of them (a verification\n' +
+    'batch) at a fixed depth, for each k — the curve the engine sizes its drafts with.',
+  options: [
+    ...modelOptions('0.5b', 'q4_0'),
+    { name: 'k', kind: 'string', value: '1,2,4,8-16,…', description: 'batch sizes (1–128; a-b is a range)', defaultText: DEFAULT_COST_KS.join(',') },
+    { name: 'depth', kind: 'int', min: 0, description: 'tokens already in the context when timing', defaultText: '1000' },
+    { name: 'reps', kind: 'int', min: 1, description: 'timed runs per k (after one warm-up); the median is reported', defaultText: '3' },
+    outOption,
+  ],
+};
+
+export const BENCH_E2E_SPEC: CommandSpec = {
+  name: 'bench e2e',
+  summary: 'Full engine: every mode completes the same FIM prompts (workload traces, their sibling files as\n' +
+    'context documents) with the same model and threads, interleaved in one run: generated tokens/s,\n' +
+    'time to first token, time per completion, speed-up over off and over the best ngram-* mode, and a\n' +
+    'check that every mode produced exactly the text of off (a difference exits 1).',
+  options: [
+    ...modelOptions('small', 'q8_0'),
+    { name: 'count', kind: 'int', min: 1, description: 'prompts', defaultText: '8' },
+    { name: 'seed', kind: 'int', min: 0, description: 'workload seed', defaultText: '1' },
+    sourceOption,
+    { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens per completion', defaultText: '48' },
+    { name: 'modes', kind: 'string', value: MODES_TEXT, description: 'modes to compare (off is always run: it is the baseline)', defaultText: 'all; modes the addon rejects are skipped with a note' },
+    { name: 'ctx-size', kind: 'int', min: 64, description: 'context size in tokens', defaultText: 'min(4096, training context)' },
+    outOption,
+  ],
+  notes: ['Random-weight models prove mechanics and overheads (lossless output, cost of drafting), not acceptance.'],
+};
+
+export const BENCH_SPECS: Record<BenchSuite, CommandSpec> = { drafting: BENCH_DRAFTING_SPEC, cost: BENCH_COST_SPEC, e2e: BENCH_E2E_SPEC };
+
+export interface ModelChoice {
+  /** a file given with --model, or undefined: generate one of `shape`/`type` */
+  file?: string;
+  shape: ModelShape;
+  type: ModelType;
+}
+
+export type Device = 'auto' | 'cpu' | 'gpu' | 'npu';
+
+export interface BenchDraftingCommand {
+  suite: 'drafting';
+  count: number;
+  seed: number;
+  sources?: string[];
+  modes?: SpeculationMode[];
+  costCurve: string;
+  vocab: string;
+  out?: string;
+  json: boolean;
+}
+
+export interface BenchCostCommand {
+  suite: 'cost';
+  model: ModelChoice;
+  ks: number[];
+  threads?: number;
+  device: Device;
+  depth: number;
+  reps: number;
+  out?: string;
+  json: boolean;
+}
+
+export interface BenchE2eCommand {
+  suite: 'e2e';
+  model: ModelChoice;
+  count: number;
+  seed: number;
+  sources?: string[];
+  maxTokens: number;
+  modes?: SpeculationMode[];
+  threads?: number;
+  device: Device;
+  contextSize?: number;
+  out?: string;
+  json: boolean;
+}
+
+export type BenchCommand = BenchDraftingCommand | BenchCostCommand | BenchE2eCommand;
+
+/** `a,b,c` → modes, checked against the contract's names; duplicates dropped, order kept. */
+export function parseModes(command: string, text: string): SpeculationMode[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`${command}: --modes needs at least one mode`);
+  for (const n of names) {
+    if (!(ALL_SPECULATION_MODES as readonly string[]).includes(n)) {
+      throw new UsageError(`${command}: unknown mode ${JSON.stringify(n)}; modes: ${ALL_SPECULATION_MODES.join(', ')}`);
+    }
+  }
+  return [...new Set(names)] as SpeculationMode[];
+}
+
+/** `1,2,4,8-16` → sorted distinct batch sizes in 1..128. */
+export function parseKs(command: string, text: string): number[] {
+  const ks = new Set<number>();
+  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(item);
+    if (!m) throw new UsageError(`${command}: --k takes numbers and ranges like 1,2,4,8-16; got ${JSON.stringify(item)}`);
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    if (a < 1 || b > MAX_COST_K || a > b) throw new UsageError(`${command}: --k values must be from 1 to ${MAX_COST_K} (ranges low-high); got ${item}`);
+    for (let k = a; k <= b; k++) ks.add(k);
+  }
+  if (ks.size === 0) throw new UsageError(`${command}: --k needs at least one batch size`);
+  return [...ks].sort((x, y) => x - y);
+}
+
+function modelChoice(o: Record<string, unknown>, defaultShape: ModelShape, defaultType: ModelType, command: string): ModelChoice {
+  if (o.model !== undefined && (o.shape !== undefined || o.type !== undefined)) {
+    throw new UsageError(`${command}: --shape and --type describe a generated model; they cannot go with --model`);
+  }
+  return { file: o.model as string | undefined, shape: (o.shape as ModelShape | undefined) ?? defaultShape, type: (o.type as ModelType | undefined) ?? defaultType };
+}
+
+/** argv after `bench`: the suite name, then its options. 'help' = the suite's --help;
+ *  'overview' = `tandem bench` or `tandem bench --help`. */
+export function parseBench(argv: readonly string[]): BenchCommand | { help: BenchSuite } | 'overview' {
+  const [suite, ...rest] = argv;
+  if (suite === undefined || suite === '--help' || suite === '-h' || suite === 'help') return 'overview';
+  if (!(BENCH_SUITES as readonly string[]).includes(suite)) {
+    throw new UsageError(`bench: unknown suite ${JSON.stringify(suite)}; suites: ${BENCH_SUITES.join(', ')}`);
+  }
+  const spec = BENCH_SPECS[suite as BenchSuite];
+  const o = parseOptions(spec, rest);
+  if (o.help) return { help: suite as BenchSuite };
+  const json = !!o.json;
+  const out = o.out as string | undefined;
+  const modes = o.modes === undefined ? undefined : parseModes(spec.name, o.modes as string);
+  switch (suite as BenchSuite) {
+    case 'drafting':
+      return {
+        suite: 'drafting', count: (o.count as number | undefined) ?? 150, seed: (o.seed as number | undefined) ?? 1,
+        sources: o.source as string[] | undefined, modes, costCurve: (o['cost-curve'] as string | undefined) ?? 'cpu-facts',
+        vocab: (o.vocab as string | undefined) ?? 'qwen2', out, json,
+      };
+    case 'cost':
+      return {
+        suite: 'cost', model: modelChoice(o, '0.5b', 'q4_0', spec.name),
+        ks: o.k === undefined ? [...DEFAULT_COST_KS] : parseKs(spec.name, o.k as string),
+        threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device,
+        depth: (o.depth as number | undefined) ?? 1000, reps: (o.reps as number | undefined) ?? 3, out, json,
+      };
+    case 'e2e':
+      return {
+        suite: 'e2e', model: modelChoice(o, 'small', 'q8_0', spec.name), count: (o.count as number | undefined) ?? 8,
+        seed: (o.seed as number | undefined) ?? 1, sources: o.source as string[] | undefined,
+        maxTokens: (o['max-tokens'] as number | undefined) ?? 48, modes: modes && (modes.includes('off') ? modes : ['off', ...modes]),
+        threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device,
+        contextSize: o['ctx-size'] as number | undefined, out, json,
+      };
+  }
+}
+
+const SUITE_LINES: Record<BenchSuite, string> = {
+  drafting: 'model-free: tokens per verification step of each drafter on traces cut from real code',
+  cost: 'T(k), the time of one forward pass of k tokens, for a model, device and thread count',
+  e2e: 'full engine: tokens/s, first token, completion time per mode, and identical text to off',
+};
+
+/** `tandem bench --help` */
+export function formatBenchOverview(): string {
+  const width = Math.max(...BENCH_SUITES.map((s) => s.length));
+  return [
+    'Usage: tandem bench <suite> [options] [--json]',
+    '',
+    'Benchmark suites; each writes SUITE.json, SUITE.md and SUITE.svg (default folder test-artifacts/bench)',
+    'and, with --json, prints one object { suite, modes: { <mode>: { tokensPerStep, … } }, … } on stdout.',
+    '',
+    'Suites:',
+    ...BENCH_SUITES.map((s) => `  ${s.padEnd(width)}  ${SUITE_LINES[s]}`),
+    '',
+    'Run `tandem bench <suite> --help` for its options.',
+    '',
+  ].join('\n');
+}
