@@ -4,13 +4,14 @@ import * as vscode from 'vscode';
 import { registerInlineCompletions } from './completion/registration';
 import { assertFimSupported } from './context/fimPrompt';
 import { EngineClient } from './engine/client';
-import { explainModelProvider } from './explain/explainModel';
+import { ExplainModelSource } from './explain/explainModel';
 import { registerExplain } from './explain/explainPanel';
 import { ActiveModel } from './models/activeModel';
-import { COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
+import { COMMAND_SELECT_EXPLAIN_MODEL, COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
 import { TandemLog } from './ui/log';
 import { SETTINGS_SECTION, readSettings } from './ui/settings';
 import { StatusBar } from './ui/statusBar';
+import { describePlacement } from './ui/statusView';
 import { COMMAND_STATUS_MENU, registerStatusMenu } from './ui/statusMenu';
 
 const COMMAND_TOGGLE = 'tandem.toggle';
@@ -37,7 +38,27 @@ export function activate(context: vscode.ExtensionContext): void {
   const status = new StatusBar(client, readSettings, COMMAND_STATUS_MENU);
   context.subscriptions.push(status);
 
+  // a separate instruct model for Explain (tandem.explain.modelPath), loaded on the first Explain
+  const explainModel = new ExplainModelSource(client, model, () => {
+    const settings = readSettings();
+    return { path: settings.explain.modelPath, contextSize: settings.model.contextSize, threads: settings.model.threads };
+  }, log);
+  context.subscriptions.push(explainModel);
+
   context.subscriptions.push(
+    model.onLoaded(({ settings, info }) => {
+      const placement = info.placement;
+      if (!placement) return;
+      log.info(`${settings.path}: ${describePlacement(placement)}`);
+      if (placement.warnings.length === 0) return;
+      for (const warning of placement.warnings) log.warn(warning);
+      void vscode.window
+        .showWarningMessage(`Tandem: ${placement.warnings.join(' ')}`, 'Open Settings', 'Show Log')
+        .then((choice) => {
+          if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.device');
+          else if (choice === 'Show Log') log.show();
+        });
+    }),
     model.onLoadFailed(({ settings, error }) => {
       log.error(`could not load ${settings.path}: ${error.message}`);
       status.setModelError(error.message);
@@ -46,6 +67,18 @@ export function activate(context: vscode.ExtensionContext): void {
         .then((choice) => {
           if (choice === 'Select Model') void vscode.commands.executeCommand(COMMAND_SELECT_MODEL);
           else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.model.path');
+          else if (choice === 'Show Log') log.show();
+        });
+    }),
+    explainModel.onLoadFailed(({ settings, error }) => {
+      // the explain panel shows the error too; completions go on with their own model
+      log.error(`could not load the explain model ${settings.path}: ${error.message}`);
+      void vscode.window
+        .showErrorMessage(`Tandem could not load the explain model (tandem.explain.modelPath): ${error.message}`,
+          'Select Explain Model', 'Open Settings', 'Show Log')
+        .then((choice) => {
+          if (choice === 'Select Explain Model') void vscode.commands.executeCommand(COMMAND_SELECT_EXPLAIN_MODEL);
+          else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.explain.modelPath');
           else if (choice === 'Show Log') log.show();
         });
     }),
@@ -59,8 +92,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerStatusMenu(readSettings),
     ...registerExplain(context, {
       engine: client,
-      model: explainModelProvider({ completionModel: model, explainModelPath: () => readSettings().explain.modelPath, log }),
-      applyChatTemplate: (messages) => client.applyChatTemplate(messages),
+      model: explainModel,
+      applyChatTemplate: (messages, role) => client.applyChatTemplate(messages, { role }),
       settings: () => readSettings().explain,
       log,
       activity: status.explainActivity,
@@ -69,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!event.affectsConfiguration(SETTINGS_SECTION)) return;
       status.clearErrors(); // a new model (or none) gets a fresh chance
       model.settingsChanged();
+      explainModel.settingsChanged();
     }),
     vscode.commands.registerCommand(COMMAND_TOGGLE, async () => {
       const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -78,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerModelCommands(context),
     vscode.commands.registerCommand(COMMAND_RESTART, async () => {
       model.retry();
+      explainModel.retry();
       status.clearErrors();
       try {
         await client.restart();

@@ -147,7 +147,26 @@ export class CompletionController implements Disposable {
     return this.debounce.delayMs();
   }
 
-  /** Aborts the document's running generation (the cursor moved away, the document closed). */
+  /** A generation runs for this document (cheap: the adapter asks on every cursor move). */
+  isRunning(documentId: string): boolean {
+    return this.running.has(documentId);
+  }
+
+  /** The cursor moved (a click, arrow keys, typing): aborts the document's running generation
+   *  inside the engine at once when it cannot serve the new position — the same test the next
+   *  provide() would make, without waiting for VS Code to ask. Typing into the generation, or
+   *  through a shown suggestion (a prefetch runs on), keeps it. True when it aborted. */
+  cursorMoved(context: AnchorContext): boolean {
+    const current = this.running.get(context.documentId);
+    if (!current) return false;
+    if (this.cache.lookup(context)) return false;
+    const typed = typedSince(current.anchor, context);
+    if (typed !== undefined && consistent(current.text, typed, current.done)) return false;
+    this.stop(current);
+    return true;
+  }
+
+  /** Aborts the document's running generation (a selection was made, the document closed). */
   cancelDocument(documentId: string): void {
     const current = this.running.get(documentId);
     if (current) this.stop(current);

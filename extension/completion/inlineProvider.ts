@@ -51,16 +51,36 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     }
   }
 
+  /** The cursor moved without a completion request (a click, an arrow key, a selection): abort
+   *  the document's running generation at once when it cannot serve the new position. */
+  cursorMoved(document: vscode.TextDocument, selections: readonly vscode.Selection[]): void {
+    const documentId = documentIdOf(document);
+    if (!this.deps.controller.isRunning(documentId)) return; // the common case costs nothing
+    const selection = selections[0];
+    if (selections.length !== 1 || !selection.isEmpty) {
+      this.deps.controller.cancelDocument(documentId); // no inline suggestion shows with a selection
+      return;
+    }
+    const window = this.readWindow(document, selection.active, this.deps.completionSettings());
+    this.deps.controller.cursorMoved({ documentId, prefix: window.prefix, suffix: window.suffix, prefixAtDocumentStart: window.prefixAtDocumentStart });
+  }
+
   dispose(): void {
     // the controller is owned (and disposed) by whoever created it
   }
 
-  private cursorContext(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView): CursorContext {
+  /** The code around a position, read the same way for a request and for a cursor move (so their
+   *  anchors compare). */
+  private readWindow(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView) {
     const lines = { lineCount: document.lineCount, lineText: (line: number) => document.lineAt(line).text };
-    const window = readCursorWindow(lines, position.line, position.character, settings.prefixTokens, settings.suffixTokens, ANCHOR_CHARS + MAX_TYPED_CHARS);
+    return readCursorWindow(lines, position.line, position.character, settings.prefixTokens, settings.suffixTokens, ANCHOR_CHARS + MAX_TYPED_CHARS);
+  }
+
+  private cursorContext(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView): CursorContext {
+    const window = this.readWindow(document, position, settings);
     const documentContext = this.deps.context?.forCursor(document, window, settings.contextTokens);
     return {
-      documentId: document.uri?.toString() ?? 'untitled',
+      documentId: documentIdOf(document),
       documentVersion: document.version,
       languageId: document.languageId,
       path: documentContext?.path ?? document.uri?.path ?? '',
@@ -75,6 +95,10 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       documents: documentContext?.documents,
     };
   }
+}
+
+function documentIdOf(document: vscode.TextDocument): string {
+  return document.uri?.toString() ?? 'untitled';
 }
 
 /** The editor's indentation for this document, else a guess from the code before the cursor. */

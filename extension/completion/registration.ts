@@ -1,6 +1,7 @@
 // Wires the inline-completion pipeline into VS Code: the controller, the provider for every
 // language, the workspace context, the re-trigger after a streamed completion finishes, and
-// cancellation when the user clicks elsewhere. Returns one disposable for all of it.
+// cancellation when the cursor moves where the running request cannot serve. Returns one
+// disposable for all of it.
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import { WorkspaceContext } from '../context/workspaceContext';
@@ -59,9 +60,8 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     if (editor?.document.uri.toString() === documentId) void vscode.commands.executeCommand(COMMAND_TRIGGER_INLINE);
   }));
   if (vscode.window.onDidChangeTextEditorSelection) {
-    store.add(vscode.window.onDidChangeTextEditorSelection((event) => {
-      if (event.kind === vscode.TextEditorSelectionChangeKind?.Mouse) controller.cancelDocument(event.textEditor.document.uri.toString());
-    }));
+    // a click or arrow key away from a running request aborts it in the engine now, not when it ends
+    store.add(vscode.window.onDidChangeTextEditorSelection((event) => provider.cursorMoved(event.textEditor.document, event.selections)));
   }
   return { controller, dispose: () => store.dispose() };
 }

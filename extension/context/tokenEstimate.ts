@@ -2,7 +2,9 @@
 // Code tokenizers (BPE) give a word-ish run of letters/digits about one token per 4–6 characters
 // (a single space merges into the word after it), most punctuation one token each, and a run of
 // whitespace (newline plus indentation) about one.
-// The estimate errs high (by ~10–30% on real code), so windows sized with it fit the context.
+// The estimate errs high, so windows sized with it fit the context. Measured against the real
+// tokenizers on 3,300 lines of TS/JS/C++/Python/Markdown (test/native/tokenEstimate.test.ts),
+// estimate/real overall: Qwen2 1.37, StarCoder 1.22, DeepSeek-Coder 1.06 (per file 0.87–1.61).
 
 const enum CharClass { Word, Space, Other }
 

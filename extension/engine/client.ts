@@ -10,8 +10,8 @@ import { Emitter, Event } from '../common/emitter';
 import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
 import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo } from './native';
 import {
-  ChatMessage, ClientMessage, EngineMethods, HostMessage, LoadModelParams, SessionName, MethodName, ProtocolError, RequestMessage,
-  TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage,
+  ChatMessage, ClientMessage, DeviceSetting, EngineMethods, HostMessage, LoadModelParams, ModelRole, SessionName, MethodName, ProtocolError,
+  RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage,
 } from './protocol';
 import { BackoffOptions, RestartBackoff } from './restartBackoff';
 
@@ -44,6 +44,7 @@ export interface LoadModelOptions {
   contextSize?: number;
   threads?: number;
   gpuLayers?: number;
+  device?: DeviceSetting;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
 }
@@ -62,6 +63,8 @@ export interface CompleteOptions {
   onText?: (piece: string) => void;
   /** 'completion' (default) or 'explain': a separate session with its own KV cache. */
   session?: SessionName;
+  /** Which model runs it: 'completion' (default) or 'explain' (loaded with loadExplainModel). */
+  role?: ModelRole;
 }
 
 export interface LoadedModel {
@@ -71,6 +74,8 @@ export interface LoadedModel {
 
 interface PendingRequest {
   method: MethodName;
+  /** The model role a loadModel request loads. */
+  role?: ModelRole;
   resolve(value: unknown): void;
   reject(error: Error): void;
   onText?(text: string): void;
@@ -105,6 +110,9 @@ export class EngineClient implements Disposable {
   /** The model to keep loaded: reloaded after a crash. */
   private wantedModel?: LoadModelParams;
   private loaded?: LoadedModel;
+  /** The separate explain model in the current host process (not restored after a crash: the
+   *  next explanation loads it again). */
+  private explainLoaded?: LoadedModel;
   private readonly backoff: RestartBackoff;
   private readonly stateEmitter = new Emitter<EngineState>();
   private currentState: EngineState = { kind: 'stopped' };
@@ -131,12 +139,34 @@ export class EngineClient implements Disposable {
   }
 
   async loadModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
-    const params: LoadModelParams = { path };
-    if (options.contextSize) params.contextSize = options.contextSize;
-    if (options.threads) params.threads = options.threads;
-    if (options.gpuLayers !== undefined) params.gpuLayers = options.gpuLayers;
+    const params = loadParams(path, options);
     if (!(await this.waitReady(options.signal))) throw new EngineError('Model load was cancelled.', 'ABORTED');
     return this.requestLoad(params, options);
+  }
+
+  /** The separate explain model, while the engine holds one. */
+  get loadedExplainModel(): LoadedModel | undefined {
+    return this.explainLoaded;
+  }
+
+  /** Loads a second model for explanations (role 'explain'), beside the completion model. The
+   *  previous explain model is freed first; the engine's state (the completion model's) does not
+   *  change, and a failure here leaves completions alone. */
+  async loadExplainModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
+    const params: LoadModelParams = { ...loadParams(path, options), role: 'explain' };
+    if (!(await this.waitReady(options.signal))) throw new EngineError('Model load was cancelled.', 'ABORTED');
+    const host = this.host;
+    this.explainLoaded = undefined; // the host frees the old one before loading
+    const info = await this.call('loadModel', params, { signal: options.signal, onProgress: options.onProgress });
+    if (this.host === host) this.explainLoaded = { params, info };
+    return info;
+  }
+
+  /** Frees the explain model (explanations then run on the completion model). */
+  async unloadExplainModel(): Promise<void> {
+    this.explainLoaded = undefined;
+    if (!this.host) return;
+    await this.call('unloadModel', { role: 'explain' }, {});
   }
 
   /** Runs one completion on the completion session. Aborting resolves with stopReason 'cancelled'.
@@ -146,13 +176,16 @@ export class EngineClient implements Disposable {
     if (!(await this.waitReady(options.signal))) return cancelledResult();
     // synchronous from here to the post, so the host receives messages in the order assumed here
     const wire: WireCompletionRequest = { ...request, documents: undefined };
-    const documents = request.documents ?? [];
-    // the host drops documents that no request lists any more: forget them here too
-    const listed = new Set(documents.map((d) => d.id));
-    for (const id of this.hostDocuments.keys()) if (!listed.has(id)) this.hostDocuments.delete(id);
-    if (request.documents) wire.documents = this.documentsForHost(request.documents);
-    else delete wire.documents;
-    return this.call('complete', { session: options.session ?? 'completion', request: wire }, options);
+    if (request.documents) {
+      // the host drops documents that no request lists any more: forget them here too (a request
+      // without documents, an explanation, leaves the completion session's list alone)
+      const listed = new Set(request.documents.map((d) => d.id));
+      for (const id of this.hostDocuments.keys()) if (!listed.has(id)) this.hostDocuments.delete(id);
+      wire.documents = this.documentsForHost(request.documents);
+    } else delete wire.documents;
+    const params: EngineMethods['complete']['params'] = { session: options.session ?? 'completion', request: wire };
+    if (options.role && options.role !== 'completion') params.role = options.role;
+    return this.call('complete', params, options);
   }
 
   private documentsForHost(documents: readonly OutgoingDocument[]): ContextDocument[] {
@@ -167,8 +200,9 @@ export class EngineClient implements Disposable {
     });
   }
 
-  /** Formats a conversation with the loaded model's chat template (INVALID_ARGUMENT without one). */
-  async applyChatTemplate(messages: ChatMessage[], options: { addAssistantTurn?: boolean } = {}): Promise<string> {
+  /** Formats a conversation with a loaded model's chat template (INVALID_ARGUMENT without one):
+   *  the completion model's, or with role 'explain' the explain model's. */
+  async applyChatTemplate(messages: ChatMessage[], options: { addAssistantTurn?: boolean; role?: ModelRole } = {}): Promise<string> {
     await this.waitReady();
     return this.call('applyChatTemplate', { messages, ...options }, {});
   }
@@ -183,9 +217,10 @@ export class EngineClient implements Disposable {
     return this.call('devices', {}, {});
   }
 
-  async modelInfo(): Promise<ModelInfo | null> {
+  /** The model the engine holds for a role (default: the completion model). */
+  async modelInfo(role: ModelRole = 'completion'): Promise<ModelInfo | null> {
     await this.waitReady();
-    return this.call('modelInfo', {}, {});
+    return this.call('modelInfo', role === 'completion' ? {} : { role }, {});
   }
 
   async unloadModel(): Promise<void> {
@@ -320,7 +355,8 @@ export class EngineClient implements Disposable {
     const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: [], serialization: 'json' });
     const host: HostProcess = { child, exited: false, stopping: false, exitWaiters: [] };
     this.host = host;
-    this.hostDocuments.clear(); // a new process has no documents
+    this.hostDocuments.clear(); // a new process has no documents, and no explain model
+    this.explainLoaded = undefined;
     this.documentBytesSent = 0;
     this.backoff.started(Date.now());
     forwardLines(child.stdout, (line) => this.log(line));
@@ -345,7 +381,8 @@ export class EngineClient implements Disposable {
     const delay = this.backoff.crashed(Date.now());
     const error = new EngineCrashedError(code, signal, true);
     this.log(`${error.message} Restart in ${delay} ms.`);
-    const crashedWhileLoading = [...this.pending.values()].some((p) => p.method === 'loadModel');
+    // (an explain model that crashes the host is remembered as failed by its caller)
+    const crashedWhileLoading = [...this.pending.values()].some((p) => p.method === 'loadModel' && p.role !== 'explain');
     this.rejectAll(error);
     if (crashedWhileLoading) {
       // that model may be what kills the process: don't reload it in a loop
@@ -431,6 +468,7 @@ export class EngineClient implements Disposable {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         method,
+        role: method === 'loadModel' ? (params as LoadModelParams).role : undefined,
         resolve: resolve as (value: unknown) => void,
         reject,
         onText: options.onText,
@@ -502,6 +540,15 @@ export class EngineClient implements Disposable {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function loadParams(path: string, options: LoadModelOptions): LoadModelParams {
+  const params: LoadModelParams = { path };
+  if (options.contextSize) params.contextSize = options.contextSize;
+  if (options.threads) params.threads = options.threads;
+  if (options.gpuLayers !== undefined) params.gpuLayers = options.gpuLayers;
+  if (options.device !== undefined) params.device = options.device;
+  return params;
 }
 
 function stoppedError(): EngineError {

@@ -1,7 +1,10 @@
 // The engine host's request handling, apart from process wiring (host.ts) so it can be driven by
-// any transport. One model at a time; per model, named sessions ('completion', and 'explain'
-// created on first use), each running one request at a time in arrival order. Every request is
-// answered with exactly one result or error; nothing received can make this throw.
+// any transport. Up to two models, by role: the completion model and, when the user configured
+// one, a separate explain model (loaded on the first explanation). Per model, named sessions (the
+// one of its role created with it, others on first use), each running one request at a time in
+// arrival order. Without an explain model, explanations run on the completion model's 'explain'
+// session. Every request is answered with exactly one result or error; nothing received can make
+// this throw.
 //
 // Priority: completions (one per keystroke) come before explanations. An explain request never
 // starts while completions are queued or running (nor until they have been quiet for a moment),
@@ -18,7 +21,7 @@ import type {
   NativeSession, SessionOptions,
 } from './native';
 import {
-  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, PROTOCOL_VERSION, ProtocolError,
+  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, ModelRole, PROTOCOL_VERSION, ProtocolError,
   RequestMessage, SessionName, WireError, cancelledResult, parseClientMessage, toWireError,
 } from './protocol';
 
@@ -71,11 +74,15 @@ export function sessionOptionsFor(params: LoadModelParams): SessionOptions {
   return options;
 }
 
+/** Loads of one role run one after another; a newer load cancels the one in flight. */
+interface LoadQueue {
+  tail: Promise<unknown>;
+  cancel?: NativeCancelFlag;
+}
+
 export class EngineHostService {
-  private loaded?: LoadedModel;
-  /** Loads run one after another; a newer load cancels the one in flight. */
-  private loadTail: Promise<unknown> = Promise.resolve();
-  private loadingCancel?: NativeCancelFlag;
+  private readonly models = new Map<ModelRole, LoadedModel>();
+  private readonly loads = new Map<ModelRole, LoadQueue>();
   private readonly cancelFlags = new Map<number, NativeCancelFlag>();
   private readonly open = new Set<number>();
   private closed = false;
@@ -144,9 +151,9 @@ export class EngineHostService {
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = undefined;
     for (const flag of this.cancelFlags.values()) flag.cancel();
-    const loaded = this.loaded;
-    this.loaded = undefined;
-    if (loaded) await this.release(loaded);
+    const loaded = [...this.models.values()];
+    this.models.clear();
+    await Promise.all(loaded.map((model) => this.release(model)));
   }
 
   private post(message: HostMessage): void {
@@ -164,24 +171,26 @@ export class EngineHostService {
       case 'devices':
         return addon.devices();
       case 'modelInfo':
-        return this.loaded?.info ?? null;
+        return this.models.get(message.params.role ?? 'completion')?.info ?? null;
       case 'tokenize': {
-        const { text, addSpecial, parseSpecial } = message.params;
-        return this.requireModel().model.tokenize(text, { addSpecial, parseSpecial });
+        const { text, addSpecial, parseSpecial, role } = message.params;
+        return this.requireModel(role).model.tokenize(text, { addSpecial, parseSpecial });
       }
       case 'loadModel':
         return this.loadModel(message.id, message.params, addon);
       case 'unloadModel': {
-        const loaded = this.loaded;
-        this.loaded = undefined;
+        const role = message.params.role ?? 'completion';
+        this.loads.get(role)?.cancel?.cancel(); // a load in flight would bring the model back
+        const loaded = this.models.get(role);
+        this.models.delete(role);
         if (loaded) await this.release(loaded);
         return null;
       }
       case 'complete':
         return this.complete(message.id, message.params, addon);
       case 'applyChatTemplate': {
-        const { messages, addAssistantTurn } = message.params;
-        return this.requireModel().model.applyChatTemplate(messages, { addAssistantTurn: addAssistantTurn ?? true });
+        const { messages, addAssistantTurn, role } = message.params;
+        return this.requireModel(role).model.applyChatTemplate(messages, { addAssistantTurn: addAssistantTurn ?? true });
       }
     }
   }
@@ -191,22 +200,42 @@ export class EngineHostService {
     return this.addon;
   }
 
-  private requireModel(): LoadedModel {
-    if (!this.loaded) throw new EngineError('No model is loaded.', 'NO_MODEL');
-    return this.loaded;
+  private requireModel(role: ModelRole = 'completion'): LoadedModel {
+    const loaded = this.models.get(role);
+    if (!loaded) throw new EngineError(role === 'explain' ? 'No explain model is loaded.' : 'No model is loaded.', 'NO_MODEL');
+    return loaded;
+  }
+
+  /** The model of a role, for tests and logs. */
+  modelInfo(role: ModelRole = 'completion'): ModelInfo | undefined {
+    return this.models.get(role)?.info;
   }
 
   private loadModel(id: number, params: LoadModelParams, addon: NativeAddon): Promise<ModelInfo> {
+    const role = params.role ?? 'completion';
     const cancel = addon.createCancelFlag();
     this.cancelFlags.set(id, cancel);
-    this.loadingCancel?.cancel(); // the newest load wins
-    this.loadingCancel = cancel;
+    let queue = this.loads.get(role);
+    if (!queue) {
+      queue = { tail: Promise.resolve() };
+      this.loads.set(role, queue);
+    }
+    queue.cancel?.cancel(); // the newest load wins
+    queue.cancel = cancel;
     const run = async (): Promise<ModelInfo> => {
       if (cancel.cancelled) throw new EngineError('Model load was cancelled.', 'ABORTED');
+      if (role === 'explain') {
+        // an explain model is a second model in memory: free the old one before loading the next
+        // (completions keep the other behaviour: the old model serves until the new one is ready)
+        const old = this.models.get(role);
+        this.models.delete(role);
+        if (old) await this.release(old);
+      }
       let sentFraction = -1;
       const model = await addon.loadModel(params.path, {
         cancel,
         gpuLayers: params.gpuLayers,
+        device: params.device,
         onProgress: (fraction) => {
           // about a hundred progress messages per load is plenty for a progress bar
           if (fraction - sentFraction < 0.01 && fraction < 1) return;
@@ -222,23 +251,28 @@ export class EngineHostService {
         await model.dispose().catch(() => undefined);
         throw err;
       }
+      if (cancel.cancelled || this.closed) { // superseded or unloaded while the session was created
+        await session.dispose().catch(() => undefined);
+        await model.dispose().catch(() => undefined);
+        throw new EngineError('Model load was cancelled.', 'ABORTED');
+      }
       const info = model.info();
-      const previous = this.loaded;
+      const previous = this.models.get(role);
       // the old model stays usable until the new one is ready, so a failed load loses nothing
-      this.loaded = { model, info, params, sessions: new Map([['completion', newSlot(session, Promise.resolve())]]) };
+      this.models.set(role, { model, info, params, sessions: new Map([[role, newSlot(session, Promise.resolve())]]) });
       if (previous) await this.release(previous);
       return info;
     };
-    const result = this.loadTail.then(run, run);
-    this.loadTail = result.catch(() => undefined);
+    const result = queue.tail.then(run, run);
+    queue.tail = result.catch(() => undefined);
     return result.finally(() => {
-      if (this.loadingCancel === cancel) this.loadingCancel = undefined;
+      if (queue.cancel === cancel) queue.cancel = undefined;
     });
   }
 
-  /** The named session of the loaded model; sessions other than 'completion' start on first use. */
-  private sessionSlot(name: SessionName): SessionSlot {
-    const loaded = this.requireModel();
+  /** The named session of a role's model; sessions other than the role's own start on first use. */
+  private sessionSlot(role: ModelRole, name: SessionName): SessionSlot {
+    const loaded = this.requireModel(role);
     let slot = loaded.sessions.get(name);
     if (!slot) {
       const created = loaded.model.createSession(sessionOptionsFor(loaded.params));
@@ -249,7 +283,7 @@ export class EngineHostService {
   }
 
   private complete(id: number, params: CompleteParams, addon: NativeAddon): Promise<CompletionResult> {
-    const slot = this.sessionSlot(params.session);
+    const slot = this.sessionSlot(params.role ?? 'completion', params.session);
     const documents = this.receiveDocuments(params.request.documents);
     if (params.session === 'completion') return this.completeNow(id, slot, params, documents, addon);
     return this.completePreemptible(id, slot, params, documents, addon);
@@ -391,7 +425,7 @@ export class EngineHostService {
 
   /** Drops stored texts no session lists any more and no pending request refers to. */
   private pruneDocuments(): void {
-    const slots = [...(this.loaded?.sessions.values() ?? [])];
+    const slots = [...this.models.values()].flatMap((loaded) => [...loaded.sessions.values()]);
     for (const id of this.documentStore.keys()) {
       if (this.pendingDocumentRefs.has(id) || slots.some((slot) => slot.listed.has(id))) continue;
       this.documentStore.delete(id);

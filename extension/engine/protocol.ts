@@ -10,12 +10,22 @@ import type {
 
 export const PROTOCOL_VERSION = 1;
 
-/** Sessions the host keeps on the loaded model, each with its own context and thread:
- *  'completion' (created with the model) and 'explain' (created on first use). */
+/** Sessions the host keeps on a loaded model, each with its own context and thread:
+ *  the one named after the model's role is created with the model, others on first use. */
 export type SessionName = 'completion' | 'explain';
 export const SESSION_NAMES: readonly SessionName[] = ['completion', 'explain'];
 
-export interface LoadModelParams {
+/** The host holds up to two models: the completion model, and optionally a separate (instruct)
+ *  model for explanations (tandem.explain.modelPath). Requests name the one they mean; absent =
+ *  'completion'. */
+export type ModelRole = 'completion' | 'explain';
+export const MODEL_ROLES: readonly ModelRole[] = ['completion', 'explain'];
+
+export interface RoleParams {
+  role?: ModelRole;
+}
+
+export interface LoadModelParams extends RoleParams {
   path: string;
   /** KV context in tokens; absent = engine default. */
   contextSize?: number;
@@ -23,16 +33,21 @@ export interface LoadModelParams {
   threads?: number;
   /** Layers offloaded to a GPU; absent = engine default, 0 = CPU only. */
   gpuLayers?: number;
+  /** Where prefill and decode run (LoadOptions.device); absent = 'auto'. */
+  device?: DeviceSetting;
 }
+
+/** One device choice for both phases, or one per phase ('auto' | 'cpu' | 'gpu' | 'npu' | name). */
+export type DeviceSetting = string | { prefill?: string; decode?: string };
 
 export type WireCompletionRequest = Omit<CompletionRequest, 'onText'>;
 
-export interface CompleteParams {
+export interface CompleteParams extends RoleParams {
   session: SessionName;
   request: WireCompletionRequest;
 }
 
-export interface TokenizeParams {
+export interface TokenizeParams extends RoleParams {
   text: string;
   addSpecial?: boolean;
   parseSpecial?: boolean;
@@ -45,7 +60,7 @@ export interface ChatMessage {
   content: string;
 }
 
-export interface ApplyChatTemplateParams {
+export interface ApplyChatTemplateParams extends RoleParams {
   messages: ChatMessage[];
   addAssistantTurn?: boolean;
 }
@@ -53,8 +68,8 @@ export interface ApplyChatTemplateParams {
 /** Each method's parameters and result. */
 export interface EngineMethods {
   loadModel: { params: LoadModelParams; result: ModelInfo };
-  unloadModel: { params: NoParams; result: null };
-  modelInfo: { params: NoParams; result: ModelInfo | null };
+  unloadModel: { params: RoleParams; result: null };
+  modelInfo: { params: RoleParams; result: ModelInfo | null };
   tokenize: { params: TokenizeParams; result: number[] };
   complete: { params: CompleteParams; result: CompletionResult };
   devices: { params: NoParams; result: DeviceInfo[] };
@@ -164,6 +179,17 @@ function optionalInt(params: Obj, key: string, min: number, id: number): void {
   }
 }
 
+function validateDevice(device: unknown, id: number): void {
+  if (device === undefined || (typeof device === 'string' && device !== '')) return;
+  if (typeof device === 'object' && device !== null && !Array.isArray(device)) {
+    const phases = device as Obj;
+    const bad = Object.keys(phases).find((k) => (k !== 'prefill' && k !== 'decode') ||
+      (phases[k] !== undefined && (typeof phases[k] !== 'string' || phases[k] === '')));
+    if (bad === undefined) return;
+  }
+  throw new ProtocolError(`loadModel: device must be a non-empty string or { prefill?, decode? } of strings, got ${JSON.stringify(device)}`, id);
+}
+
 function optionalBool(params: Obj, key: string, id: number): void {
   const v = params[key];
   if (v !== undefined && typeof v !== 'boolean') throw new ProtocolError(`${key} must be a boolean`, id);
@@ -208,12 +234,16 @@ const SPECULATION_MODES: ReadonlySet<string> = new Set<SpeculationMode>(
   ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto']);
 
 function validateParams(method: MethodName, params: Obj, id: number): void {
+  if (params.role !== undefined && !MODEL_ROLES.includes(params.role as ModelRole)) {
+    throw new ProtocolError(`${method}: unknown model role ${JSON.stringify(params.role)}`, id);
+  }
   switch (method) {
     case 'loadModel':
       if (typeof params.path !== 'string' || params.path === '') throw new ProtocolError('loadModel: path must be a non-empty string', id);
       optionalInt(params, 'contextSize', 1, id);
       optionalInt(params, 'threads', 0, id);
       optionalInt(params, 'gpuLayers', 0, id);
+      validateDevice(params.device, id);
       return;
     case 'tokenize':
       if (typeof params.text !== 'string') throw new ProtocolError('tokenize: text must be a string', id);

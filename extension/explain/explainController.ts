@@ -4,6 +4,7 @@
 // (explainPanel.ts) is the view; tests use a fake one.
 import type { EngineClient } from '../engine/client';
 import type { CompletionStats } from '../engine/native';
+import type { ModelRole } from '../engine/protocol';
 import { renderMarkdown } from './markdown';
 import {
   ChatTemplateRenderer, ExplainInput, ExplainModel, ExplainPrompt, buildExplainPrompt, extractPlainExplanation,
@@ -25,11 +26,17 @@ export interface ExplainState {
   stats?: CompletionStats;
 }
 
+/** The model an explanation runs on, and which of the engine's models it is. */
+export type ExplainModelChoice = ExplainModel & { name?: string; path?: string; role?: ModelRole };
+
 export interface ExplainModelProvider {
   /** The model explanations run on (tandem.explain.modelPath, else the completion model),
    *  loaded on first need. */
-  ensureLoaded(): Promise<ExplainModel & { name?: string; path?: string }>;
+  ensureLoaded(): Promise<ExplainModelChoice>;
 }
+
+/** Renders a conversation with the chat template of the engine's model of that role. */
+export type RoleChatTemplateRenderer = (messages: Parameters<ChatTemplateRenderer>[0], role: ModelRole) => ReturnType<ChatTemplateRenderer>;
 
 export interface ExplainLog {
   info(line: string): void;
@@ -41,7 +48,7 @@ export interface ExplainDeps {
   engine: Pick<EngineClient, 'complete'>;
   model: ExplainModelProvider;
   /** The engine host's chat template renderer; absent = built-in renderers (ChatML, Llama 3). */
-  applyChatTemplate?: ChatTemplateRenderer;
+  applyChatTemplate?: RoleChatTemplateRenderer;
   /** tandem.explain.maxTokens. */
   settings?: () => { maxTokens: number };
   log?: ExplainLog;
@@ -102,9 +109,11 @@ export class ExplainController {
     try {
       const model = await this.deps.model.ensureLoaded();
       if (signal.aborted) return this.finish(run, 'stopped', 'Stopped.');
-      const prompt = await buildExplainPrompt(input, model, this.deps.applyChatTemplate);
+      const role = model.role ?? 'completion';
+      const render = this.deps.applyChatTemplate;
+      const prompt = await buildExplainPrompt(input, model, render && ((messages) => render(messages, role)));
       if (prompt.fallbackReason) log?.info(`explain: plain prompt (${prompt.fallbackReason})`);
-      log?.debug?.(`explain: ${prompt.kind} prompt, ${prompt.prompt.length} parts, model ${model.name || model.path || '?'}`);
+      log?.debug?.(`explain: ${prompt.kind} prompt, ${prompt.prompt.length} parts, ${role} model ${model.name || model.path || '?'}`);
       if (signal.aborted) return this.finish(run, 'stopped', 'Stopped.');
       run.state = { ...run.state, status: 'generating' };
       this.publish(run);
@@ -114,6 +123,7 @@ export class ExplainController {
         { prompt: prompt.prompt, maxTokens: this.maxTokens(), stop: prompt.stop.length ? prompt.stop : undefined },
         {
           session: 'explain',
+          role,
           signal,
           onText: (piece) => {
             if (this.current !== run) return;

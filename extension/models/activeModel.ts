@@ -5,6 +5,7 @@ import { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
 import type { EngineClient, LoadedModel } from '../engine/client';
 import type { ModelInfo } from '../engine/native';
+import type { DeviceSetting } from '../engine/protocol';
 
 export interface ModelSettings {
   /** '' when none is configured. */
@@ -12,6 +13,8 @@ export interface ModelSettings {
   contextSize: number;
   /** 0 = engine default. */
   threads: number;
+  /** Where each phase runs: 'auto' | 'cpu' | 'gpu' | 'npu' | a device name. */
+  device: { prefill: string; decode: string };
 }
 
 /** No model path is configured. */
@@ -23,6 +26,15 @@ export class NoModelConfiguredError extends Error {
   }
 }
 
+/** The failure a load rejected with, as an Error; undefined when it was superseded or cancelled,
+ *  which is not the model's fault. A crash while loading counts (retrying it per keystroke would
+ *  be a crash loop). */
+export function modelLoadFailure(error: unknown): Error | undefined {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const code = (err as { code?: unknown }).code;
+  return code === 'ABORTED' || code === 'ENGINE_STOPPED' ? undefined : err;
+}
+
 export interface ModelLoadFailure {
   settings: ModelSettings;
   error: Error;
@@ -31,20 +43,38 @@ export interface ModelLoadFailure {
 type EngineForModels = Pick<EngineClient, 'loadModel' | 'loadedModel' | 'state'>;
 
 function sameSettings(a: ModelSettings, b: ModelSettings): boolean {
-  return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads;
+  return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads &&
+    a.device.prefill === b.device.prefill && a.device.decode === b.device.decode;
+}
+
+/** The wire form: one string when both phases want the same device. */
+function deviceSetting(device: ModelSettings['device']): DeviceSetting {
+  return device.prefill === device.decode ? device.prefill : { prefill: device.prefill, decode: device.decode };
+}
+
+function deviceOf(setting: DeviceSetting | undefined): ModelSettings['device'] {
+  if (setting === undefined) return { prefill: 'auto', decode: 'auto' };
+  if (typeof setting === 'string') return { prefill: setting, decode: setting };
+  return { prefill: setting.prefill ?? 'auto', decode: setting.decode ?? 'auto' };
 }
 
 function settingsOf(loaded: LoadedModel): ModelSettings {
-  return { path: loaded.params.path, contextSize: loaded.params.contextSize ?? 0, threads: loaded.params.threads ?? 0 };
+  return {
+    path: loaded.params.path, contextSize: loaded.params.contextSize ?? 0, threads: loaded.params.threads ?? 0,
+    device: deviceOf(loaded.params.device),
+  };
 }
 
 export class ActiveModel implements Disposable {
   private loading?: { settings: ModelSettings; promise: Promise<ModelInfo> };
   private failure?: ModelLoadFailure;
   private readonly failed = new Emitter<ModelLoadFailure>();
+  private readonly loaded = new Emitter<{ settings: ModelSettings; info: ModelInfo }>();
 
   /** Fires once per failed load (not for the cached failure handed to later callers). */
   readonly onLoadFailed: Event<ModelLoadFailure> = this.failed.event;
+  /** Fires once per successful load (e.g. to report where the phases run). */
+  readonly onLoaded: Event<{ settings: ModelSettings; info: ModelInfo }> = this.loaded.event;
 
   constructor(
     private readonly engine: EngineForModels,
@@ -82,6 +112,7 @@ export class ActiveModel implements Disposable {
 
   dispose(): void {
     this.failed.dispose();
+    this.loaded.dispose();
   }
 
   private load(requested: ModelSettings): Promise<ModelInfo> {
@@ -90,6 +121,7 @@ export class ActiveModel implements Disposable {
       const info = await this.engine.loadModel(wanted.path, {
         contextSize: wanted.contextSize || undefined,
         threads: wanted.threads || undefined,
+        device: deviceSetting(wanted.device),
       });
       this.validate(info);
       return info;
@@ -97,16 +129,14 @@ export class ActiveModel implements Disposable {
     const loading = { settings: wanted, promise };
     this.loading = loading;
     promise.then(
-      () => {
+      (info) => {
         if (this.loading === loading) this.loading = undefined;
+        this.loaded.fire({ settings: wanted, info });
       },
       (error: unknown) => {
         if (this.loading === loading) this.loading = undefined;
-        const err = error instanceof Error ? error : new Error(String(error));
-        // a superseded or cancelled load is not the model's fault; a crash while loading is
-        // remembered like any failure (retrying it per keystroke would be a crash loop)
-        const code = (err as { code?: unknown }).code;
-        if (code === 'ABORTED' || code === 'ENGINE_STOPPED') return;
+        const err = modelLoadFailure(error);
+        if (!err) return;
         this.failure = { settings: wanted, error: err };
         this.failed.fire(this.failure);
       },

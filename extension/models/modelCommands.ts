@@ -1,6 +1,7 @@
 // VS Code adapter for choosing a model: "Tandem: Select Model" (models already on this machine,
 // or a file picker) and "Tandem: Download Recommended Model" (resumable, verified, cancellable).
-// Both end by writing `tandem.model.path`; ActiveModel reloads on that change.
+// Both end by writing `tandem.model.path`; ActiveModel reloads on that change. "Tandem: Select
+// Explain Model" picks the same way for `tandem.explain.modelPath` (or back to the completion model).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { discoverModels, FoundModel } from './discovery';
@@ -9,9 +10,22 @@ import { modelUrl, recommendedModel } from './recommended';
 
 export const COMMAND_SELECT_MODEL = 'tandem.selectModel';
 export const COMMAND_DOWNLOAD_MODEL = 'tandem.downloadModel';
+export const COMMAND_SELECT_EXPLAIN_MODEL = 'tandem.selectExplainModel';
 
 const BROWSE = '$(folder-opened) Browse for a GGUF file…';
 const DOWNLOAD = '$(cloud-download) Download the recommended model…';
+const USE_COMPLETION_MODEL = '$(close) Explain with the completion model';
+
+/** Which setting a pick writes, and what the picker offers for it. */
+interface ModelTarget {
+  setting: 'model.path' | 'explain.modelPath';
+  title: string;
+  /** The recommended download is a base code model: offered for completions only. */
+  offerDownload: boolean;
+}
+
+const COMPLETION_TARGET: ModelTarget = { setting: 'model.path', title: 'Tandem: Select Model', offerDownload: true };
+const EXPLAIN_TARGET: ModelTarget = { setting: 'explain.modelPath', title: 'Tandem: Select Explain Model (an instruct model with a chat template)', offerDownload: false };
 
 export function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
@@ -19,12 +33,12 @@ export function formatBytes(n: number): string {
   return `${Math.max(1, Math.round(n / 1e3))} kB`;
 }
 
-async function useModel(file: string): Promise<void> {
-  await vscode.workspace.getConfiguration('tandem').update('model.path', file, vscode.ConfigurationTarget.Global);
+async function useModel(file: string, setting: ModelTarget['setting'] = 'model.path'): Promise<void> {
+  await vscode.workspace.getConfiguration('tandem').update(setting, file, vscode.ConfigurationTarget.Global);
 }
 
 /** `modelDir`: where downloaded models go (the extension's global storage). */
-export async function selectModel(modelDir: string): Promise<string | undefined> {
+export async function selectModel(modelDir: string, target: ModelTarget = COMPLETION_TARGET): Promise<string | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const found = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: 'Tandem: looking for GGUF models' },
@@ -37,15 +51,21 @@ export async function selectModel(modelDir: string): Promise<string | undefined>
     detail: m.path,
     model: m,
   }));
-  items.push({ label: BROWSE }, { label: DOWNLOAD });
+  items.push({ label: BROWSE });
+  if (target.offerDownload) items.push({ label: DOWNLOAD });
+  else items.push({ label: USE_COMPLETION_MODEL });
   const pick = await vscode.window.showQuickPick(items, {
-    title: 'Tandem: Select Model',
+    title: target.title,
     placeHolder: found.length ? 'GGUF models found on this machine' : 'No GGUF models found in the usual places',
     matchOnDescription: true,
     matchOnDetail: true,
   });
   if (!pick) return undefined;
   if (pick.label === DOWNLOAD) return downloadRecommendedModel(modelDir);
+  if (pick.label === USE_COMPLETION_MODEL) {
+    await useModel('', target.setting);
+    return '';
+  }
   let file = pick.model?.path;
   if (pick.label === BROWSE) {
     const uris = await vscode.window.showOpenDialog({
@@ -53,7 +73,7 @@ export async function selectModel(modelDir: string): Promise<string | undefined>
     });
     file = uris?.[0]?.fsPath;
   }
-  if (file) await useModel(file);
+  if (file) await useModel(file, target.setting);
   return file;
 }
 
@@ -107,5 +127,6 @@ export function registerModelCommands(context: vscode.ExtensionContext): vscode.
   return [
     vscode.commands.registerCommand(COMMAND_SELECT_MODEL, () => selectModel(modelDir)),
     vscode.commands.registerCommand(COMMAND_DOWNLOAD_MODEL, () => downloadRecommendedModel(modelDir)),
+    vscode.commands.registerCommand(COMMAND_SELECT_EXPLAIN_MODEL, () => selectModel(modelDir, EXPLAIN_TARGET)),
   ];
 }

@@ -31,6 +31,7 @@ export function readSettings(): TandemSettings {
       path: expandHome(config.get<string>('model.path', '').trim()),
       contextSize: positiveInt(config.get<number>('engine.contextSize', 4096), 4096),
       threads: positiveInt(config.get<number>('engine.threads', 0), 0),
+      device: deviceSettings(config),
     },
     maxTokens: positiveInt(config.get<number>('completion.maxTokens', 64), 64) || 64,
     explain: {
@@ -39,6 +40,14 @@ export function readSettings(): TandemSettings {
     },
     logLevel: logLevel(config.get<string>('logLevel', 'info')),
   };
+}
+
+/** tandem.device for both phases; tandem.prefillDevice / tandem.decodeDevice override it
+ *  per phase when set. The engine validates names (an unknown one is a load error, shown once). */
+function deviceSettings(config: vscode.WorkspaceConfiguration): ModelSettings['device'] {
+  const text = (key: string) => String(config.get<string>(key, '') ?? '').trim();
+  const both = text('device') || 'auto';
+  return { prefill: text('prefillDevice') || both, decode: text('decodeDevice') || both };
 }
 
 function logLevel(value: unknown): LogLevelName {

@@ -1,13 +1,14 @@
 // What the status bar shows for a given state: pure, so it is tested without VS Code.
 import type { EngineState } from '../engine/client';
 import { formatStats } from '../engine/formatStats';
-import type { CompletionStats } from '../engine/native';
+import type { CompletionStats, Placement } from '../engine/native';
 
-/** Device per phase. CompletionStats carries no device yet; when the engine adds
- *  `devices: { prefill, decode }` (names such as "CUDA0", "NPU") the tooltip shows them. */
-export interface PhaseDevices {
-  prefill?: string;
-  decode?: string;
+/** "prefill on CUDA0, decode on CPU (op-offload)" — where a loaded model runs each phase. */
+export function describePlacement(placement: Placement): string {
+  const phases = placement.prefill.device === placement.decode.device
+    ? `prefill and decode on ${placement.decode.device}`
+    : `prefill on ${placement.prefill.device}, decode on ${placement.decode.device}`;
+  return `${phases} (${placement.strategy})`;
 }
 
 export type StatusKind = 'disabled' | 'noModel' | 'loading' | 'ready' | 'generating' | 'error';
@@ -44,8 +45,9 @@ export function describeStats(label: string, stats: CompletionStats): string {
     const perStep = spec.steps > 0 ? `, ${(stats.generatedTokens / spec.steps).toFixed(2)} tokens/step` : '';
     lines.push(`Speculation ${spec.mode}: ${spec.draftedTokens} drafted, ${spec.acceptedTokens} accepted${rate}${perStep}`);
   }
-  const devices = (stats as CompletionStats & { devices?: PhaseDevices }).devices;
-  lines.push(`Devices: prefill ${devices?.prefill || 'CPU'}, decode ${devices?.decode || 'CPU'}`);
+  const handover = stats.placement === 'handover' && stats.handoverMs !== undefined
+    ? `; KV hand-over ${stats.handoverMs.toFixed(0)} ms, ${((stats.handoverBytes ?? 0) / 1048576).toFixed(1)} MiB` : '';
+  lines.push(`Devices: prefill ${stats.prefillDevice || 'CPU'}, decode ${stats.decodeDevice || 'CPU'}${handover}`);
   return lines.join('\n');
 }
 
@@ -75,7 +77,8 @@ export function describeStatus(input: StatusInput): StatusView {
       break;
   }
   if (input.lastError) return { kind: 'error', text: '$(error) Tandem', tooltip: `Tandem error: ${input.lastError}${stats}` };
-  const model = engine.kind === 'ready' ? `${engine.model.name || engine.model.description}` : 'model loads on first completion';
+  const placement = engine.kind === 'ready' && engine.model.placement ? `; ${describePlacement(engine.model.placement)}` : '';
+  const model = engine.kind === 'ready' ? `${engine.model.name || engine.model.description}${placement}` : 'model loads on first completion';
   if (input.explaining && !input.generating) {
     return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Explaining… (${model})${stats}` };
   }

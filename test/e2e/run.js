@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 'use strict';
 // End-to-end UI scenarios: the real VS Code 1.139 workbench (code-server) in headless chromium,
-// Tandem installed like a user has it (linked into the extensions folder, as `npm start` does),
-// driven with the keyboard and mouse through playwright-core. One screenshot per step in
-// test-artifacts/e2e-*.png. Prints spec-like lines and a last line
-// `tandem-tally {"passes":N,"failures":N,"pending":N}`; --stats FILE writes the same JSON.
+// Tandem installed like a user has it: the built extension packaged into a VSIX with vsce
+// (test/host/vsix.js, as `npm run package` does) and installed by code-server's own
+// --install-extension into a fresh extensions folder; driven with the keyboard and mouse through
+// playwright-core. One screenshot per step in test-artifacts/e2e-*.png. Prints spec-like lines and
+// a last line `tandem-tally {"passes":N,"failures":N,"pending":N}`; --stats FILE writes the same JSON.
 //
-//   node test/e2e/run.js [--stats FILE] [--grep TEXT] [--keep]
+//   node test/e2e/run.js [--stats FILE] [--grep TEXT] [--keep] [--linked]
+//   --linked: link the repository into the extensions folder instead (as `npm start` does)
 
 const fs = require('fs');
 const os = require('os');
@@ -14,6 +16,7 @@ const path = require('path');
 const { ensureChromium } = require('../host/setup');
 const { startCodeServer } = require('../host/codeServer');
 const { prepare, ROOT } = require('../host/start');
+const { packageVsix, installVsix, auditInstalled } = require('../host/vsix');
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const FIXTURE = path.join(ROOT, 'test', 'integration', 'fixtures', 'workspace');
@@ -30,14 +33,27 @@ function parseArgs(argv) {
     if (argv[i] === '--stats') o.stats = path.resolve(argv[++i]);
     else if (argv[i] === '--grep') o.grep = argv[++i];
     else if (argv[i] === '--keep') o.keep = true;
+    else if (argv[i] === '--linked') o.linked = true;
     else throw new Error(`unknown option ${argv[i]}`);
   }
   return o;
 }
 
-/** The scenario context: page helpers shared by the steps. */
-function helpers(page, ws) {
+/** Pids of processes whose command line contains `needle` (Linux /proc). */
+function processesWith(needle) {
+  const pids = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try { if (fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle)) pids.push(Number(e)); } catch { /* exited */ }
+  }
+  return pids;
+}
+
+/** The scenario context: page helpers shared by the steps. `installed` is the VSIX install
+ *  ({ vsix, dir, audit }), null with --linked. */
+function helpers(page, ws, installed) {
   const h = {
+    installed,
     async shot(name) {
       const file = path.join(ARTIFACTS, `e2e-${name}.png`);
       await page.screenshot({ path: file });
@@ -87,6 +103,16 @@ function helpers(page, ws) {
 
 const scenarios = [
   {
+    name: 'the VSIX holds only what runs (bundles, addon, media, manifest, README)',
+    async run(page, h) {
+      if (!h.installed) return { skip: '--linked: no VSIX' };
+      const { audit, vsix } = h.installed;
+      if (audit.missing.length) throw new Error(`installed extension lacks ${audit.missing.join(', ')}`);
+      if (audit.unexpected.length) throw new Error(`installed extension has files that do not run: ${audit.unexpected.join(', ')}`);
+      return `${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB: ${audit.files.join(', ')}`;
+    },
+  },
+  {
     name: 'type in a file, see ghost text, Tab accepts it, the saved file has it',
     async run(page, h) {
       await h.openFile('src/canvas.ts');
@@ -128,6 +154,19 @@ const scenarios = [
       }
       if (inserted < 'const'.length + 1) throw new Error('nothing accepted beyond what was typed');
       return `ghost text ${JSON.stringify(ghost.slice(0, 40))} accepted and saved`;
+    },
+  },
+  {
+    name: 'the engine runs from the installed extension, with the addon packaged in it',
+    async run(page, h) {
+      if (!h.installed) return { skip: '--linked: no VSIX' };
+      const hostScript = path.join(h.installed.dir, 'out', 'engineHost.js');
+      const pids = processesWith(hostScript);
+      if (pids.length !== 1) throw new Error(`expected one engine host running ${hostScript}, found ${pids.length}`);
+      const addon = path.join(h.installed.dir, 'out', 'tandem.node');
+      const maps = fs.readFileSync(`/proc/${pids[0]}/maps`, 'utf8');
+      if (!maps.includes(addon)) throw new Error(`engine host ${pids[0]} has not loaded ${addon}`);
+      return `engine host ${pids[0]} runs ${path.relative(h.installed.dir, hostScript)} with ${path.relative(h.installed.dir, addon)}`;
     },
   },
   {
@@ -197,7 +236,7 @@ async function main() {
   }, null, 2));
   const savedModel = process.env.TANDEM_MODEL;
   delete process.env.TANDEM_MODEL;
-  const prep = await prepare({ dataDir: runDir, folder: ws, build: false, strictModel: true });
+  const prep = await prepare({ dataDir: runDir, folder: ws, build: false, strictModel: true, link: !!o.linked });
   if (savedModel !== undefined) process.env.TANDEM_MODEL = savedModel;
 
   const chromiumPath = ensureChromium({ log });
@@ -205,9 +244,19 @@ async function main() {
   let cs = null;
   let browser = null;
   const results = [];
+  let installed = null;
   try {
+    if (!o.linked) {
+      const i0 = Date.now();
+      const vsix = packageVsix({ out: path.join(runDir, 'tandem.vsix'), logger: log });
+      const dir = await installVsix({ vsix, extensionsDir: prep.dirs.extensionsDir, userDataDir: prep.dirs.userDataDir, logger: log });
+      installed = { vsix, dir, audit: auditInstalled(dir) };
+      log(`packaged and installed into ${dir} in ${((Date.now() - i0) / 1000).toFixed(1)} s`);
+    }
     cs = await startCodeServer({ dir: runDir, userDataDir: prep.dirs.userDataDir, extensionsDir: prep.dirs.extensionsDir,
-      folder: ws, logFile: path.join(ARTIFACTS, 'e2e-code-server.log') });
+      folder: ws, logFile: path.join(ARTIFACTS, 'e2e-code-server.log'),
+      // the installed extension must find its own addon: no override from the developer's shell
+      env: installed ? { TANDEM_ADDON: '' } : {} });
     const xdg = path.join(runDir, 'chromium-xdg');
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_FLAGS,
       env: { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_CACHE_HOME: path.join(xdg, 'cache') } });
@@ -216,10 +265,10 @@ async function main() {
     await page.goto(cs.workbenchUrl, { waitUntil: 'domcontentloaded', timeout: 120000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 }).catch(() => {});
-    const h = helpers(page, ws);
+    const h = helpers(page, ws, installed);
     // activated = Tandem's status bar item is there
     await h.statusItem().waitFor({ timeout: 60000 }).catch(() => log('Tandem status bar item not seen yet'));
-    console.log('\n  e2e (VS Code 1.139 workbench, Tandem installed)');
+    console.log(`\n  e2e (VS Code 1.139 workbench, Tandem ${installed ? 'installed from its VSIX' : 'linked from the repository'})`);
     for (const s of scenarios) {
       if (o.grep && !s.name.includes(o.grep)) continue;
       const s0 = Date.now();

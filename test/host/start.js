@@ -312,7 +312,8 @@ async function prepare(o = {}) {
   }
   const dataDir = path.resolve(o.dataDir || DEFAULT_DATA_DIR);
   const dirs = { userDataDir: path.join(dataDir, 'user-data'), extensionsDir: path.join(dataDir, 'extensions') };
-  const ext = linkExtension(extDir, dirs.extensionsDir);
+  // link: false when the caller installs the extension itself (the e2e suite installs the VSIX)
+  const ext = o.link === false ? null : linkExtension(extDir, dirs.extensionsDir);
   t = Date.now();
   // Without --model / $TANDEM_MODEL, a model the user already set in this data dir's settings wins
   // over the generated test model (so a path set in the Settings UI survives a restart).

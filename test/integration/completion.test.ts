@@ -1,5 +1,5 @@
 // Inline completions through the real VS Code API: ghost text at the cursor, commit, and
-// cancellation of superseded requests.
+// cancellation of superseded requests and of requests the cursor moved away from.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { engineSpy, EngineCall } from './support/engineSpy';
@@ -94,6 +94,40 @@ describe('inline completions', function () {
       const promptText = JSON.stringify(last!.params.request.prompt);
       assert.ok(promptText.includes(typed), `the last request was built from the latest text (${typed})`);
       assert.notEqual(last!.result?.stats?.stopReason, 'cancelled', 'the latest request ran to completion');
+    } finally {
+      await restore();
+    }
+  });
+
+  it('moving the cursor away from a request in flight cancels it inside the engine', async () => {
+    const spy = engineSpy();
+    const restore = await withSettings({ 'tandem.completion.maxTokens': 1024 });
+    try {
+      const editor = await openFixture('py/report.py');
+      await freshSpot(editor); // a prompt no cached suggestion answers
+      await triggerAndWait(Date.now()); // model loaded, session warm
+      let cancelled: EngineCall | undefined;
+      let movedAt = 0;
+      // as above: a random-weight model may end a generation early, so allow a few rounds
+      for (let round = 0; round < 6 && !cancelled; round++) {
+        cursorAfter(editor);
+        const roundStart = Date.now();
+        // a unique comment line, then an empty line: a fresh multi-line request each round
+        await vscode.commands.executeCommand('type', { text: `\n# round ${round}\n` });
+        void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+        const call = await spy.waitFor(() => spy.completions(roundStart)[0], 20_000, 'a request to start');
+        if (call.answeredAt) continue;
+        movedAt = Date.now();
+        const top = new vscode.Position(0, 0);
+        editor.selection = new vscode.Selection(top, top); // a click at the top of the file
+        await spy.waitFor(() => call.answeredAt, 30_000, 'the request to end');
+        if (call.result?.stats?.stopReason === 'cancelled' || call.error?.code === 'ABORTED') cancelled = call;
+      }
+      assert.ok(cancelled, `a request in flight was cancelled after the cursor moved: ${describeCalls(spy.completions(movedAt))}`);
+      assert.ok(cancelled!.cancelledAt !== undefined && cancelled!.cancelledAt >= movedAt, 'the extension sent the cancel after the move');
+      // a figure for the report, not an assertion: the cancel follows the move without waiting
+      // for VS Code to cancel the provider call (or for the abandon grace period)
+      console.log(`      cancel sent ${cancelled!.cancelledAt! - movedAt} ms after the cursor moved`);
     } finally {
       await restore();
     }

@@ -1,8 +1,14 @@
-// "Tandem: Explain Selection" opens the webview panel and streams text; closing it stops the request.
+// "Tandem: Explain Selection" opens the webview panel and streams text; closing it stops the request;
+// tandem.explain.modelPath loads a second model for it, and a broken one is reported once while
+// completions go on.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
-import { EXTENSION_ID, activateTandem, closeAllEditors, describeCalls, openFixture, withSettings } from './support/helpers';
+import {
+  EXTENSION_ID, NotificationSpy, activateTandem, closeAllEditors, describeCalls, freshSpot, openFixture, testModelPath, triggerAndWait,
+  withSettings, writeScratch,
+} from './support/helpers';
 
 const COMMAND = 'tandem.explainSelection';
 
@@ -37,13 +43,20 @@ describe('Explain Selection', function () {
   it('opens the panel and streams the explanation', async function () {
     if (!contributed()) this.skip(); // landing: tandem.explainSelection not contributed yet
     const spy = engineSpy();
-    const since = await selectAndExplain();
-    await spy.waitFor(() => explainTabs().length > 0, 20_000, 'the explain webview panel');
-    const call = await spy.waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000,
-      'the explanation to finish').catch((err) => { throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`); });
-    assert.ok(!call.error, `explain error ${call.error?.code}: ${call.error?.message}`);
-    assert.ok(call.streamed.length >= 1, 'text was streamed to the panel');
-    assert.ok(call.streamed.join('').length > 0);
+    // a short explanation: streaming is what is tested, and 512 tokens crawl on a loaded CI machine
+    const restore = await withSettings({ 'tandem.explain.maxTokens': 64 });
+    try {
+      const since = await selectAndExplain();
+      await spy.waitFor(() => explainTabs().length > 0, 20_000, 'the explain webview panel');
+      const call = await spy.waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000,
+        'the explanation to finish').catch((err) => { throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`); });
+      assert.ok(!call.error, `explain error ${call.error?.code}: ${call.error?.message}`);
+      assert.equal(call.params.request.maxTokens, 64);
+      assert.ok(call.streamed.length >= 1, 'text was streamed to the panel');
+      assert.ok(call.streamed.join('').length > 0);
+    } finally {
+      await restore();
+    }
   });
 
   it('closing the panel (Stop) cancels the running explanation', async function () {
@@ -62,6 +75,59 @@ describe('Explain Selection', function () {
       assert.ok(call.cancelledAt || call.result?.stats?.stopReason === 'cancelled' || call.error?.code === 'ABORTED',
         `cancelled: ${describeCalls([call])}`);
     } finally {
+      await restore();
+    }
+  });
+
+  it('tandem.explain.modelPath: the explanation runs on a second model loaded for it', async () => {
+    const spy = engineSpy();
+    // the test model again, as a file of its own: the engine loads it a second time, as the explain model
+    const explainModel = writeScratch('explain-model.gguf', fs.readFileSync(testModelPath()));
+    const restore = await withSettings({ 'tandem.explain.modelPath': explainModel, 'tandem.explain.maxTokens': 16 });
+    let restored = false;
+    try {
+      const since = await selectAndExplain();
+      const call = await spy.waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000,
+        'the explanation to finish').catch((err) => { throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`); });
+      assert.ok(!call.error, `explain error ${call.error?.code}: ${call.error?.message}`);
+      assert.equal(call.params.role, 'explain', 'run on the explain model');
+      const load = spy.callsSince(since, 'loadModel').find((c) => c.params.role === 'explain');
+      assert.equal(load?.params.path, explainModel, 'the explain model was loaded on the first Explain');
+      assert.ok(load?.result, `loaded: ${describeCalls([load!])}`);
+      await running;
+      // setting cleared: the explain model is freed
+      const cleared = Date.now();
+      restored = true;
+      await restore();
+      await spy.waitFor(() => spy.callsSince(cleared, 'unloadModel').find((c) => c.params.role === 'explain' && c.answeredAt), 20_000,
+        'the explain model to be freed');
+    } finally {
+      if (!restored) await restore();
+      await running;
+    }
+  });
+
+  it('a broken tandem.explain.modelPath: one error notification, and completions keep working', async () => {
+    const notifications = new NotificationSpy();
+    const broken = writeScratch('broken-instruct.gguf', 'not a GGUF file, just text that is long enough to have a header\n'.repeat(4));
+    const restore = await withSettings({ 'tandem.explain.modelPath': broken });
+    try {
+      const t0 = Date.now();
+      for (let i = 0; i < 2; i++) {
+        await selectAndExplain();
+        await running; // the command ends with the error in the panel
+      }
+      const errors = notifications.since(t0).filter((m) => /explain model/.test(m));
+      assert.equal(errors.length, 1, `one notification for the broken explain model: ${JSON.stringify(notifications.since(t0))}`);
+      assert.match(errors[0], /broken-instruct\.gguf|GGUF/);
+      const editor = await openFixture('py/report.py');
+      await freshSpot(editor); // a prompt no cached suggestion of an earlier test answers
+      const call = await triggerAndWait(Date.now(), 60_000, 'a completion while the explain model is broken');
+      assert.ok(!call.error && call.result, `completion: ${describeCalls([call])}`);
+      assert.equal(call.params.role, undefined, 'completions use the completion model');
+      assert.equal(vscode.workspace.getConfiguration('tandem').get('model.path'), testModelPath());
+    } finally {
+      notifications.dispose();
       await restore();
     }
   });

@@ -7,6 +7,7 @@ import { ActiveModel, ModelSettings, NoModelConfiguredError } from '../../extens
 /** Just enough of EngineClient: loads succeed unless the path contains "bad". */
 class FakeEngine {
   loads: string[] = [];
+  devices: unknown[] = [];
   loadedModel: LoadedModel | undefined;
   state: { kind: 'stopped' | 'ready' } = { kind: 'stopped' };
   async loadModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
@@ -15,7 +16,8 @@ class FakeEngine {
     await new Promise((resolve) => setTimeout(resolve, 5));
     if (path.includes('bad')) throw new EngineError(`cannot open ${path}`, 'MODEL_NOT_FOUND');
     const info = { path } as ModelInfo;
-    this.loadedModel = { params: { path, contextSize: options.contextSize, threads: options.threads }, info };
+    this.devices.push(options.device);
+    this.loadedModel = { params: { path, contextSize: options.contextSize, threads: options.threads, device: options.device }, info };
     return info;
   }
 }
@@ -27,7 +29,7 @@ describe('ActiveModel', () => {
   let failures: string[];
 
   beforeEach(() => {
-    settings = { path: '/a.gguf', contextSize: 2048, threads: 0 };
+    settings = { path: '/a.gguf', contextSize: 2048, threads: 0, device: { prefill: 'auto', decode: 'auto' } };
     engine = new FakeEngine();
     model = new ActiveModel(engine as never, () => settings);
     failures = [];
@@ -58,6 +60,20 @@ describe('ActiveModel', () => {
     model.settingsChanged(); // engine already started: loads right away
     assert.equal((await model.ensureLoaded()).path, '/good.gguf');
     assert.deepEqual(engine.loads, ['/bad.gguf', '/good.gguf']);
+  });
+
+  it('sends the device setting (one string when both phases agree) and reloads when it changes', async () => {
+    const loaded: string[] = [];
+    model.onLoaded(({ settings: s }) => loaded.push(`${s.device.prefill}/${s.device.decode}`));
+    await model.ensureLoaded();
+    settings.device = { prefill: 'npu', decode: 'cpu' };
+    model.settingsChanged();
+    await model.ensureLoaded();
+    await model.ensureLoaded(); // same settings: no third load
+    settings.device = { prefill: 'gpu', decode: 'gpu' };
+    await model.ensureLoaded();
+    assert.deepEqual(engine.devices, ['auto', { prefill: 'npu', decode: 'cpu' }, 'gpu']);
+    assert.deepEqual(loaded, ['auto/auto', 'npu/cpu', 'gpu/gpu']);
   });
 
   it('does not start the engine when settings change before first use', () => {

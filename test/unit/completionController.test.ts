@@ -21,10 +21,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An engine that streams a scripted answer piece by piece, honouring the abort signal. */
 class ScriptedEngine {
-  calls: { request: ClientCompletionRequest; aborted: boolean }[] = [];
+  calls: { request: ClientCompletionRequest; aborted: boolean; signal?: AbortSignal }[] = [];
   constructor(public answer: (request: ClientCompletionRequest) => string, public msPerPiece = 5, public pieceChars = 1) {}
   async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
-    const call = { request, aborted: false };
+    const call = { request, aborted: false, signal: options.signal };
     this.calls.push(call);
     const full = this.answer(request);
     let text = '';
@@ -108,6 +108,54 @@ describe('completion controller', () => {
     assert.equal((await answer2)?.text, 'abcdefghijklmnop');
     assert.equal(engine.calls.length, 2);
     assert.equal(engine.calls[0].aborted, true);
+    controller.dispose();
+  });
+
+  it('a cursor move the running request cannot serve aborts it in the engine at once; moves it can serve keep it', async () => {
+    const { engine, controller } = setup(() => `abcdefgh${'k'.repeat(300)}`, {}, 10);
+    const answer = controller.provide(context('x = '), never());
+    for (let i = 0; i < 200 && !engine.calls.length; i++) await sleep(5);
+    // typing into the generation, or a click on the same place: it can still answer there
+    assert.equal(controller.cursorMoved(context('x = ab')), false);
+    assert.equal(controller.cursorMoved(context('x = ')), false);
+    assert.equal(engine.calls[0].signal?.aborted, false);
+    // arrow left (or a click elsewhere, or another suffix after the cursor): aborted now, not when it ends
+    assert.equal(controller.cursorMoved(context('x =')), true);
+    assert.equal(engine.calls[0].signal?.aborted, true);
+    assert.equal(controller.runningCount, 0);
+    assert.equal(await answer, undefined);
+    assert.equal(engine.calls[0].aborted, true, 'the engine call saw the abort');
+    assert.equal(controller.cursorMoved(context('y = ')), false, 'nothing left to abort');
+    controller.dispose();
+  });
+
+  it('a cursor move (no edit) aborts even before the first token: the text after the cursor differs', async () => {
+    // the document is "x = \nz\n", the request was made after "x = "
+    for (const moved of [context('x = \nz', '\n'), context('x =', ' \nz\n'), context('x = ', '\nz\n', 'other-doc')]) {
+      const { engine, controller } = setup(() => 'k'.repeat(300), {}, 10);
+      const answer = controller.provide(context('x = ', '\nz\n'), never());
+      for (let i = 0; i < 200 && !engine.calls.length; i++) await sleep(5);
+      controller.cursorMoved(moved);
+      const sameDocument = moved.documentId === 'doc';
+      assert.equal(engine.calls[0].signal?.aborted, sameDocument, JSON.stringify(moved));
+      if (!sameDocument) controller.cancelDocument('doc');
+      assert.equal(await answer, undefined);
+      controller.dispose();
+    }
+  });
+
+  it('typing through a shown suggestion keeps the prefetch of its continuation running', async () => {
+    let n = 0;
+    const { engine, controller } = setup(() => (n++ === 0 ? 'first();' : `\n${'s'.repeat(300)}`), { prefetch: true }, 10);
+    const shown = await controller.provide(context('x;\n'), never());
+    assert.equal(shown?.text, 'first();');
+    for (let i = 0; i < 100 && engine.calls.length < 2; i++) await sleep(5);
+    assert.equal(engine.calls.length, 2, 'a prefetch was started');
+    assert.equal(controller.cursorMoved(context('x;\nfir')), false, 'typed through: served from cache');
+    assert.equal(controller.cursorMoved(context('x;\nfirst();')), false, 'accepted: the prefetch is for here');
+    assert.equal(engine.calls[1].signal?.aborted, false);
+    assert.equal(controller.cursorMoved(context('x;')), true, 'moved back up: nothing to serve');
+    assert.equal(engine.calls[1].signal?.aborted, true);
     controller.dispose();
   });
 

