@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-checks, builds what the tests need (native addon incrementally, bundles,
+// `npm test`: type-checks, lints, builds what the tests need (native addon incrementally, bundles,
 // transpiled tests), runs every suite, and ends with one line `N passed, N failed`.
 //   node test/run.js [suite…]      suites: cpp unit native integration e2e (default: all)
 // Each mocha suite runs in its own process so a crash in one cannot hide the others' results.
@@ -111,6 +111,7 @@ function main() {
   }
   const results = [];
   const built = step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'])
+    && step('lint (no floating promises)', process.execPath, [path.join(path.dirname(require.resolve('eslint/package.json')), 'bin', 'eslint.js'), '.'])
     && step('build native addon', process.execPath, ['native/scripts/build.js'])
     && step('bundle extension', process.execPath, ['esbuild.js'])
     && step('transpile tests', process.execPath, ['esbuild.js', '--tests']);
