@@ -5,23 +5,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CliIo } from '../../extension/cli/io';
 import { runCli } from '../../extension/cli/main';
+import { captureCliIo } from '../support/cliIo';
 import { addon, repoRoot, scratchDir, testModel } from './fixtures';
 
 function captureIo(env: NodeJS.ProcessEnv = process.env) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (t) => void out.push(t) },
-    stderr: { write: (t) => void err.push(t) },
-    env,
-    cwd: repoRoot,
-    packageRoot: repoRoot,
-    loadAddon: () => addon(),
-    onInterrupt: () => () => undefined,
-  };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+  return captureCliIo({ cwd: repoRoot, env, loadAddon: () => addon() });
 }
 
 async function tandem(args: string[], env?: NodeJS.ProcessEnv) {

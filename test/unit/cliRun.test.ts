@@ -3,26 +3,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../extension/cli/io';
 import { runCli } from '../../extension/cli/main';
 import type { NativeAddon } from '../../extension/engine/native';
+import { captureCliIo } from '../support/cliIo';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fakeAddon = require('./fixtures/fakeAddon') as NativeAddon;
 
 function captureIo(cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: { write: (t) => void out.push(t) },
-    stderr: { write: (t) => void err.push(t) },
-    env,
-    cwd,
-    packageRoot: cwd,
-    loadAddon: () => fakeAddon,
-    onInterrupt: () => () => undefined,
-  };
-  return { io, stdout: () => out.join(''), stderr: () => err.join('') };
+  return captureCliIo({ cwd, env, loadAddon: () => fakeAddon });
 }
 
 describe('tandem CLI (fake addon)', () => {
