@@ -326,6 +326,7 @@ export class EngineHostService {
       const started = Date.now();
       const generated: number[] = [];
       let text = '';
+      let carried: number[] | undefined; // an unfinished UTF-8 character where a decode was cut
       let stats: CompletionResult['stats'] | undefined;
       for (;;) {
         await this.completionsQuiet(cancel);
@@ -344,7 +345,8 @@ export class EngineHostService {
         this.preemptible.set(decode, mark);
         let part: CompletionResult;
         try {
-          part = await this.runOnSession(slot, request, [...request.prompt, ...generated], remaining, budget, decode, (piece) => this.post({ type: 'stream', id, text: piece }));
+          part = await this.runOnSession(slot, { ...request, carriedBytes: carried }, [...request.prompt, ...generated], remaining, budget,
+            decode, (piece) => this.post({ type: 'stream', id, text: piece }));
         } finally {
           this.preemptible.delete(decode);
           cancel.current = undefined;
@@ -352,6 +354,7 @@ export class EngineHostService {
         }
         generated.push(...part.tokens);
         text += part.text;
+        carried = part.pendingBytes;
         stats = mergeStats(stats, part.stats);
         if (!(part.stats.stopReason === 'cancelled' && mark.preempted && !cancel.cancelled)) break;
         this.preemptions++;

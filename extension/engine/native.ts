@@ -215,6 +215,9 @@ export interface CompletionRequest {
   stop?: string[];
   /** Stop (reason 'timeBudget') once generation has run this long; 0/absent = no limit. */
   timeBudgetMs?: number;
+  /** The pendingBytes of an earlier, interrupted decode of the same text (prompt + its tokens):
+   *  the stream continues from that unfinished UTF-8 character. */
+  carriedBytes?: number[];
   /** Called on the JS thread with each new piece of text (always whole UTF-8 characters,
    *  never text that might still turn out to be part of a stop string). */
   onText?: (piece: string) => void;
@@ -250,6 +253,9 @@ export interface CompletionStats {
 export interface CompletionResult {
   text: string;
   tokens: number[]; // generated token ids (including any that spelled a stop string)
+  /** Generation ended inside a UTF-8 character: its first bytes, not in `text` (never a broken
+   *  "\uFFFD"). Pass them as carriedBytes to resume the same text. */
+  pendingBytes?: number[];
   stats: CompletionStats;
 }
 

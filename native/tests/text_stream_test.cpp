@@ -69,3 +69,20 @@ TEST("text stream: pieces always concatenate to the final text") {
   CHECK_EQ(out, s.text());
   CHECK_EQ(out, std::string("axy\xE2\x82" "bxyc"));
 }
+
+TEST("text stream: an unfinished character at the end is pending, and a carried stream completes it") {
+  TextStream first({});
+  std::string out = first.append("ab\xE2");
+  out += first.append("\x82");
+  out += first.finish();
+  CHECK_EQ(out, std::string("ab"));
+  CHECK_EQ(first.text(), std::string("ab"));
+  CHECK_EQ(first.pending(), std::string("\xE2\x82"));
+
+  TextStream resumed({}, first.pending());
+  std::string more = resumed.append("\xAC!");
+  more += resumed.finish();
+  CHECK_EQ(more, std::string("\xE2\x82\xAC!"));
+  CHECK_EQ(resumed.pending(), std::string(""));
+  CHECK_EQ(out + more, std::string("ab\xE2\x82\xAC!"));
+}

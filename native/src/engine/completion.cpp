@@ -47,7 +47,7 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
   CompletionResult result;
   CompletionStats& stats = result.stats;
   stats.promptTokens = static_cast<int32_t>(prompt.size());
-  TextStream stream(request.stop);
+  TextStream stream(request.stop, request.carriedBytes);
   auto emit = [&](const std::string& piece) {
     if (piece.empty()) return;
     if (stats.firstTokenMs == 0) stats.firstTokenMs = msSince(request.receivedAt);
@@ -57,6 +57,7 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
     stats.stopReason = reason;
     if (reason != StopReason::StopString) emit(stream.finish());
     result.text = stream.text();
+    result.pendingBytes = stream.pending();
     return result;
   };
 

@@ -26,6 +26,9 @@ struct CompletionRequest {
   SpeculationMode speculation = SpeculationMode::Off;
   // The draft corpus as the editor lists it now; nullopt = unchanged since the last request.
   std::optional<std::vector<DocumentInput>> documents;
+  // The start of a UTF-8 character that an earlier, interrupted decode of the same text left
+  // unfinished (its CompletionResult::pendingBytes): the stream continues from it.
+  std::string carriedBytes;
 };
 
 enum class StopReason { EndOfGeneration, StopString, MaxTokens, TimeBudget, ContextFull, Cancelled };
@@ -51,6 +54,9 @@ struct CompletionStats {
 struct CompletionResult {
   std::string text;
   std::vector<llama_token> tokens;
+  // Generation ended inside a UTF-8 character (a token holds only its first bytes): those bytes,
+  // not in `text`. A resumed decode passes them back as carriedBytes; nobody sees a broken "\uFFFD".
+  std::string pendingBytes;
   CompletionStats stats;
   std::optional<SpeculationStats> speculation;  // present when a speculative mode ran
 };

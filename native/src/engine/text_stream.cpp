@@ -6,7 +6,8 @@
 
 namespace tandem {
 
-TextStream::TextStream(std::vector<std::string> stops) : matcher_(std::move(stops)) {}
+TextStream::TextStream(std::vector<std::string> stops, std::string carried)
+    : matcher_(std::move(stops)), text_(std::move(carried)) {}
 
 std::string TextStream::append(std::string_view piece) {
   if (stopped_) return {};
@@ -31,6 +32,9 @@ std::string TextStream::append(std::string_view piece) {
 }
 
 std::string TextStream::finish() {
+  const size_t complete = std::max(released_, completeUtf8Prefix(text_));
+  pending_ = text_.substr(complete);
+  text_.resize(complete);
   std::string out = text_.substr(released_);
   released_ = text_.size();
   return out;

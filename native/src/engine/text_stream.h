@@ -13,12 +13,15 @@ namespace tandem {
 
 class TextStream {
  public:
-  explicit TextStream(std::vector<std::string> stops);
+  // `carried`: the unfinished UTF-8 character an interrupted earlier stream ended with.
+  explicit TextStream(std::vector<std::string> stops, std::string carried = {});
 
   // Adds a token's bytes; returns the newly releasable text ("" when nothing is final yet).
   std::string append(std::string_view piece);
-  // Generation ended without a stop string: everything held back is released.
+  // Generation ended without a stop string: everything held back is released, except an
+  // unfinished UTF-8 character at the very end, which pending() returns (and text() excludes).
   std::string finish();
+  const std::string& pending() const { return pending_; }
 
   bool stopped() const { return stopped_; }
   // The output: everything generated so far, cut before a stop string once one appeared.
@@ -29,6 +32,7 @@ class TextStream {
   StopMatcher matcher_;
   std::string text_;
   size_t released_ = 0;
+  std::string pending_;
   bool stopped_ = false;
 };
 

@@ -229,6 +229,11 @@ Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
   auto o = Napi::Object::New(env);
   o.Set("text", r.text);
   o.Set("tokens", tokensToJs(env, r.tokens));
+  if (!r.pendingBytes.empty()) {
+    auto bytes = Napi::Array::New(env, r.pendingBytes.size());
+    for (size_t i = 0; i < r.pendingBytes.size(); ++i) bytes.Set(static_cast<uint32_t>(i), static_cast<unsigned char>(r.pendingBytes[i]));
+    o.Set("pendingBytes", bytes);
+  }
   auto s = Napi::Object::New(env);
   s.Set("promptTokens", r.stats.promptTokens);
   s.Set("reusedTokens", r.stats.reusedTokens);

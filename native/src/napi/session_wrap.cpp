@@ -73,6 +73,20 @@ Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
       for (uint32_t i = 0; i < array.Length(); ++i) request.stop.push_back(utf8FromJsString(array.Get(i), "stop string"));
     }
     request.timeBudgetMs = optionalNumber(req, "timeBudgetMs").value_or(0);
+    Napi::Value carried = req.Get("carriedBytes");
+    if (!carried.IsUndefined() && !carried.IsNull()) {
+      // at most the first 3 bytes of one UTF-8 character (a previous result's pendingBytes)
+      if (!carried.IsArray() || carried.As<Napi::Array>().Length() > 3) {
+        throw EngineError(ErrorCode::InvalidArgument, "carriedBytes must be an array of at most 3 bytes (a result's pendingBytes)");
+      }
+      auto bytes = carried.As<Napi::Array>();
+      for (uint32_t i = 0; i < bytes.Length(); ++i) {
+        Napi::Value b = bytes.Get(i);
+        const double v = b.IsNumber() ? b.As<Napi::Number>().DoubleValue() : -1;
+        if (!(v >= 0 && v <= 255 && v == static_cast<int>(v))) throw EngineError(ErrorCode::InvalidArgument, "carriedBytes must hold integers 0..255");
+        request.carriedBytes.push_back(static_cast<char>(static_cast<int>(v)));
+      }
+    }
     if (auto mode = optionalString(req, "speculation")) {
       auto parsed = parseSpeculationMode(*mode);
       if (!parsed) {
