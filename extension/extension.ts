@@ -47,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     model.onLoaded(({ settings, info }) => {
+      client.devices().then((devices) => status.setDevices(devices), () => undefined);
       const placement = info.placement;
       if (!placement) return;
       log.info(`${settings.path}: ${describePlacement(placement)}`);

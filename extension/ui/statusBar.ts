@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import type { EngineClient } from '../engine/client';
-import type { CompletionStats } from '../engine/native';
+import type { CompletionStats, DeviceInfo } from '../engine/native';
 import type { CompletionActivity } from '../completion/inlineProvider';
 import { describeStatus } from './statusView';
 import type { TandemSettings } from './settings';
@@ -18,6 +18,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
   private modelError?: string;
   private explaining = 0;
   private lastExplainStats?: CompletionStats;
+  private devices?: DeviceInfo[];
 
   /** For ExplainDeps.activity: explanations show "generating" and their own stats line. */
   readonly explainActivity: CompletionActivity = {
@@ -58,6 +59,12 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
     this.refresh();
   }
 
+  /** The devices the engine sees (asked once per model load, never while idle). */
+  setDevices(devices: DeviceInfo[]): void {
+    this.devices = devices;
+    this.refresh();
+  }
+
   /** Shows a model load failure until clearErrors(). */
   setModelError(message: string): void {
     this.modelError = message;
@@ -83,6 +90,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
       lastStats: this.lastStats,
       explaining: this.explaining > 0,
       lastExplainStats: this.lastExplainStats,
+      devices: this.devices,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

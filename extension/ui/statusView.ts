@@ -1,7 +1,7 @@
 // What the status bar shows for a given state: pure, so it is tested without VS Code.
 import type { EngineState } from '../engine/client';
 import { formatStats } from '../engine/formatStats';
-import type { CompletionStats, Placement } from '../engine/native';
+import type { CompletionStats, DeviceInfo, Placement } from '../engine/native';
 
 /** "prefill on CUDA0, decode on CPU (op-offload)" — where a loaded model runs each phase. */
 export function describePlacement(placement: Placement): string {
@@ -27,6 +27,14 @@ export interface StatusInput {
   /** An explanation is being generated. */
   explaining?: boolean;
   lastExplainStats?: CompletionStats;
+  /** The devices the engine sees (tandem devices), once known. */
+  devices?: DeviceInfo[];
+}
+
+/** "Devices: CPU (Intel Xeon, 23.5 GiB), CUDA0 (NVIDIA H100, 79.1 GiB)" */
+export function describeDevices(devices: DeviceInfo[]): string {
+  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  return `Devices: ${devices.map((d) => `${d.name} (${[d.description, d.memoryTotalBytes > 0 ? gib(d.memoryTotalBytes) : ''].filter(Boolean).join(', ')})`).join(', ')}`;
 }
 
 export interface StatusView {
@@ -83,5 +91,6 @@ export function describeStatus(input: StatusInput): StatusView {
     return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Explaining… (${model})${stats}` };
   }
   if (input.generating) return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Generating… (${model})${stats}` };
-  return { kind: 'ready', text: '$(check) Tandem', tooltip: `Tandem is ready (${model}).${stats}` };
+  const devices = input.devices?.length ? `\n${describeDevices(input.devices)}` : '';
+  return { kind: 'ready', text: '$(check) Tandem', tooltip: `Tandem is ready (${model}).${devices}${stats}` };
 }

@@ -170,7 +170,7 @@ const scenarios = [
     },
   },
   {
-    name: 'hovering the status bar item shows the last completion\'s stats',
+    name: 'hovering the status bar item shows the devices and the last completion\'s stats',
     async run(page, h) {
       const item = h.statusItem();
       await item.waitFor({ timeout: 20000 });
@@ -180,6 +180,7 @@ const scenarios = [
       const text = (await hover.innerText()).replace(NBSP, ' ');
       await h.shot('4-status-hover');
       if (!/token|ms|completion/i.test(text)) throw new Error(`hover has no stats: ${JSON.stringify(text.slice(0, 200))}`);
+      if (!/Devices: CPU \(/.test(text)) throw new Error(`hover lists no devices: ${JSON.stringify(text.slice(0, 300))}`);
       return `hover: ${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 120))}`;
     },
   },

@@ -39,6 +39,8 @@ describe('status: tooltip stats', () => {
     const placed = { ...model, placement: { prefill: phase('CUDA0', 'gpu'), decode: phase('CPU', 'cpu'), strategy: 'op-offload', warnings: [], staticPrefillChunk: 0 } } as ModelInfo;
     const view = describeStatus({ ...base, engine: { kind: 'ready', model: placed } as EngineState });
     assert.match(view.tooltip, /Tandem is ready \(coder; prefill on CUDA0, decode on CPU \(op-offload\)\)/);
+    const cpu = { name: 'CPU', description: 'Intel Xeon', type: 'cpu', backend: 'CPU', memoryFreeBytes: 0, memoryTotalBytes: 24 * 1024 ** 3 } as const;
+    assert.match(describeStatus({ ...base, devices: [cpu] }).tooltip, /\nDevices: CPU \(Intel Xeon, 24\.0 GiB\)/);
     const single = { ...placed, placement: { ...placed.placement!, prefill: phase('CPU', 'cpu'), strategy: 'single' } } as ModelInfo;
     assert.match(describeStatus({ ...base, engine: { kind: 'ready', model: single } as EngineState }).tooltip, /prefill and decode on CPU \(single\)/);
   });
