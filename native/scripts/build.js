@@ -24,6 +24,28 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 
+const USAGE = `usage: npm run build:native -- [--backend cpu|cuda|vulkan|openvino|hexagon|metal[,…]] [--backend-dl] [--debug] [--out DIR]
+  --backend B[,B…]  ggml backends besides the CPU (default cpu); docs/backends.md says what each needs
+  --backend-dl      build each backend as a library loaded at start where it can run (implied by several backends)
+  --debug           debug build
+  --out DIR         build folder (default native/build); load that addon with TANDEM_ADDON=DIR/Release/tandem.node`;
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--backend' || args[i] === '--out') {
+    if (args[i + 1] === undefined || args[i + 1].startsWith('--')) {
+      console.error(`[build] ${args[i]} needs a value\n${USAGE}`);
+      process.exit(2);
+    }
+    i++;
+  } else if (args[i] !== '--backend-dl' && args[i] !== '--debug') {
+    console.error(`[build] unknown option ${args[i]}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 /** Finds an executable on PATH (or at one of `extra` paths). */
 function which(name, extra = []) {
   const exts = process.platform === 'win32' ? ['.exe', '.cmd', '.bat', ''] : [''];

@@ -258,5 +258,20 @@ describe('devices and phase placement', function () {
       assert.equal(unknown.status, 2);
       assert.match(unknown.stderr, /unknown --backend rocm; choose from: cpu, cuda, vulkan, openvino, hexagon, metal/);
     });
+
+    it('--help prints the options; an unknown option or a missing value is refused before anything runs', () => {
+      const build = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'native', 'scripts', 'build.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+      const help = build('--help');
+      assert.equal(help.status, 0, help.stderr);
+      assert.match(help.stdout, /--backend B\[,B…\]/);
+      assert.match(help.stdout, /--out DIR/);
+      const typo = build('--backends', 'cuda');
+      assert.equal(typo.status, 2);
+      assert.match(typo.stderr, /unknown option --backends\nusage:/);
+      const missing = build('--out');
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /--out needs a value/);
+      assert.doesNotMatch(typo.stdout + missing.stdout, /fetch-llama|cmake/, 'nothing fetched or built');
+    });
   });
 });
