@@ -1,8 +1,6 @@
 #include "engine/draft_simulator.h"
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 #include "engine/inference_context.h"
 #include "engine/session.h"
@@ -61,13 +59,6 @@ std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces,
           cur = found;
         }
         const size_t acc = outcome.acceptedPath.size();
-        if (std::getenv("SPEC2_DBG") && drafter && drafter->costAware()) {
-          size_t pot = 0; int32_t c2 = -1;
-          for (;;) { const size_t at = pos + pot; if (at >= ref.size()) break; int32_t f = -1;
-            for (int32_t i = c2 + 1; i < (int32_t)tree.nodes.size(); ++i) if (tree.nodes[i].parent == c2 && tree.nodes[i].token == ref[at]) { f = i; break; }
-            if (f < 0) break; ++pot; c2 = f; }
-          fprintf(stderr, "STEP kind=%s n=%zu k=%d acc=%zu pot=%zu\n", trace.kind.c_str(), tree.nodes.size(), k, acc, pot);
-        }
         const size_t commit = std::min(acc + 1, ref.size() - pos);
         for (size_t i = 0; i < commit; ++i) outcome.committed.push_back(ref[pos + i]);
         // Predictions are known only along the reference path; extension sees none (-1).

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <unordered_map>
 
 #include "engine/draft_corpus.h"
@@ -152,12 +150,6 @@ DraftTree SamDrafter::draft(const std::vector<llama_token>& sequence, int32_t ma
   if (maxNodes <= 0) return {};
   if (options_.calibrate) learnInHindsight(sequence);
   DraftTree tree = options_.tree ? treeDraft(maxNodes) : linearDraft(maxNodes);
-  if (options_.tree && std::getenv("SPEC2_DBG") && !tree.empty()) {
-    const auto& k0 = keys_[0];
-    fprintf(stderr, "DRAFT src=%d len=%d rank=%d share=%.2f p0=%.3f", (int)k0.source, k0.matchLength, k0.rank, k0.share, tree.nodes[0].pathProb);
-    for (const Root& r : roots()) fprintf(stderr, " r%d:%d", r.index, r.length);
-    fprintf(stderr, "\n");
-  }
   if (options_.calibrate && !tree.empty()) {
     PendingDraft p;
     p.start = sequence.size();
