@@ -349,6 +349,9 @@ export interface CostMeasurement {
   prefillMs: number;
   /** per k, the timed runs in ms */
   points: { k: number; ms: number[] }[];
+  /** [k, ms] as the engine builds its curve from such runs: the median per k, a smaller T for a
+   *  bigger k kept only when it beats every run of the smaller k (a kernel step, not noise) */
+  curve: [number, number][];
 }
 
 /** Errors from the addon are plain Errors with a `code` (see EngineErrorCode). */

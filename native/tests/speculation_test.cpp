@@ -2,6 +2,7 @@
 // llama.cpp's n-gram drafters behind the Drafter interface, corpus caps.
 #include "engine/calibration.h"
 #include "engine/cost_curve.h"
+#include "engine/cost_model.h"
 #include "engine/draft_corpus.h"
 #include "engine/ngram_drafters.h"
 #include "engine/sam_drafter.h"
@@ -59,6 +60,21 @@ TEST("cost curve: interpolates and extrapolates") {
   CHECK_EQ(c.at(2), 20.0);
   CHECK_EQ(c.at(8), 80.0);
   CHECK_EQ(c.relative(4), 4.0);
+}
+
+TEST("cost curve from timed runs: medians; a real dip (a kernel step) is kept, a noisy one is not") {
+  // T(4) below every run of T(3): ggml's 4-column CPU matmul, kept so 3-node drafts look cheap
+  CostCurve real = curveFromRuns({{1, {28, 29, 32}}, {2, {46, 47, 49}}, {3, {65, 67, 72}}, {4, {59, 60, 61}}, {8, {112, 113, 114}}});
+  CHECK_EQ(real.at(3), 67.0);
+  CHECK_EQ(real.at(4), 60.0);
+  // a first token that is sure and two likely ones: worth a batch of 4, not of 3
+  CHECK_EQ(chooseDraftBudget(chain({1, 0.35f, 0.25f}), real, 64, 14, 1.0).nodes, 3);
+  CHECK_EQ(chooseDraftBudget(chain({1, 0.35f, 0.25f}), CostCurve({{1, 29}, {2, 47}, {3, 67}, {4, 67}}), 64, 14, 1.0).nodes, 1);
+  // a median dip inside the smaller batch's spread is noise: raised to the smaller batch's point
+  CostCurve noisy = curveFromRuns({{1, {28, 29, 32}}, {2, {46, 47, 60}}, {3, {44, 46.5, 52}}});
+  CHECK_EQ(noisy.at(2), 47.0);
+  CHECK_EQ(noisy.at(3), 47.0);
+  CHECK(curveFromRuns({{1, {}}}).empty());
 }
 
 TEST("calibration: accepted evidence raises a cell, rejections lower it, depth pools share") {

@@ -1,6 +1,6 @@
 // `tandem bench cost`: T(k) — the time of one forward pass of k tokens with logits for all of them,
 // the cost of verifying a k-token draft — for one model, device and thread count, measured by the
-// addon on real forward passes (addon.measureCost). The curve ([k, ms], made monotone as the
+// addon on real forward passes (addon.measureCost). The curve ([k, ms], built from the runs as the
 // engine's own calibration does) can feed `bench drafting --cost-curve FILE`.
 import * as fs from 'node:fs';
 import type { CostMeasurement, NativeAddon } from '../../extension/engine/native';
@@ -46,22 +46,13 @@ export function costPoints(measured: CostMeasurement): CostPoint[] {
   });
 }
 
-/** [k, ms] with each T(k) at least the T of every smaller k: a noisy dip must not make a bigger
- *  batch look cheaper (the engine's measureCostCurve does the same). */
-export function monotoneCurve(points: { k: number; ms: number }[]): [number, number][] {
-  const sorted = [...points].sort((a, b) => a.k - b.k);
-  const out: [number, number][] = [];
-  for (const p of sorted) out.push([p.k, out.length ? Math.max(p.ms, out[out.length - 1][1]) : p.ms]);
-  return out;
-}
-
 export async function runCostBench(o: CostOptions) {
   if (!o.addon.measureCost) {
     throw Object.assign(new Error('this build of the native addon has no measureCost (native/src/napi/cost_bench.cpp); rebuild it with `npm run build:native`'), { code: 'ADDON_TOO_OLD' });
   }
   const measured = await o.addon.measureCost(o.modelPath, { ks: o.ks, threads: o.threads, device: deviceOption(o.device), depth: o.depth, reps: o.reps });
   const points = costPoints(measured);
-  const curve = monotoneCurve(points);
+  const curve = measured.curve; // the engine's own rule (cost_model.h): medians, real dips kept
   const m = measured.model;
   const rows = points.map((p) => [p.k, fmt(p.ms, 1), fmt(p.minMs, 1), fmt(p.relative, 2, '×'), fmt(p.msPerToken, 2), fmt(p.relative === null ? null : p.k / p.relative, 2, '×')]);
   const table = markdownTable(['k', 'T(k) ms (median)', 'min ms', 'T(k)/T(1)', 'ms per token', 'best speed-up if all k accepted'], rows);

@@ -9,7 +9,7 @@ import {
   ALL_SPECULATION_MODES, BENCH_SPECS, BENCH_SUITES, DEFAULT_COST_KS, formatBenchOverview, parseBench, parseKs, parseModes,
 } from '../../extension/cli/benchArgs';
 import { COMMANDS, parseModels } from '../../extension/cli/commands';
-import { monotoneCurve, readCostCurveFile } from '../../test/bench/cost';
+import { readCostCurveFile } from '../../test/bench/cost';
 import { findMismatches, firstDifference } from '../../test/bench/outputComparison';
 
 const usage = (fn: () => unknown, message: RegExp) =>
@@ -132,10 +132,6 @@ describe('bench suites: pure parts', () => {
     assert.equal(firstDifference('abc', 'abd'), 2);
     assert.equal(firstDifference('ab', 'abc'), 2);
     assert.equal(firstDifference('', ''), 0);
-  });
-
-  it('monotoneCurve never lets a bigger batch look cheaper than a smaller one', () => {
-    assert.deepEqual(monotoneCurve([{ k: 4, ms: 9 }, { k: 1, ms: 5 }, { k: 2, ms: 10 }, { k: 8, ms: 20 }]), [[1, 5], [2, 10], [4, 10], [8, 20]]);
   });
 
   it('readCostCurveFile takes a bench cost JSON or a bare array and rejects anything else clearly', () => {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <utility>
 
 namespace tandem {
 
@@ -43,8 +44,35 @@ std::string formatCostCurve(const CostCurve& curve) {
   return out.str();
 }
 
-CostCurve measureCostCurve(InferenceContext& context, int32_t maxK, int reps, double stopRatio) {
+namespace {
+double medianOfSorted(const std::vector<double>& sorted) {
+  const size_t n = sorted.size();
+  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+}  // namespace
+
+CostCurve curveFromRuns(std::vector<std::pair<int32_t, std::vector<double>>> runsPerK) {
+  std::sort(runsPerK.begin(), runsPerK.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::pair<int32_t, double>> points;
+  double previousFastest = 0;
+  for (const auto& [k, given] : runsPerK) {
+    if (given.empty()) continue;
+    std::vector<double> runs = given;
+    std::sort(runs.begin(), runs.end());
+    const double median = medianOfSorted(runs);
+    double ms = median;
+    // A bigger batch may be cheaper for real (ggml's repacked CPU matmul takes 4 columns at a
+    // time: T(4) < T(3) on x86), but a noisy dip must not pass for one: keep it only when the
+    // median beats every run of the smaller batch.
+    if (!points.empty() && median < points.back().second && median >= previousFastest) ms = points.back().second;
+    points.emplace_back(k, ms);
+    previousFastest = runs.front();
+  }
+  return CostCurve(points);
+}
+
+CostCurve measureCostCurve(InferenceContext& context, int32_t maxK, int reps, double stopRatio) {
+  std::vector<std::pair<int32_t, std::vector<double>>> measured;
   context.timeForwardPass(1);  // warm-up: first graph build and allocation
   double t1 = 0;
   for (int32_t k : {1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128}) {
@@ -57,14 +85,12 @@ CostCurve measureCostCurve(InferenceContext& context, int32_t maxK, int reps, do
     }
     if (runs.empty()) break;
     std::sort(runs.begin(), runs.end());
-    const double median = runs[runs.size() / 2];
+    const double median = medianOfSorted(runs);
     if (k == 1) t1 = median;
-    // Monotone: a noisy dip must not make a bigger batch look cheaper than a smaller one.
-    const double ms = points.empty() ? median : std::max(median, points.back().second);
-    points.emplace_back(k, ms);
-    if (t1 > 0 && ms > stopRatio * t1) break;
+    measured.emplace_back(k, std::move(runs));
+    if (t1 > 0 && median > stopRatio * t1) break;
   }
-  return CostCurve(points);
+  return curveFromRuns(std::move(measured));
 }
 
 std::string costCacheDir() {
@@ -122,7 +148,7 @@ CostCurveSource costCurveFor(InferenceContext& context) {
   const std::string dir = costCacheDir();
   const bool caching = !dir.empty() && dir != "off";
   if (caching) {
-    out.cacheFile = dir + "/" + costCacheKey(costCacheIdentity(context.model(), context.threads(), decodeDeviceKey(context.model()))) + ".txt";
+    out.cacheFile = dir + "/" + costCacheKey(costCacheIdentity(context.model(), context.threads(), decodeDeviceKey(context.model()))) + ".v2.txt";  // v2: real dips kept (curveFromRuns)
     std::ifstream in(out.cacheFile);
     std::string line;
     if (in && std::getline(in, line)) {

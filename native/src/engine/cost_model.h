@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/cost_curve.h"
 #include "engine/inference_context.h"
@@ -16,8 +17,13 @@ namespace tandem {
 std::optional<CostCurve> parseCostCurve(const std::string& text);
 std::string formatCostCurve(const CostCurve& curve);
 
-// Measures T(k) for k = 1, 2, 3, 4, 6, 8, 12, 16, … up to maxK, stopping early once T(k) passes
-// stopRatio·T(1) (beyond that no draft can pay on this device). Median of `reps` runs.
+// (k, timed runs in ms), any order → the curve: the median per k (mean of the middle two for an
+// even count). A k whose median is below the smaller k's point is kept only when it beats every
+// run of that smaller k (a real kernel step), else it is raised to the smaller k's point (noise).
+CostCurve curveFromRuns(std::vector<std::pair<int32_t, std::vector<double>>> runsPerK);
+
+// Measures T(k) for k = 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, … up to maxK, stopping early once T(k)
+// passes stopRatio·T(1) (beyond that no draft can pay on this device). `reps` runs per k.
 CostCurve measureCostCurve(InferenceContext& context, int32_t maxK = 64, int reps = 3, double stopRatio = 16.0);
 
 struct CostCurveSource {

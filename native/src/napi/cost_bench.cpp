@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/cost_model.h"
 #include "engine/engine_error.h"
 #include "engine/inference_context.h"
 #include "engine/model.h"
@@ -124,6 +125,16 @@ Napi::Value measureCostJs(const Napi::CallbackInfo& info) {
           points.Set(static_cast<uint32_t>(i), point);
         }
         out.Set("points", points);
+        // The curve the engine would use from these runs (cost_model.h: medians, real dips kept).
+        const CostCurve curve = curveFromRuns(r.samples);
+        auto curveJs = Napi::Array::New(env, curve.points().size());
+        for (size_t i = 0; i < curve.points().size(); ++i) {
+          auto pair = Napi::Array::New(env, 2);
+          pair.Set(0u, Napi::Number::New(env, curve.points()[i].first));
+          pair.Set(1u, Napi::Number::New(env, curve.points()[i].second));
+          curveJs.Set(static_cast<uint32_t>(i), pair);
+        }
+        out.Set("curve", curveJs);
         return out;
       };
     });
