@@ -1,6 +1,7 @@
 // The inline completion provider: the thin VS Code adapter over the pipeline. Decides whether to
 // complete here (settings, language, editor.inlineSuggest.enabled), reads the code around the
-// cursor within token budgets, and hands it to the CompletionController; VS Code's cancellation
+// cursor within token budgets (with the suggest widget's selected item applied, when there is
+// one), and hands it to the CompletionController; VS Code's cancellation
 // becomes an AbortSignal (a new keystroke cancels the previous call, and the controller aborts
 // the engine's decode unless the new keystroke types into it).
 import * as vscode from 'vscode';
@@ -36,15 +37,21 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     if (!settings.enable || !settings.model.path || token.isCancellationRequested) return undefined;
     const completion = this.deps.completionSettings();
     if (!languageEnabled(document.languageId, completion) || !inlineSuggestEnabled(document)) return undefined;
-    // VS Code's own suggest widget is open with a selection: its item wins, don't fight it
-    if (context?.selectedCompletionInfo) return undefined;
+    // VS Code's suggest widget is open with an item selected: complete as if that item were
+    // accepted; VS Code shows the result only if it starts with the item's text and replaces the
+    // same range (then Tab takes both, the suggestion and the ghost text after it).
+    const selected = suggestWidgetEdit(document, position, context?.selectedCompletionInfo);
+    if (selected === null) return undefined;
 
-    const cursor = this.cursorContext(document, position, completion);
+    const cursor = selected
+      ? this.cursorContext(document, new vscode.Position(position.line, selected.cursor), completion, selected.line)
+      : this.cursorContext(document, position, completion);
     const abort = abortOnCancel(token);
     try {
       const explicit = context?.triggerKind === 0; // InlineCompletionTriggerKind.Invoke
       const answer = await this.deps.controller.provide(cursor, abort.signal, explicit);
       if (!answer || token.isCancellationRequested) return undefined;
+      if (selected) return [new vscode.InlineCompletionItem(selected.text + answer.text, selected.range)];
       return [new vscode.InlineCompletionItem(answer.text, new vscode.Range(position, position))];
     } finally {
       abort.dispose();
@@ -71,13 +78,17 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
 
   /** The code around a position, read the same way for a request and for a cursor move (so their
    *  anchors compare). */
-  private readWindow(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView) {
-    const lines = { lineCount: document.lineCount, lineText: (line: number) => document.lineAt(line).text };
+  private readWindow(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView, cursorLine?: string) {
+    const lines = {
+      lineCount: document.lineCount,
+      lineText: (line: number) => (line === position.line && cursorLine !== undefined ? cursorLine : document.lineAt(line).text),
+    };
     return readCursorWindow(lines, position.line, position.character, settings.prefixTokens, settings.suffixTokens, ANCHOR_CHARS + MAX_TYPED_CHARS);
   }
 
-  private cursorContext(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView): CursorContext {
-    const window = this.readWindow(document, position, settings);
+  /** `cursorLine` replaces the text of the cursor's line (a selected suggestion, applied). */
+  private cursorContext(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView, cursorLine?: string): CursorContext {
+    const window = this.readWindow(document, position, settings, cursorLine);
     const documentContext = this.deps.context?.forCursor(document, window, settings.contextTokens);
     return {
       documentId: documentIdOf(document),
@@ -95,6 +106,20 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       documents: documentContext?.documents,
     };
   }
+}
+
+/** The suggest widget's selected item as an edit of the cursor's line: the line with the item
+ *  applied and the cursor after it. undefined: no item selected; null: one this provider cannot
+ *  extend (on another line, or several lines of text). */
+function suggestWidgetEdit(
+  document: vscode.TextDocument, position: vscode.Position, info: vscode.SelectedCompletionInfo | undefined,
+): { range: vscode.Range; text: string; line: string; cursor: number } | undefined | null {
+  if (!info) return undefined;
+  const { range, text } = info;
+  if (range.start.line !== position.line || range.end.line !== position.line || text.includes('\n')) return null;
+  const lineText = document.lineAt(position.line).text;
+  const line = lineText.slice(0, range.start.character) + text + lineText.slice(range.end.character);
+  return { range, text, line, cursor: range.start.character + text.length };
 }
 
 function documentIdOf(document: vscode.TextDocument): string {

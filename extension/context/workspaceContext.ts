@@ -173,9 +173,11 @@ export class WorkspaceContext implements vscode.Disposable {
     return lines.join('\n');
   }
 
-  /** The clipboard as last read; a read starts in the background when it is stale. */
+  /** The clipboard as last read; a read starts in the background when it is stale. In a browser
+   *  workbench (code-server, vscode.dev) a read needs the page's clipboard permission and shows
+   *  the user an error toast without it, so the clipboard is not read there. */
   private clipboardText(): string {
-    if (!this.clipboardEnabled()) return '';
+    if (!this.clipboardEnabled() || vscode.env?.uiKind === vscode.UIKind?.Web) return '';
     const clip = this.clipboard;
     if (!clip.reading && Date.now() - clip.readAt > CLIPBOARD_MAX_AGE_MS && vscode.env?.clipboard) {
       clip.reading = true;

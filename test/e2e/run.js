@@ -157,6 +157,47 @@ const scenarios = [
     },
   },
   {
+    name: 'with the suggest widget open, the ghost text continues its selected item',
+    async run(page, h) {
+      await h.openFile('py/inventory.py');
+      const lines = h.read('py/inventory.py').split('\n');
+      const target = lines.findIndex((l) => l.includes('value += item.total()')) + 1;
+      let ghost = '';
+      let item = '';
+      // type the start of a word the file has: VS Code's word-based suggest widget opens with it
+      for (const line of [target, target - 1, target - 3]) {
+        await h.gotoLine(line);
+        await page.keyboard.press('End');
+        await page.keyboard.press('Enter');
+        await page.keyboard.type('ret', { delay: 60 });
+        const t0 = Date.now();
+        while (Date.now() - t0 < 20000) {
+          item = await page.evaluate(() => {
+            const row = document.querySelector('.suggest-widget.visible .monaco-list-row.focused .label-name');
+            return row ? row.textContent.trim() : '';
+          }).catch(() => '');
+          ghost = (await h.ghostText()).trim();
+          if (item && ghost.length > item.length - 'ret'.length) break;
+          if ((Date.now() - t0) % 4000 < 300 && !item) await page.keyboard.press('Control+Space');
+          await page.waitForTimeout(250);
+        }
+        if (item && ghost.length > item.length - 'ret'.length) break;
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+Z');
+        await page.keyboard.press('Control+Z');
+      }
+      await h.shot('2b-suggest-widget-ghost');
+      if (!item) throw new Error('the suggest widget did not open');
+      const rest = item.slice('ret'.length);
+      if (!ghost.startsWith(rest) || ghost.length <= rest.length) {
+        throw new Error(`ghost text ${JSON.stringify(ghost.slice(0, 40))} does not continue the selected item ${JSON.stringify(item)}`);
+      }
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      return `item ${JSON.stringify(item)}, ghost text ${JSON.stringify(ghost.slice(0, 40))}`;
+    },
+  },
+  {
     name: 'the engine runs from the installed extension, with the addon packaged in it',
     async run(page, h) {
       if (!h.installed) return { skip: '--linked: no VSIX' };
@@ -229,6 +270,8 @@ async function main() {
     'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
     'editor.suggestOnTriggerCharacters': false,
     'editor.wordBasedSuggestions': 'off',
+    // Python files (only the suggest-widget scenario uses them) keep VS Code's default word suggestions
+    '[python]': { 'editor.quickSuggestions': { other: 'on', comments: 'off', strings: 'off' }, 'editor.wordBasedSuggestions': 'matchingDocuments' },
     'editor.inlineSuggest.enabled': true,
     'files.autoSave': 'off',
     'tandem.completion.maxTokens': 24,
@@ -261,10 +304,22 @@ async function main() {
     const xdg = path.join(runDir, 'chromium-xdg');
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_FLAGS,
       env: { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_CACHE_HOME: path.join(xdg, 'cache') } });
-    // clipboard permission: Tandem reads the clipboard as context; without it VS Code web shows an error toast
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] })).newPage();
+    // No clipboard-read permission, as for a user's browser: Tandem must not read the clipboard in a
+    // browser workbench (VS Code web shows an error toast for each read). Writing (Explain's Copy) is allowed.
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-write'] })).newPage();
     await page.goto(cs.workbenchUrl, { waitUntil: 'domcontentloaded', timeout: 120000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
+    // Every notification shown during the run (toasts can be hidden by Escape before anyone looks).
+    await page.evaluate(() => {
+      window.__notifications = [];
+      new MutationObserver(() => {
+        for (const item of document.querySelectorAll('.notification-list-item')) {
+          const message = item.querySelector('.notification-list-item-message');
+          const text = `${item.querySelector('.codicon-error') ? 'error' : 'info'}: ${((message || item).textContent || '').trim()}`;
+          if (!window.__notifications.includes(text)) window.__notifications.push(text);
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 }).catch(() => {});
     const h = helpers(page, ws, installed);
     // activated = Tandem's status bar item is there
@@ -284,6 +339,18 @@ async function main() {
         console.log(`    ✘ ${s.name} (${((Date.now() - s0) / 1000).toFixed(1)} s)\n        ${String(err.message).split('\n')[0]}`);
       }
       await page.keyboard.press('Escape');
+    }
+    {
+      const name = 'no error notification from Tandem or from a clipboard read during the run';
+      const shown = await page.evaluate(() => window.__notifications);
+      const bad = shown.filter((t) => t.startsWith('error:') && /clipboard|tandem/i.test(t));
+      if (bad.length) {
+        results.push({ name, state: 'failed', err: new Error(bad.join(' | ')) });
+        console.log(`    ✘ ${name}\n        ${bad.join(' | ')}`);
+      } else {
+        results.push({ name, state: 'passed' });
+        console.log(`    ✔ ${name}${shown.length ? ` (others: ${shown.join(' | ')})` : ''}`);
+      }
     }
     console.log(`\n  screenshots: ${h.shots.join(', ')}`);
   } catch (err) {

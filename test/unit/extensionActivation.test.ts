@@ -3,7 +3,7 @@
 // the one-time load error notification, and shutdown.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CancellationTokenSource, Position, TextDocument, createVscodeMock, installVscodeMock, requireFresh } from './support/vscodeMock';
+import { CancellationTokenSource, Position, Range, TextDocument, createVscodeMock, installVscodeMock, requireFresh } from './support/vscodeMock';
 
 const buildRoot = path.resolve(__dirname, '../..'); // out/test-build
 const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
@@ -56,6 +56,20 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     const items = await provide(new TextDocument('def f():\n    \n'), new Position(1, 4));
     assert.deepEqual(items?.map((i) => i.insertText), ['abcde']);
     assert.match(mock.statusItems[0].tooltip, /Last completion: .* 5 tokens/);
+  });
+
+  it('with the suggest widget open: completes as if its selected item were accepted, over the same range', async () => {
+    mock.setSetting('tandem.completion.maxTokens', 5);
+    const doc = new TextDocument('def h():\n    r\n');
+    const range = new Range(new Position(1, 4), new Position(1, 5));
+    const context = { triggerKind: 1, selectedCompletionInfo: { range, text: 'return' } };
+    const items = await mock.providers[0].provideInlineCompletionItems(doc, new Position(1, 5), context, new CancellationTokenSource().token) as
+      { insertText: string; range: Range }[] | undefined;
+    assert.deepEqual(items?.map((i) => i.insertText), ['returnabcde'], 'starts with the item (VS Code shows it only then)');
+    assert.equal(items?.[0].range, range);
+    // an item spanning lines cannot be applied to the cursor line: nothing
+    const multiLine = { triggerKind: 1, selectedCompletionInfo: { range: new Range(new Position(0, 0), new Position(1, 5)), text: 'x' } };
+    assert.equal(await mock.providers[0].provideInlineCompletionItems(doc, new Position(1, 5), multiLine, new CancellationTokenSource().token), undefined);
   });
 
   it('a cancelled request returns nothing and stops the engine: the next request is served', async () => {

@@ -136,7 +136,7 @@ export function createVscodeMock() {
   const disposable = { dispose: () => undefined };
   /** Webview panels created (see createWebviewPanel below). */
   const panels: MockWebviewPanel[] = [];
-  const clipboard: { text: string } = { text: '' };
+  const clipboard: { text: string; reads: number } = { text: '', reads: 0 };
   /** Options each quick pick was shown with. */
   const quickPickOptions: any[] = [];
 
@@ -156,7 +156,11 @@ export function createVscodeMock() {
     InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
     Position, Range, Selection, Uri, InlineCompletionItem, ThemeColor, CancellationTokenSource,
     ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2, Three: 3 },
-    env: { clipboard: { writeText: async (text: string) => { clipboard.text = text; }, readText: async () => clipboard.text } },
+    UIKind: { Desktop: 1, Web: 2 },
+    env: {
+      uiKind: 1,
+      clipboard: { writeText: async (text: string) => { clipboard.text = text; }, readText: async () => { clipboard.reads++; return clipboard.text; } },
+    },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
     ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },

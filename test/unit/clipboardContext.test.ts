@@ -1,0 +1,74 @@
+// The clipboard as context: read in the background, sent as a draft document and offered as a
+// prompt chunk; never read where the setting is off or in a browser workbench (where a read
+// shows the user a permission error toast).
+import * as assert from 'node:assert/strict';
+import type { CursorWindow } from '../../extension/context/cursorWindow';
+import { TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh } from './support/vscodeMock';
+
+describe('clipboard context (mocked vscode)', () => {
+  let mock: ReturnType<typeof createVscodeMock>;
+  let uninstall: () => void;
+  let WorkspaceContext: typeof import('../../extension/context/workspaceContext').WorkspaceContext;
+  const doc = new TextDocument('function total(items) {\n  \n}\n', 'javascript', '/work/total.js');
+  const window: CursorWindow = {
+    prefix: 'function total(items) {\n  ', suffix: '\n}\n', linePrefix: '  ', lineSuffix: '', prefixAtDocumentStart: true, firstLine: 0, lastLine: 2,
+  };
+  const modulePath = require.resolve('../../extension/context/workspaceContext');
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(() => {
+    mock = createVscodeMock();
+    uninstall = installVscodeMock(mock.vscode);
+    // a copy bound to this test's mock (the module reads vscode.env when it runs)
+    ({ WorkspaceContext } = requireFresh<typeof import('../../extension/context/workspaceContext')>(modulePath));
+    mock.clipboard.text = 'return items.reduce((sum, item) => sum + item.price * item.count, 0);';
+  });
+  afterEach(() => {
+    uninstall();
+    forgetModules(modulePath);
+  });
+
+  const clipboardDocuments = (context: InstanceType<typeof WorkspaceContext>) =>
+    context.forCursor(doc as never, window, 512).documents().filter((d) => d.source === 'clipboard');
+
+  it('in desktop VS Code: read in the background, then sent as a draft document and offered as a chunk', async () => {
+    const context = new WorkspaceContext(() => true);
+    try {
+      assert.deepEqual(clipboardDocuments(context), [], 'the first request does not wait for the read');
+      await tick();
+      const [clip] = clipboardDocuments(context);
+      assert.equal(clip?.id, 'tandem:clipboard');
+      assert.equal((clip as { text?: string }).text, mock.clipboard.text);
+      const chunks = context.forCursor(doc as never, window, 512).chunks();
+      assert.ok(chunks.some((c) => c.text.includes('item.price')), JSON.stringify(chunks));
+      assert.equal(mock.clipboard.reads, 1, 'read once, not on every request (re-read only when stale)');
+    } finally {
+      context.dispose();
+    }
+  });
+
+  it('in a browser workbench (code-server, vscode.dev): never read', async () => {
+    (mock.vscode.env as { uiKind: number }).uiKind = mock.vscode.UIKind.Web;
+    const context = new WorkspaceContext(() => true);
+    try {
+      clipboardDocuments(context);
+      await tick();
+      assert.deepEqual(clipboardDocuments(context), []);
+      assert.equal(mock.clipboard.reads, 0);
+    } finally {
+      context.dispose();
+    }
+  });
+
+  it('with tandem.completion.clipboardContext off: never read', async () => {
+    const context = new WorkspaceContext(() => false);
+    try {
+      clipboardDocuments(context);
+      await tick();
+      assert.deepEqual(clipboardDocuments(context), []);
+      assert.equal(mock.clipboard.reads, 0);
+    } finally {
+      context.dispose();
+    }
+  });
+});
