@@ -47,28 +47,25 @@ describe('clipboard context (mocked vscode)', () => {
     }
   });
 
-  it('in a browser workbench (code-server, vscode.dev): never read', async () => {
-    (mock.vscode.env as { uiKind: number }).uiKind = mock.vscode.UIKind.Web;
-    const context = new WorkspaceContext(() => true);
-    try {
-      clipboardDocuments(context);
-      await tick();
-      assert.deepEqual(clipboardDocuments(context), []);
-      assert.equal(mock.clipboard.reads, 0);
-    } finally {
-      context.dispose();
-    }
-  });
-
-  it('with tandem.completion.clipboardContext off: never read', async () => {
-    const context = new WorkspaceContext(() => false);
-    try {
-      clipboardDocuments(context);
-      await tick();
-      assert.deepEqual(clipboardDocuments(context), []);
-      assert.equal(mock.clipboard.reads, 0);
-    } finally {
-      context.dispose();
-    }
-  });
+  const neverRead: [string, () => boolean][] = [
+    ['in a browser workbench (code-server, vscode.dev)', () => {
+      (mock.vscode.env as { uiKind: number }).uiKind = mock.vscode.UIKind.Web;
+      return true;
+    }],
+    ['with tandem.completion.clipboardContext off', () => false],
+  ];
+  for (const [name, setUp] of neverRead) {
+    it(`${name}: never read`, async () => {
+      const enabled = setUp();
+      const context = new WorkspaceContext(() => enabled);
+      try {
+        clipboardDocuments(context);
+        await tick();
+        assert.deepEqual(clipboardDocuments(context), []);
+        assert.equal(mock.clipboard.reads, 0);
+      } finally {
+        context.dispose();
+      }
+    });
+  }
 });
