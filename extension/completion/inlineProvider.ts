@@ -25,6 +25,10 @@ export interface InlineProviderDeps {
 }
 
 export class TandemInlineCompletionProvider implements vscode.InlineCompletionItemProvider, Disposable {
+  /** The latest request made with the suggest widget's item applied: the cursor line as typed
+   *  then, and up to the cursor with the item applied. */
+  private widgetRequest?: { documentId: string; line: number; typed: string; applied: string };
+
   constructor(private readonly deps: InlineProviderDeps) {}
 
   async provideInlineCompletionItems(
@@ -46,6 +50,9 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     const cursor = selected
       ? this.cursorContext(document, new vscode.Position(position.line, selected.cursor), completion, selected.line)
       : this.cursorContext(document, position, completion);
+    this.widgetRequest = selected
+      ? { documentId: cursor.documentId, line: position.line, typed: document.lineAt(position.line).text.slice(0, position.character), applied: selected.line.slice(0, selected.cursor) }
+      : undefined;
     const abort = abortOnCancel(token);
     try {
       const explicit = context?.triggerKind === 0; // InlineCompletionTriggerKind.Invoke
@@ -68,8 +75,18 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       this.deps.controller.cancelDocument(documentId); // no inline suggestion shows with a selection
       return;
     }
+    if (this.typesIntoWidgetItem(documentId, document, selection.active)) return;
     const window = this.readWindow(document, selection.active, this.deps.completionSettings());
     this.deps.controller.cursorMoved({ documentId, prefix: window.prefix, suffix: window.suffix, prefixAtDocumentStart: window.prefixAtDocumentStart });
+  }
+
+  /** The user types on into the suggest widget's item that the running request applied: the
+   *  next request applies the same item, so the running one still serves it. */
+  private typesIntoWidgetItem(documentId: string, document: vscode.TextDocument, cursor: vscode.Position): boolean {
+    const w = this.widgetRequest;
+    if (!w || w.documentId !== documentId || cursor.line !== w.line) return false;
+    const typed = document.lineAt(cursor.line).text.slice(0, cursor.character);
+    return typed.length > w.typed.length && typed.startsWith(w.typed) && w.applied.startsWith(typed);
   }
 
   dispose(): void {

@@ -7,7 +7,7 @@ import type { ClientCompletionRequest, CompleteOptions } from '../../extension/e
 import type { CompletionResult, ModelInfo } from '../../extension/engine/native';
 import type * as Registration from '../../extension/completion/registration';
 import {
-  CancellationTokenSource, Position, Selection, TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh,
+  CancellationTokenSource, Position, Range, Selection, TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh,
 } from './support/vscodeMock';
 
 const MODEL = {
@@ -58,7 +58,7 @@ describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
     uninstall();
   });
 
-  function start() {
+  function start(text = 'const x = \nconst y = 2;\n') {
     const engine = new SlowEngine();
     const registered = registration.registerInlineCompletions({
       engine,
@@ -68,7 +68,7 @@ describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
       log: () => undefined,
     });
     const provider = mock.providers[mock.providers.length - 1];
-    const document = mock.openDocument(new TextDocument('const x = \nconst y = 2;\n', 'typescript', '/work/a.ts'));
+    const document = mock.openDocument(new TextDocument(text, 'typescript', '/work/a.ts'));
     const editor = { document };
     /** A selection change as VS Code reports it (kind: 1 keyboard, 2 mouse). */
     const moveTo = (anchor: Position, active = anchor, kind = KEYBOARD) => {
@@ -76,9 +76,9 @@ describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
         listener({ textEditor: editor, selections: [new Selection(anchor, active)], kind });
       }
     };
-    // an explicit trigger (no debounce) at the end of line 0
-    const request = async () => {
-      const answer = provider.provideInlineCompletionItems(document, new Position(0, 10), { triggerKind: 0 }, new CancellationTokenSource().token);
+    // an explicit trigger (no debounce) at the end of line 0 (with the suggest widget's item, if given)
+    const request = async (at = new Position(0, 10), selectedCompletionInfo?: { range: Range; text: string }) => {
+      const answer = provider.provideInlineCompletionItems(document, at, { triggerKind: 0, selectedCompletionInfo }, new CancellationTokenSource().token);
       for (let i = 0; i < 300 && engine.calls.length === 0; i++) await sleep(5);
       assert.equal(engine.calls.length, 1, 'the request reached the engine');
       return { answer };
@@ -110,6 +110,19 @@ describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
     assert.equal(t.engine.calls[0].signal?.aborted, true);
     assert.equal(await answer, undefined);
     t.registered.dispose();
+  });
+
+  it('with the suggest widget open: typing on into its item keeps the request; a key the item lacks, or an arrow key, aborts it', async () => {
+    for (const [typedOn, keeps] of [['re', true], ['rx', false], ['', false]] as const) {
+      const t = start('const x = r\nconst y = 2;\n');
+      const { answer } = await t.request(new Position(0, 11), { range: new Range(new Position(0, 10), new Position(0, 11)), text: 'result' });
+      mock.editDocument(t.document, `const x = ${typedOn}\nconst y = 2;\n`);
+      t.moveTo(new Position(0, 10 + typedOn.length));
+      assert.equal(t.engine.calls[0].signal?.aborted, !keeps, `typed on to ${JSON.stringify(typedOn)}`);
+      if (keeps) t.registered.controller.cancelDocument(t.document.uri.toString());
+      assert.equal(await answer, undefined);
+      t.registered.dispose();
+    }
   });
 
   it('selecting text aborts the running request', async () => {
