@@ -247,7 +247,7 @@ const scenarios = [
           }).catch(() => null);
           if (got && got.text.trim().length >= text.length) { text = got.text.trim(); status = got.status; }
         }
-        if (text.length > 0 && !/generating|waiting/i.test(status)) break;
+        if (text.length > 0 && /^(done|stopped|error)\b/i.test(status.trim())) break; // media/explain.js labels
         await page.waitForTimeout(500);
       }
       await h.shot('5-explain-panel');
@@ -339,6 +339,34 @@ async function main() {
         console.log(`    ✘ ${s.name} (${((Date.now() - s0) / 1000).toFixed(1)} s)\n        ${String(err.message).split('\n')[0]}`);
       }
       await page.keyboard.press('Escape');
+    }
+    {
+      // Idle means idle: with nobody typing, the engine host (model loaded, sessions open) must
+      // not burn CPU: no polling timers, no spinning ggml threads.
+      const name = 'idle: the engine host uses no CPU while nobody types';
+      const hostScript = path.join(installed ? installed.dir : ROOT, 'out', 'engineHost.js');
+      const pids = processesWith(hostScript);
+      const cpuTicks = (pid) => {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop().trim().split(/\s+/);
+        return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat)
+      };
+      if (pids.length !== 1) {
+        results.push({ name, state: 'failed', err: new Error(`expected one engine host, found ${pids.length}`) });
+        console.log(`    ✘ ${name}: expected one engine host running ${hostScript}, found ${pids.length}`);
+      } else {
+        await page.waitForTimeout(1000); // let the last request's threads go back to sleep
+        const before = cpuTicks(pids[0]);
+        await page.waitForTimeout(5000);
+        const ticks = cpuTicks(pids[0]) - before;
+        const ms = ticks * 10; // USER_HZ = 100 on Linux
+        if (ticks > 2) {
+          results.push({ name, state: 'failed', err: new Error(`${ms} ms of CPU in 5 s idle`) });
+          console.log(`    ✘ ${name}: ${ms} ms of CPU in 5 s idle`);
+        } else {
+          results.push({ name, state: 'passed' });
+          console.log(`    ✔ ${name}: ${ms} ms of CPU in 5 s`);
+        }
+      }
     }
     {
       const name = 'no error notification from Tandem or from a clipboard read during the run';
