@@ -113,6 +113,9 @@ export class EngineClient implements Disposable {
   /** The separate explain model in the current host process (not restored after a crash: the
    *  next explanation loads it again). */
   private explainLoaded?: LoadedModel;
+  /** The explain load asked for last (undefined after an unload): a reply to an older request
+   *  must not mark a model loaded that the host has freed since. */
+  private wantedExplain?: LoadModelParams;
   private readonly backoff: RestartBackoff;
   private readonly stateEmitter = new Emitter<EngineState>();
   private currentState: EngineState = { kind: 'stopped' };
@@ -157,14 +160,16 @@ export class EngineClient implements Disposable {
     if (!(await this.waitReady(options.signal))) throw new EngineError('Model load was cancelled.', 'ABORTED');
     const host = this.host;
     this.explainLoaded = undefined; // the host frees the old one before loading
+    this.wantedExplain = params;
     const info = await this.call('loadModel', params, { signal: options.signal, onProgress: options.onProgress });
-    if (this.host === host) this.explainLoaded = { params, info };
+    if (this.host === host && this.wantedExplain === params) this.explainLoaded = { params, info };
     return info;
   }
 
   /** Frees the explain model (explanations then run on the completion model). */
   async unloadExplainModel(): Promise<void> {
     this.explainLoaded = undefined;
+    this.wantedExplain = undefined;
     if (!this.host) return;
     await this.call('unloadModel', { role: 'explain' }, {});
   }

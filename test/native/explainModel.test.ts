@@ -48,6 +48,20 @@ describe('engine host: a separate explain model (real addon, two models)', funct
     assert.equal(onCompletion.stats.promptTokens, completionTokens, 'completions still run on the completion model');
   });
 
+  it('an unload asked for while a load is under way wins: the load\'s reply does not mark the model loaded', async () => {
+    const loading = client.loadExplainModel(explainPath, { contextSize: 512 });
+    await new Promise((resolve) => setImmediate(resolve)); // the load request is on its way to the host
+    // Hold this event loop while the host loads (a small model: milliseconds) and replies, so the
+    // reply is still unread when the unload is sent: the order in which the bug showed.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    const unloading = client.unloadExplainModel();
+    await loading.catch(() => undefined); // (had the load been slower, the unload cancelled it)
+    await unloading;
+    assert.equal(client.loadedExplainModel, undefined);
+    assert.equal(await client.modelInfo('explain'), null, 'the host freed it');
+    await client.loadExplainModel(explainPath, { contextSize: 512 }); // the next test's state
+  });
+
   it('renders the explain model\'s chat template; the completion model has none', async () => {
     const rendered = await client.applyChatTemplate([{ role: 'user', content: 'hi' }], { role: 'explain' });
     assert.match(rendered, /<\|im_start\|>user\nhi<\|im_end\|>/);
