@@ -88,6 +88,18 @@ function helpers(page, ws, installed) {
       await page.keyboard.press('Enter');
       await page.waitForTimeout(200);
     },
+    /** Opens a new line after `line` and types `text` there, as a user would. */
+    async typeOnNewLineAfter(line, text) {
+      await h.gotoLine(line);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type(text, { delay: 60 });
+    },
+    /** Takes back what typeOnNewLineAfter did (the typing, then the new line). */
+    async undoNewLine() {
+      await page.keyboard.press('Control+Z');
+      await page.keyboard.press('Control+Z');
+    },
     ghostText() {
       return page.evaluate(() => [...document.querySelectorAll('.monaco-editor [class*="ghost-text"]')]
         .map((e) => e.textContent).join('')).then((t) => t.replace(NBSP, ' '), () => '');
@@ -123,10 +135,7 @@ const scenarios = [
       let ghost = '';
       // a random-weight model may propose nothing at one place; try a few lines
       for (const line of [target, target - 5, target - 8, target + 1]) {
-        await h.gotoLine(line);
-        await page.keyboard.press('End');
-        await page.keyboard.press('Enter');
-        await page.keyboard.type('const', { delay: 60 });
+        await h.typeOnNewLineAfter(line, 'const');
         const t0 = Date.now();
         while (Date.now() - t0 < 20000) {
           ghost = (await h.ghostText()).trim();
@@ -135,8 +144,7 @@ const scenarios = [
           await page.waitForTimeout(250);
         }
         if (ghost) break;
-        await page.keyboard.press('Control+Z');
-        await page.keyboard.press('Control+Z');
+        await h.undoNewLine();
       }
       if (!ghost) throw new Error('no ghost text appeared');
       await h.shot('2-ghost-text');
@@ -166,10 +174,7 @@ const scenarios = [
       let item = '';
       // type the start of a word the file has: VS Code's word-based suggest widget opens with it
       for (const line of [target, target - 1, target - 3]) {
-        await h.gotoLine(line);
-        await page.keyboard.press('End');
-        await page.keyboard.press('Enter');
-        await page.keyboard.type('ret', { delay: 60 });
+        await h.typeOnNewLineAfter(line, 'ret');
         const t0 = Date.now();
         while (Date.now() - t0 < 20000) {
           item = await page.evaluate(() => {
@@ -183,8 +188,7 @@ const scenarios = [
         }
         if (item && ghost.length > item.length - 'ret'.length) break;
         await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+Z');
-        await page.keyboard.press('Control+Z');
+        await h.undoNewLine();
       }
       await h.shot('2b-suggest-widget-ghost');
       if (!item) throw new Error('the suggest widget did not open');

@@ -67,6 +67,13 @@ function setup(initial = '') {
   return {
     engine, source, failures,
     set: (s: ExplainModelSettings) => { current = s; },
+    /** Asks for the explain model and lets the engine finish loading it. */
+    async loadNow() {
+      const loading = source.ensureLoaded();
+      await tick();
+      engine.settle();
+      return loading;
+    },
     completionLoads: () => completionLoads,
   };
 }
@@ -151,10 +158,7 @@ describe('explain model: ExplainModelSource (fake engine)', () => {
 
   it('clearing the setting frees the explain model; the completion model explains again', async () => {
     const t = setup('/instruct.gguf');
-    const first = t.source.ensureLoaded();
-    await tick();
-    t.engine.settle();
-    await first;
+    await t.loadNow();
     t.set(settings(''));
     t.source.settingsChanged();
     assert.equal(t.engine.unloads, 1);
@@ -164,10 +168,7 @@ describe('explain model: ExplainModelSource (fake engine)', () => {
 
   it('changing the path (or the context size) while one is loaded reloads at once; no change does nothing', async () => {
     const t = setup('/instruct.gguf');
-    const first = t.source.ensureLoaded();
-    await tick();
-    t.engine.settle();
-    await first;
+    await t.loadNow();
     t.source.settingsChanged();
     assert.deepEqual(t.engine.loads, ['/instruct.gguf'], 'same settings: nothing');
     t.set(settings('/bigger.gguf'));
