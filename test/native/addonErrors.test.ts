@@ -141,6 +141,8 @@ describe('native addon: bad requests', function () {
 
   it('bad session options → INVALID_ARGUMENT', async () => {
     await assert.rejects(model.createSession({ contextSize: 2.5 }), hasCode('INVALID_ARGUMENT', /contextSize/));
+    // below one output per draft-tree sequence llama.cpp would abort the process: refused instead
+    await assert.rejects(model.createSession({ contextSize: 12 }), hasCode('INVALID_ARGUMENT', /contextSize must be a whole number from 16/));
     await assert.rejects(model.createSession({ threads: 0 }), hasCode('INVALID_ARGUMENT', /threads/));
   });
 

@@ -21,7 +21,12 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
   if (!instance) throw EngineError(ErrorCode::Internal, "the model has no prefill instance (its placement does not hand over)");
   const int32_t trained = std::max<int32_t>(model_->info().contextLength, 1);
   contextSize_ = options.contextSize > 0 ? options.contextSize : std::min<int32_t>(4096, trained);
-  if (contextSize_ < 8) throw EngineError(ErrorCode::InvalidArgument, "contextSize must be at least 8 tokens, got " + std::to_string(contextSize_));
+  // A decode context verifies draft trees on kSequenceCount sequences, and llama.cpp needs a batch
+  // (at most the context) with room for an output per sequence.
+  const int32_t minimum = role == ContextRole::Prefill ? 8 : kSequenceCount;
+  if (contextSize_ < minimum) {
+    throw EngineError(ErrorCode::InvalidArgument, "contextSize must be at least " + std::to_string(minimum) + " tokens, got " + std::to_string(contextSize_));
+  }
   const int32_t hardware = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = options.threads > 0 ? options.threads : std::min(hardware, 8);
   batchSize_ = options.batchSize > 0 ? options.batchSize : 512;

@@ -97,7 +97,7 @@ Napi::Value ModelWrap::createSession(const Napi::CallbackInfo& info) {
     auto model = liveModel();
     Napi::Object options = optionsObject(info, 0, "session options");
     ContextOptions context;
-    if (auto v = optionalNumber(options, "contextSize")) context.contextSize = validateCount("contextSize", *v, 8, 1 << 20);
+    if (auto v = optionalNumber(options, "contextSize")) context.contextSize = validateCount("contextSize", *v, kSequenceCount, 1 << 20);
     if (auto v = optionalNumber(options, "threads")) context.threads = validateCount("threads", *v, 1, 512);
     if (auto v = optionalNumber(options, "batchSize")) context.batchSize = validateCount("batchSize", *v, 1, 1 << 16);
     return PromiseWorker::start(env, [model, context]() -> PromiseWorker::ToJs {
