@@ -165,6 +165,6 @@ const t0 = Date.now();
 const env = { ...process.env, CCACHE_BASEDIR: process.env.CCACHE_BASEDIR || root };
 const r = spawnSync('npx', cmakeArgs, { cwd: root, stdio: 'inherit', env });
 if (r.status !== 0) process.exit(r.status ?? 1);
-if (accelerators.length || fs.existsSync(variantFile)) fs.writeFileSync(variantFile, variant);
+fs.writeFileSync(variantFile, variant);
 console.error(`[build] native addon (${requested.join(', ')}${backendDl ? ', backend libraries loaded at run time' : ''}) built in ` +
   `${((Date.now() - t0) / 1000).toFixed(1)} s (ccache ${hasCcache ? 'on' : 'off'})`);

@@ -159,17 +159,10 @@ TEST("budget (Dinkelbach): a sure long draft is verified further than each step'
   std::vector<float> paths{0.95f};  // each token 95 % likely once its parent was accepted
   while (paths.size() < 40) paths.push_back(paths.back() * 0.95f);
   const DraftTree sure = chain(paths);
-  // what maximising each step's own rate (1 + E[accepted]) / T(k+1) would verify, for contrast
-  int32_t perStep = 0;
-  double bestRate = 1.0, expected = 0;
-  for (int32_t k = 1; k <= 40; ++k) {
-    expected += sure.nodes[k - 1].pathProb;
-    const double rate = (1.0 + expected) / cpu.relative(k + 1);
-    if (rate > bestRate) bestRate = rate, perStep = k;
-  }
+  // Maximising each step's own rate (1 + E[accepted]) / T(k+1) would stop at ~4 nodes (1.49
+  // tokens per T(1)); the long-run rate goes on while a token costs less than it brings.
   const auto longRun = chooseDraftBudget(sure, cpu, 64, 14, 1.0);
-  CHECK(perStep < 8);         // each step's own best rate: stop at ~4 (1.49 tokens per T(1))
-  CHECK(longRun.nodes > 16);  // long-run rate: go on while a token costs less than it brings
+  CHECK(longRun.nodes > 16);
   CHECK(longRun.gain > 1.0);
   // A decoder already achieving 2 tokens per T(1) does not spend time on a coin flip.
   CHECK_EQ(chooseDraftBudget(chain({0.6f, 0.4f}), cpu, 64, 14, 2.0).nodes, 0);

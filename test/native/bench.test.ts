@@ -7,16 +7,53 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../extension/cli/main';
 import { captureCliIo } from '../support/cliIo';
+import type { CompletionRequest, NativeAddon, NativeModel, SpeculationMode } from '../../extension/engine/native';
+import { SPECULATION_MODES } from '../../extension/engine/native';
 import { addon, repoRoot, scratchDir, testModel } from './fixtures';
 
-function captureIo(env: NodeJS.ProcessEnv = process.env) {
-  return captureCliIo({ cwd: repoRoot, env, loadAddon: () => addon() });
+function captureIo(env: NodeJS.ProcessEnv = process.env, loadAddon: () => NativeAddon = addon) {
+  return captureCliIo({ cwd: repoRoot, env, loadAddon });
 }
 
-async function tandem(args: string[], env?: NodeJS.ProcessEnv) {
-  const c = captureIo(env);
+async function tandem(args: string[], env?: NodeJS.ProcessEnv, loadAddon?: () => NativeAddon) {
+  const c = captureIo(env, loadAddon);
   const code = await runCli(args, c.io);
   return { code, stdout: c.stdout(), stderr: c.stderr() };
+}
+
+/** `target` with some members replaced; the others are bound to it (native objects need their own `this`). */
+function withMembers<T extends object>(target: T, members: Record<string, unknown>): T {
+  return new Proxy(target, {
+    get: (t, key) => {
+      if (typeof key === 'string' && key in members) return members[key];
+      const value = Reflect.get(t, key) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+    },
+  });
+}
+
+/** The real addon, except that it refuses `mode` as a build without that drafter would. */
+function addonWithout(mode: SpeculationMode): NativeAddon {
+  const real = addon();
+  const refusal = () => Object.assign(new Error(`speculation mode ${mode} is not in this build`), { code: 'INVALID_ARGUMENT' });
+  return withMembers(real, {
+    simulateDrafting: (traces: unknown, options: { modes: SpeculationMode[] }) => {
+      if (options.modes.includes(mode)) throw refusal();
+      return real.simulateDrafting!(traces as never, options as never);
+    },
+    loadModel: async (...args: Parameters<NativeAddon['loadModel']>) => {
+      const model = await real.loadModel(...args);
+      return withMembers(model, {
+        createSession: async (...sessionArgs: Parameters<NativeModel['createSession']>) => {
+          const session = await model.createSession(...sessionArgs);
+          return withMembers(session, {
+            complete: (request: CompletionRequest, ...rest: unknown[]) =>
+              (request.speculation === mode ? Promise.reject(refusal()) : (session.complete as (...a: unknown[]) => unknown)(request, ...rest)),
+          });
+        },
+      });
+    },
+  });
 }
 
 /** The one JSON object a --json run prints. */
@@ -52,7 +89,7 @@ describe('tandem bench (real addon)', function () {
         return [kind, deterministic];
       }))]));
 
-    it('--json prints the suite object, writes JSON, Markdown and SVG, and skips modes the addon rejects with its reason', async () => {
+    it('--json prints the suite object and writes JSON, Markdown and SVG; every mode is measured', async () => {
       const out = scratchDir('bench-drafting-a');
       const r = await tandem(['bench', 'drafting', '--count', '20', '--seed', '3', '--out', out, '--json']);
       assert.equal(r.code, 0, r.stderr);
@@ -62,12 +99,17 @@ describe('tandem bench (real addon)', function () {
       assert.equal(json.traces.related + json.traces.partial + json.traces.novel, 20);
       assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'drafting.json'), 'utf8')), json);
       assertReportFiles(out, 'drafting');
-      // every contract mode is either measured or skipped with the addon's message
-      for (const mode of ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto']) {
-        const skipped = json.skipped.find((s: { mode: string }) => s.mode === mode);
-        assert.ok(!!json.modes[mode] !== !!skipped, `${mode} must be measured xor skipped`);
-        if (skipped) assert.ok(skipped.reason.length > 10, `${mode} skipped without a reason`);
-      }
+      assert.deepEqual(Object.keys(json.modes), [...SPECULATION_MODES]);
+      assert.deepEqual(json.skipped, []);
+    });
+
+    it('a mode the addon refuses is skipped with the addon\'s reason; the others are measured', async () => {
+      const out = scratchDir('bench-drafting-skip');
+      const r = await tandem(['bench', 'drafting', '--count', '5', '--seed', '3', '--out', out, '--json'], undefined, () => addonWithout('ngram-mod'));
+      assert.equal(r.code, 0, r.stderr);
+      const json = onlyJson(r.stdout);
+      assert.deepEqual(json.skipped, [{ mode: 'ngram-mod', reason: 'speculation mode ngram-mod is not in this build' }]);
+      assert.deepEqual(Object.keys(json.modes), SPECULATION_MODES.filter((m) => m !== 'ngram-mod'));
       for (const mode of ['off', 'pld', 'sam', 'auto']) assert.ok(json.modes[mode], `${mode} missing`);
       // off drafts nothing: one token per step, speed-up 1 by definition
       assert.equal(json.modes.off.tokensPerStep, 1);
@@ -160,6 +202,10 @@ describe('tandem bench (real addon)', function () {
       await assert.rejects(a.measureCost!(model, { ks: [] }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && /non-empty array/.test(e.message));
       await assert.rejects(a.measureCost!(model, { ks: [129] }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && /k must be a whole number from 1 to 128/.test(e.message));
       await assert.rejects(a.measureCost!(model, { ks: [1], reps: 0 }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && /reps/.test(e.message));
+      await assert.rejects(a.measureCost!(model, { ks: [1], threads: 513 }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && /threads must be a whole number from 0 to 512/.test(e.message));
+      // threads 0 is the engine's default (as for loadModel), not an error
+      const byDefault = await a.measureCost!(model, { ks: [1], threads: 0, depth: 4, reps: 1 });
+      assert.ok(byDefault.threads >= 1);
     });
   });
 
@@ -187,20 +233,16 @@ describe('tandem bench (real addon)', function () {
       assertReportFiles(out, 'e2e');
     });
 
-    it('a mode the addon rejects is skipped with its reason, not a crash', async () => {
+    it('a mode the addon refuses is skipped with its reason, not a crash; the others still run and match off', async () => {
       const out = scratchDir('bench-e2e-ngram');
-      const r = await tandem(['bench', 'e2e', '--model', model, '--count', '1', '--max-tokens', '4', '--modes', 'off,ngram-mod', '--out', out, '--json']);
+      const r = await tandem(['bench', 'e2e', '--model', model, '--count', '1', '--max-tokens', '4', '--modes', 'off,ngram-mod,ngram-cache', '--out', out, '--json'],
+        undefined, () => addonWithout('ngram-mod'));
       assert.equal(r.code, 0, r.stderr);
       const json = onlyJson(r.stdout);
-      const skipped = json.skipped.find((s: { mode: string }) => s.mode === 'ngram-mod');
-      // once llama.cpp's n-gram drafters are in the build the mode runs instead, and must match off
-      if (skipped) {
-        assert.match(skipped.reason, /ngram-mod/);
-        assert.equal(json.modes['ngram-mod'], undefined);
-      } else {
-        assert.equal(json.modes['ngram-mod'].completions, 1);
-        assert.equal(json.identical, true);
-      }
+      assert.deepEqual(json.skipped, [{ mode: 'ngram-mod', reason: 'speculation mode ngram-mod is not in this build' }]);
+      assert.equal(json.modes['ngram-mod'], undefined);
+      assert.equal(json.modes['ngram-cache'].completions, 1);
+      assert.equal(json.identical, true);
     });
   });
 });

@@ -45,10 +45,8 @@ float AcceptanceCalibration::prior(const CalibrationKey& k) {
   static const float byLength[kLenBuckets] = {0.12f, 0.3f, 0.45f, 0.6f, 0.7f, 0.8f, 0.88f, 0.9f, 0.92f};
   float p = byLength[lengthBucket(k.matchLength)];
   if (k.source == DraftSource::Extension) p = std::min(p, 0.3f);
-  if (k.rank == 0 && k.share < 0.999f) p *= 0.85f;
-  else if (k.rank == 1) p *= 0.35f;
-  else if (k.rank >= 2) p *= 0.15f;
-  return p;
+  static const float byRank[kRankBuckets] = {1.f, 0.85f, 0.35f, 0.15f};
+  return p * byRank[rankBucket(k)];
 }
 
 size_t AcceptanceCalibration::poolIndex(const CalibrationKey& k) {

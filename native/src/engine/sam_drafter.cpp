@@ -255,10 +255,10 @@ DraftTree SamDrafter::treeDraft(int32_t maxNodes) {
 
 void SamDrafter::feedback(const DraftTree& verified, const VerifyOutcome& outcome) {
   const size_t n = std::min(verified.nodes.size(), keys_.size());
+  if (!options_.extend || outcome.predicted.size() < n + 1) return;
   std::vector<uint8_t> accepted(n, 0);
   for (int32_t i : outcome.acceptedPath)
     if (i >= 0 && static_cast<size_t>(i) < n) accepted[i] = 1;
-  if (!options_.extend || outcome.predicted.size() < n + 1) return;
   // Draft extension (paper Eq. 3): below the last accepted node, the best rejected chain; where
   // the model's predictions agreed with it (pred(d_i) == d_{i+1}), that stretch is likely to
   // come back once the model's correction is in place, so it becomes draft material.

@@ -65,7 +65,7 @@ class HandoverPrefill : public PrefillExecutor {
         build();
         ready_.store(true, std::memory_order_release);
       } catch (...) {
-        failed_.store(true);  // requests keep prefilling on the decode context
+        // never ready: requests keep prefilling on the decode context
       }
     });
   }
@@ -90,14 +90,14 @@ class HandoverPrefill : public PrefillExecutor {
  private:
   // Compiles the prefill shape (a full chunk) and the one-token shape, then forgets them.
   void warm(InferenceContext& context) {
-    std::vector<llama_token> tokens(static_cast<size_t>(chunk_) + 1, std::max<llama_token>(0, context.model().info().bos));
+    std::vector<llama_token> tokens(static_cast<size_t>(chunk_), std::max<llama_token>(0, context.model().info().bos));
     if (context.append(tokens.data(), static_cast<size_t>(chunk_)) == DecodeStatus::Ok) context.append(tokens.data(), 1);
     context.clear();
   }
 
   int32_t chunk_ = 512;
   std::unique_ptr<InferenceContext> context_;
-  std::atomic<bool> ready_{false}, failed_{false}, stop_{false};
+  std::atomic<bool> ready_{false}, stop_{false};
   std::thread warmup_;
 };
 

@@ -20,7 +20,7 @@
 
 namespace tandem {
 
-// A drafter for a mode (nullptr for Off). Throws InvalidArgument for modes this build lacks.
+// A drafter for a mode (nullptr for Off).
 std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode);
 
 class HandoverPrefill;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/cost_model.h"
+#include "engine/elapsed.h"
 #include "engine/engine_error.h"
 #include "engine/inference_context.h"
 #include "engine/model.h"
@@ -26,9 +27,8 @@ namespace {
 
 struct CostBenchRequest {
   std::string path;
-  ModelLoadOptions load;  // gpuLayers and device choice, as loadModel takes them
+  ModelLoadOptions load;  // gpuLayers, device choice and threads (0: the default), as loadModel takes them
   std::vector<int32_t> ks;
-  int32_t threads = 0;
   int32_t depth = 1000;
   int32_t reps = 3;
 };
@@ -42,10 +42,6 @@ struct CostBenchResult {
   std::vector<std::pair<int32_t, std::vector<double>>> samples;  // k → timed passes in ms
 };
 
-double msSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
 CostBenchResult runCostBench(const CostBenchRequest& request) {
   CostBenchResult result;
   auto start = std::chrono::steady_clock::now();
@@ -55,8 +51,8 @@ CostBenchResult runCostBench(const CostBenchRequest& request) {
 
   const int32_t maxK = *std::max_element(request.ks.begin(), request.ks.end());
   ContextOptions options;
-  options.contextSize = request.depth + maxK + 8;
-  options.threads = request.threads;
+  options.contextSize = std::max(kSequenceCount, request.depth + maxK + 8);
+  options.threads = request.load.threads;
   InferenceContext context(model, options);
   result.threads = context.threads();
   result.depth = request.depth;
@@ -101,7 +97,6 @@ Napi::Value measureCostJs(const Napi::CallbackInfo& info) {
       if (!v.IsNumber()) throw EngineError(ErrorCode::InvalidArgument, "ks must hold numbers");
       request.ks.push_back(validateCount("k", v.As<Napi::Number>().DoubleValue(), 1, kMaxTreeNodes));
     }
-    if (auto v = optionalNumber(options, "threads")) request.threads = validateCount("threads", *v, 0, 512);
     if (auto v = optionalNumber(options, "gpuLayers")) request.load.gpuLayers = validateCount("gpuLayers", *v, -1, 100000);
     deviceRequestFromJs(options, request.load);  // device, placementStrategy, threads: as loadModel
     if (auto v = optionalNumber(options, "depth")) request.depth = validateCount("depth", *v, 0, 1 << 20);

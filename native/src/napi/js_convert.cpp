@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/engine_error.h"
+#include "engine/request_validation.h"
 #include "engine/utf8.h"
 
 namespace tandem::napi {
@@ -302,10 +303,7 @@ void deviceRequestFromJs(const Napi::Object& options, ModelLoadOptions& load) {
     if (!parsed) invalid("placementStrategy must be one of auto, single, op-offload, handover; got '" + *v + "'");
     load.strategy = *parsed;
   }
-  if (auto v = optionalNumber(options, "threads")) {
-    if (!std::isfinite(*v) || std::floor(*v) != *v || *v < 1 || *v > 512) invalid("threads must be a whole number from 1 to 512");
-    load.threads = static_cast<int32_t>(*v);
-  }
+  if (auto v = optionalNumber(options, "threads")) load.threads = validateCount("threads", *v, 0, 512);  // 0: the default
 }
 
 Napi::Object placementToJs(Napi::Env env, const Placement& p) {
