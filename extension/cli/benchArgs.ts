@@ -1,13 +1,12 @@
 // `tandem bench <suite>`: the suites' declared options and the typed settings parsed from them.
 // Pure; the suites themselves live in test/bench (drafting.ts, cost.ts, e2e.ts).
 import type { SpeculationMode } from '../engine/native';
+import { SPECULATION_MODES } from '../engine/native';
 import { CommandSpec, UsageError, parseOptions } from './args';
 
 /** Every mode of the engine contract, in report order; a suite skips (with a note) the ones the
  *  loaded addon rejects. */
-export const ALL_SPECULATION_MODES: readonly SpeculationMode[] = [
-  'off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto',
-];
+export const ALL_SPECULATION_MODES: readonly SpeculationMode[] = SPECULATION_MODES;
 
 export const BENCH_SUITES = ['drafting', 'cost', 'e2e'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];

@@ -1,11 +1,10 @@
 // The CLI's commands: their declared options and the typed settings parsed from them. Pure; the
 // code that runs each command lives in its own file.
 import * as path from 'node:path';
-import type { MakeTestModelOptions } from '../engine/native';
+import type { MakeTestModelOptions, SpeculationMode } from '../engine/native';
+import { SPECULATION_MODES } from '../engine/native';
 import { CommandSpec, ParsedOptions, UsageError, parseOptions, unescapeStop } from './args';
 
-export const SPEC_MODES = ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto'] as const;
-export type SpecMode = (typeof SPEC_MODES)[number];
 
 export const COMPLETE_SPEC: CommandSpec = {
   name: 'complete',
@@ -19,7 +18,7 @@ export const COMPLETE_SPEC: CommandSpec = {
     { name: 'column', kind: 'int', min: 1, required: true, description: 'cursor column (1-based, UTF-16 code units)' },
     { name: 'context', kind: 'list', value: 'FILE', description: 'other open files: the draft corpus of speculative decoding' },
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens to generate', defaultText: '64' },
-    { name: 'spec', kind: 'string', value: SPEC_MODES.join('|'), description: 'speculative decoding mode (output is identical in every mode)', defaultText: 'off' },
+    { name: 'spec', kind: 'string', value: SPECULATION_MODES.join('|'), description: 'speculative decoding mode (output is identical in every mode)', defaultText: 'off' },
     { name: 'device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where both phases run (NAME: a device from `tandem devices`)', defaultText: 'auto' },
     { name: 'prefill-device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where prompt prefill runs (overrides --device)' },
     { name: 'decode-device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where decoding and verification run (overrides --device)' },
@@ -82,7 +81,7 @@ export interface CompleteCommand {
   column: number;
   contextFiles: string[];
   maxTokens: number;
-  spec: SpecMode;
+  spec: SpeculationMode;
   /** auto | cpu | gpu | npu | a device name, per phase (checked by the engine against its devices) */
   device: { prefill: string; decode: string };
   threads?: number;
@@ -95,8 +94,8 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
   const o = parseOptions(COMPLETE_SPEC, argv);
   if (o.help) return 'help';
   const spec = (o.spec as string | undefined) ?? 'off';
-  if (!(SPEC_MODES as readonly string[]).includes(spec)) {
-    throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not a speculation mode; use one of ${SPEC_MODES.join(', ')}`);
+  if (!(SPECULATION_MODES as readonly string[]).includes(spec)) {
+    throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not a speculation mode; use one of ${SPECULATION_MODES.join(', ')}`);
   }
   return {
     model: o.model as string,
@@ -105,7 +104,7 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
     column: o.column as number,
     contextFiles: (o.context as string[] | undefined) ?? [],
     maxTokens: (o['max-tokens'] as number | undefined) ?? 64,
-    spec: spec as SpecMode,
+    spec: spec as SpeculationMode,
     device: parseDeviceOptions(o),
     threads: o.threads as number | undefined,
     contextSize: o['ctx-size'] as number | undefined,

@@ -117,7 +117,7 @@ export interface LoadOptions {
 }
 
 export interface SessionOptions {
-  /** Context size in tokens (default: min(4096, training context)). */
+  /** Context size in tokens, at least 16 (default: min(4096, training context)). */
   contextSize?: number;
   /** Decode threads (default: physical cores, at most 8). */
   threads?: number;
@@ -142,8 +142,8 @@ export interface ContextDocument {
 
 /** Speculative decoding modes; every mode gives exactly the text of 'off' (greedy), only sooner.
  *  'auto' is Tandem's drafter (context-aligned, calibrated, tree, cost-aware budget). */
-export type SpeculationMode =
-  | 'off' | 'pld' | 'sam' | 'ngram-simple' | 'ngram-map-k' | 'ngram-mod' | 'ngram-cache' | 'auto';
+export const SPECULATION_MODES = ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto'] as const;
+export type SpeculationMode = (typeof SPECULATION_MODES)[number];
 
 export interface SpeculationStats {
   mode: SpeculationMode;

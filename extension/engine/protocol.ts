@@ -5,8 +5,9 @@
 // Messages travel as JSON over Node's IPC channel, so everything here must be JSON-safe, and both
 // sides validate what they receive: a bad message is answered with an error, never a crash.
 import type {
-  CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PromptPart, SpeculationMode,
+  CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PromptPart,
 } from './native';
+import { SPECULATION_MODES } from './native';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -224,14 +225,13 @@ function validateCompletionRequest(r: unknown, id: number): void {
       }
     });
   }
-  if (r.speculation !== undefined && !SPECULATION_MODES.has(r.speculation as string)) {
+  if (r.speculation !== undefined && !SPECULATION_MODE_SET.has(r.speculation as string)) {
     throw new ProtocolError(`complete: unknown speculation mode ${JSON.stringify(r.speculation)}`, id);
   }
 }
 
 const DOCUMENT_SOURCES: ReadonlySet<string> = new Set<DocumentSource>(['sameFile', 'otherFile', 'recentEdit', 'clipboard', 'history']);
-const SPECULATION_MODES: ReadonlySet<string> = new Set<SpeculationMode>(
-  ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto']);
+const SPECULATION_MODE_SET: ReadonlySet<string> = new Set<string>(SPECULATION_MODES);
 
 function validateParams(method: MethodName, params: Obj, id: number): void {
   if (params.role !== undefined && !MODEL_ROLES.includes(params.role as ModelRole)) {

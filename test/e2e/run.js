@@ -14,7 +14,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { ensureChromium } = require('../host/setup');
-const { startCodeServer } = require('../host/codeServer');
+const { descendants, startCodeServer } = require('../host/codeServer');
 const { prepare, ROOT } = require('../host/start');
 const { packageVsix, installVsix, auditInstalled } = require('../host/vsix');
 
@@ -40,20 +40,20 @@ function parseArgs(argv) {
 }
 
 /** Pids of processes whose command line contains `needle` (Linux /proc). */
-function processesWith(needle) {
-  const pids = [];
-  for (const e of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try { if (fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle)) pids.push(Number(e)); } catch { /* exited */ }
-  }
-  return pids;
+/** Pids under code-server (`serverPid`) whose command line contains `needle`: this run's only,
+ *  never a developer's own `npm start`. */
+function processesWith(needle, serverPid) {
+  return descendants(serverPid).filter((pid) => {
+    try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle); } catch { return false; } // exited
+  });
 }
 
 /** The scenario context: page helpers shared by the steps. `installed` is the VSIX install
  *  ({ vsix, dir, audit }), null with --linked. */
-function helpers(page, ws, installed) {
+function helpers(page, ws, installed, serverPid) {
   const h = {
     installed,
+    serverPid,
     async shot(name) {
       const file = path.join(ARTIFACTS, `e2e-${name}.png`);
       await page.screenshot({ path: file });
@@ -206,7 +206,7 @@ const scenarios = [
     async run(page, h) {
       if (!h.installed) return { skip: '--linked: no VSIX' };
       const hostScript = path.join(h.installed.dir, 'out', 'engineHost.js');
-      const pids = processesWith(hostScript);
+      const pids = processesWith(hostScript, h.serverPid);
       if (pids.length !== 1) throw new Error(`expected one engine host running ${hostScript}, found ${pids.length}`);
       const addon = path.join(h.installed.dir, 'out', 'tandem.node');
       const maps = fs.readFileSync(`/proc/${pids[0]}/maps`, 'utf8');
@@ -325,7 +325,7 @@ async function main() {
       }).observe(document.body, { childList: true, subtree: true });
     });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 }).catch(() => {});
-    const h = helpers(page, ws, installed);
+    const h = helpers(page, ws, installed, cs.process.pid);
     // activated = Tandem's status bar item is there
     await h.statusItem().waitFor({ timeout: 60000 }).catch(() => log('Tandem status bar item not seen yet'));
     console.log(`\n  e2e (VS Code 1.139 workbench, Tandem ${installed ? 'installed from its VSIX' : 'linked from the repository'})`);
@@ -349,7 +349,7 @@ async function main() {
       // not burn CPU: no polling timers, no spinning ggml threads.
       const name = 'idle: the engine host uses no CPU while nobody types';
       const hostScript = path.join(installed ? installed.dir : ROOT, 'out', 'engineHost.js');
-      const pids = processesWith(hostScript);
+      const pids = processesWith(hostScript, cs.process.pid);
       const cpuTicks = (pid) => {
         const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').pop().trim().split(/\s+/);
         return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of stat)
@@ -358,7 +358,14 @@ async function main() {
         results.push({ name, state: 'failed', err: new Error(`expected one engine host, found ${pids.length}`) });
         console.log(`    ✘ ${name}: expected one engine host running ${hostScript}, found ${pids.length}`);
       } else {
-        await page.waitForTimeout(1000); // let the last request's threads go back to sleep
+        // Work still finishing (a last request on a slow machine) is not idleness: wait for one
+        // quiet second (up to 30 s; a process that polls never gets one and fails below), then measure.
+        for (let waited = 0, last = cpuTicks(pids[0]); waited < 30; waited++) {
+          await page.waitForTimeout(1000);
+          const now = cpuTicks(pids[0]);
+          if (now === last) break;
+          last = now;
+        }
         const before = cpuTicks(pids[0]);
         await page.waitForTimeout(5000);
         const ticks = cpuTicks(pids[0]) - before;
