@@ -8,7 +8,7 @@ import { CommandSpec, UsageError, parseOptions } from './args';
  *  loaded addon rejects. */
 export const ALL_SPECULATION_MODES: readonly SpeculationMode[] = SPECULATION_MODES;
 
-export const BENCH_SUITES = ['drafting', 'cost', 'e2e'] as const;
+export const BENCH_SUITES = ['drafting', 'cost', 'e2e', 'typing'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
 /** Generated random-weight model shapes (used when no --model is given). */
@@ -84,7 +84,38 @@ export const BENCH_E2E_SPEC: CommandSpec = {
   notes: ['Random-weight models prove mechanics and overheads (lossless output, cost of drafting), not acceptance.'],
 };
 
-export const BENCH_SPECS: Record<BenchSuite, CommandSpec> = { drafting: BENCH_DRAFTING_SPEC, cost: BENCH_COST_SPEC, e2e: BENCH_E2E_SPEC };
+/** Pipeline variants of `bench typing` (test/bench/typing.ts says what each one is). */
+export const TYPING_LAYOUTS = ['classic', 'anchored'] as const;
+export type TypingLayoutName = (typeof TYPING_LAYOUTS)[number];
+
+export const BENCH_TYPING_SPEC: CommandSpec = {
+  name: 'bench typing',
+  summary: 'What a user feels while typing: real editing of three sibling files of real code (lines inside\n' +
+    'function bodies typed character by character, Enter, typos fixed with Backspace, jumps, switches\n' +
+    'between the files) replayed through the real pipeline (debounce, type-through cache, context\n' +
+    'chunks, engine host, addon), once per layout, interleaved in one run. Per engine request: time to\n' +
+    'first token, re-prefilled tokens, time to ghost text; p50/p95/max per layout and per event.\n' +
+    'Layouts: classic = the prompt split at the cursor, fixed budgets, no per-document KV or pre-warm;\n' +
+    'anchored = anchored prompts, per-document KV, pre-warm, cold windows sized to a time target.',
+  options: [
+    ...modelOptions('0.5b', 'q4_0'),
+    { name: 'layouts', kind: 'string', value: 'a,b', description: `pipeline variants to compare (${TYPING_LAYOUTS.join(', ')})`, defaultText: TYPING_LAYOUTS.join(',') },
+    { name: 'bursts', kind: 'int', min: 1, description: 'edit bursts (each begins with opening a file, a jump or a switch)', defaultText: '12' },
+    { name: 'seed', kind: 'int', min: 0, description: 'workload seed (the files, places, typos and pauses)', defaultText: '1' },
+    sourceOption,
+    { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens per completion', defaultText: '16' },
+    { name: 'ctx-size', kind: 'int', min: 256, description: 'engine context size in tokens', defaultText: '4096' },
+    { name: 'spec', kind: 'string', choices: ALL_SPECULATION_MODES, description: 'speculative decoding mode', defaultText: 'auto' },
+    { name: 'rest-ms', kind: 'int', min: 0, description: 'real time the user rests after a jump or switch (anchored pre-warms then)', defaultText: '1000' },
+    { name: 'cold-start-ms', kind: 'int', min: 0, description: 'anchored: cold-prefill time target (tandem.completion.coldStartMs)', defaultText: '1000' },
+    outOption,
+  ],
+  notes: ['Random-weight models prove latency and re-use, not suggestion quality. Timings on a shared machine are noisy: compare layouts within one run.'],
+};
+
+export const BENCH_SPECS: Record<BenchSuite, CommandSpec> = {
+  drafting: BENCH_DRAFTING_SPEC, cost: BENCH_COST_SPEC, e2e: BENCH_E2E_SPEC, typing: BENCH_TYPING_SPEC,
+};
 
 export interface ModelChoice {
   /** a file given with --model, or undefined: generate one of `shape`/`type` */
@@ -134,7 +165,35 @@ export interface BenchE2eCommand {
   json: boolean;
 }
 
-export type BenchCommand = BenchDraftingCommand | BenchCostCommand | BenchE2eCommand;
+export interface BenchTypingCommand {
+  suite: 'typing';
+  model: ModelChoice;
+  layouts: TypingLayoutName[];
+  bursts: number;
+  seed: number;
+  sources?: string[];
+  maxTokens: number;
+  contextSize: number;
+  speculation: SpeculationMode;
+  restMs: number;
+  coldStartMs: number;
+  threads?: number;
+  device: Device;
+  out?: string;
+  json: boolean;
+}
+
+export type BenchCommand = BenchDraftingCommand | BenchCostCommand | BenchE2eCommand | BenchTypingCommand;
+
+/** `a,b` → typing layouts, checked; duplicates dropped, order kept. */
+export function parseLayouts(command: string, text: string): TypingLayoutName[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new UsageError(`${command}: --layouts needs at least one layout`);
+  for (const n of names) {
+    if (!(TYPING_LAYOUTS as readonly string[]).includes(n)) throw new UsageError(`${command}: unknown layout ${JSON.stringify(n)}; layouts: ${TYPING_LAYOUTS.join(', ')}`);
+  }
+  return [...new Set(names)] as TypingLayoutName[];
+}
 
 /** `a,b,c` → modes, checked against the contract's names; duplicates dropped, order kept. */
 export function parseModes(command: string, text: string): SpeculationMode[] {
@@ -205,6 +264,16 @@ export function parseBench(argv: readonly string[]): BenchCommand | { help: Benc
         threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device,
         contextSize: o['ctx-size'] as number | undefined, out, json,
       };
+    case 'typing':
+      return {
+        suite: 'typing', model: modelChoice(o, '0.5b', 'q4_0', spec.name),
+        layouts: o.layouts === undefined ? [...TYPING_LAYOUTS] : parseLayouts(spec.name, o.layouts as string),
+        bursts: (o.bursts as number | undefined) ?? 12, seed: (o.seed as number | undefined) ?? 1, sources: o.source as string[] | undefined,
+        maxTokens: (o['max-tokens'] as number | undefined) ?? 16, contextSize: (o['ctx-size'] as number | undefined) ?? 4096,
+        speculation: ((o.spec as string | undefined) ?? 'auto') as SpeculationMode, restMs: (o['rest-ms'] as number | undefined) ?? 1000,
+        coldStartMs: (o['cold-start-ms'] as number | undefined) ?? 1000,
+        threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device, out, json,
+      };
   }
 }
 
@@ -212,6 +281,7 @@ const SUITE_LINES: Record<BenchSuite, string> = {
   drafting: 'model-free: tokens per verification step of each drafter on traces cut from real code',
   cost: 'T(k), the time of one forward pass of k tokens, for a model, device and thread count',
   e2e: 'full engine: tokens/s, first token, completion time per mode, and identical text to off',
+  typing: 'what typing feels like: first token and ghost text per keystroke request, per prompt layout',
 };
 
 /** `tandem bench --help` */
@@ -221,7 +291,8 @@ export function formatBenchOverview(): string {
     'Usage: tandem bench <suite> [options] [--json]',
     '',
     'Benchmark suites; each writes SUITE.json, SUITE.md and SUITE.svg (default folder test-artifacts/bench)',
-    'and, with --json, prints one object { suite, modes: { <mode>: { tokensPerStep, … } }, … } on stdout.',
+    'and, with --json, prints one object on stdout: { suite, modes: { <mode>: { … } }, … } for suites',
+    'that compare modes, { suite: "typing", defaultLayout, layouts: { <layout>: { … } } } for typing.',
     '',
     'Suites:',
     ...BENCH_SUITES.map((s) => `  ${s.padEnd(width)}  ${SUITE_LINES[s]}`),

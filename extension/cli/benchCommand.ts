@@ -1,17 +1,19 @@
 // `tandem bench <suite>`: resolves the suite's inputs (vocab, source folders, a generated model,
 // the cost curve), runs it from test/bench, and prints the table (or, with --json, the one JSON
 // object the suite also writes to OUT/SUITE.json). Exit 1 when e2e finds a mode whose text differs.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultSources, runDraftingBench } from '../../test/bench/drafting';
 import { ensureBenchModel } from '../../test/bench/benchModels';
 import { readCostCurveFile, runCostBench } from '../../test/bench/cost';
 import { CPU_CURVE_FACTS, CPU_CURVE_FACTS_ORIGIN } from '../../test/bench/costCurves';
 import { runE2eBench } from '../../test/bench/e2e';
+import { runTypingBench } from '../../test/bench/typing';
 import type { NativeAddon } from '../engine/native';
 import { formatHelp } from './args';
 import {
-  ALL_SPECULATION_MODES, BENCH_SPECS, BenchCostCommand, BenchDraftingCommand, BenchE2eCommand, DEFAULT_COST_KS, ModelChoice,
-  formatBenchOverview, parseBench,
+  ALL_SPECULATION_MODES, BENCH_SPECS, BenchCostCommand, BenchDraftingCommand, BenchE2eCommand, BenchTypingCommand, DEFAULT_COST_KS,
+  ModelChoice, formatBenchOverview, parseBench,
 } from './benchArgs';
 import { CliError, CliIo } from './io';
 import { resolveVocab } from './makeTestModelCommand';
@@ -32,6 +34,7 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
     case 'drafting': return runDrafting(cmd, addon, io);
     case 'cost': return runCost(cmd, addon, io);
     case 'e2e': return runE2e(cmd, addon, io);
+    case 'typing': return runTyping(cmd, addon, io);
   }
 }
 
@@ -125,5 +128,28 @@ async function runE2e(cmd: BenchE2eCommand, addon: NativeAddon, io: CliIo): Prom
       : `tandem: error [OUTPUT_MISMATCH]: ${r.json.mismatches.length} outputs differ from off (see ${r.files.markdown})\n`);
     return 1;
   }
+  return 0;
+}
+
+/** The engine host script beside this CLI: out/engineHost.js when bundled, engine/host.js in the
+ *  transpiled test build. */
+function engineHostScript(io: CliIo): string {
+  const candidates = [path.join(__dirname, 'engineHost.js'), path.join(__dirname, '..', 'engine', 'host.js'), path.join(io.packageRoot, 'out', 'engineHost.js')];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new CliError(`the engine host script was not found (looked for ${candidates.join(', ')}); run \`npm run build\``, 'NO_ENGINE_HOST');
+  return found;
+}
+
+async function runTyping(cmd: BenchTypingCommand, addon: NativeAddon, io: CliIo): Promise<number> {
+  const sources = sourcesOf(cmd.sources, io);
+  const model = await modelFor(cmd.model, addon, io, cmd.json);
+  const r = await runTypingBench({
+    hostScript: engineHostScript(io), addonPath: io.env.TANDEM_ADDON, modelPath: model.path, modelOrigin: model.origin, sources,
+    seed: cmd.seed, bursts: cmd.bursts, layouts: cmd.layouts, threads: cmd.threads, device: cmd.device, contextSize: cmd.contextSize,
+    maxTokens: cmd.maxTokens, speculation: cmd.speculation, restMs: cmd.restMs, coldStartMs: cmd.coldStartMs, outDir: outDir(cmd.out, io),
+    log: progress(io, cmd.json),
+  });
+  const errors = Object.entries(r.json.layouts).flatMap(([layout, l]) => l.errors.map((e) => `${layout}: ${e}`));
+  finish(io, cmd.json, r.json, `${r.table}\n\n${r.json.note}${errors.length ? `\n\nerrors:\n${errors.join('\n')}` : ''}`, r.files);
   return 0;
 }

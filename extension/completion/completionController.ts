@@ -3,19 +3,34 @@
 // when the user typed into it, or (after the adaptive debounce) starts a new one — aborting the
 // editor's previous generation, so at most one runs per document. Multi-line generations show
 // their first line as soon as it is complete and ask for a re-trigger when the rest is in; an
-// answered suggestion can be continued ahead of time "as if accepted" (prefetch).
+// answered suggestion can be continued ahead of time "as if accepted" (prefetch). While the cursor
+// rests, the prompt the next keystroke would send can be prefilled in the background (prewarm).
 import type { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
 import { ContextChunk, FimText, buildFimPrompt } from '../context/fimPrompt';
+import { PrefillRate } from '../context/promptBudget';
+import type { AnchoredText, PromptLayout } from '../context/promptAnchor';
 import { tailByTokens } from '../context/tokenEstimate';
-import type { ClientCompletionRequest, CompleteOptions, OutgoingDocument } from '../engine/client';
-import type { CompletionResult, CompletionStats, ModelInfo, SpeculationMode } from '../engine/native';
+import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, OutgoingDocument } from '../engine/client';
+import type { CompletionResult, CompletionStats, ModelInfo, PrefillResult, PromptPart, SpeculationMode } from '../engine/native';
 import { AdaptiveDebounce, DEFAULT_DEBOUNCE, DebounceOptions, OneShotTimer, delay } from './adaptiveDebounce';
 import { CompletionPlan, planCompletion } from './completionPlan';
 import { postProcessCompletion } from './postProcess';
 import {
   AnchorContext, CachedSuggestion, Generation, SuggestionCache, anchorOf, firstCompleteLine, typedSince,
 } from './suggestionStore';
+
+/** The text a prompt is built from (cursorContextReader.ts). */
+export interface PromptText {
+  layout: PromptLayout;
+  /** Anchored: from the prompt window's start to the anchor; classic: the cursor window's prefix. */
+  prefix: string;
+  /** Anchored: from the anchor to the cursor (already written); classic: ''. */
+  middle: string;
+  suffix: string;
+  /** Anchored: where the prompt split and why (for the bench and logs). */
+  anchor?: AnchoredText;
+}
 
 /** Everything the pipeline needs to know about the cursor, read by the adapter. */
 export interface CursorContext extends AnchorContext {
@@ -31,6 +46,10 @@ export interface CursorContext extends AnchorContext {
   chunks?: () => ContextChunk[];
   /** Draft corpus for the engine (read only when a prompt is built). */
   documents?: () => OutgoingDocument[];
+  /** The prompt's text; absent: the classic layout over `prefix` and `suffix`. */
+  promptText?: PromptText;
+  /** The engine keeps the KV of the last few documents by this key (the document id). */
+  kvKey?: string;
 }
 
 export interface CompletionSettings {
@@ -51,12 +70,20 @@ export interface CompletionActivity {
 }
 
 export interface CompletionControllerDeps {
-  engine: { complete(request: ClientCompletionRequest, options?: CompleteOptions): Promise<CompletionResult> };
+  engine: {
+    complete(request: ClientCompletionRequest, options?: CompleteOptions): Promise<CompletionResult>;
+    /** Prefill only (pre-warm); without it there is no pre-warming. */
+    prefill?(request: ClientPrefillRequest, options?: { signal?: AbortSignal }): Promise<PrefillResult>;
+  };
   model: () => Promise<ModelInfo>;
+  /** The model when it is loaded already (a pre-warm never loads one). */
+  loadedModel?: () => ModelInfo | undefined;
   settings: () => CompletionSettings;
   activity?: CompletionActivity;
   log?: (line: string) => void;
   now?: () => number;
+  /** Waits out the debounce (default: a real timer; the typing bench passes a virtual clock's). */
+  wait?: (ms: number, signal: AbortSignal) => Promise<boolean>;
   debounce?: DebounceOptions;
   /** A generation nobody waits for any more is aborted after this long (unless on screen). */
   abandonGraceMs?: number;
@@ -82,12 +109,17 @@ export class CompletionController implements Disposable {
   private readonly debounce: AdaptiveDebounce;
   private readonly retrigger = new Emitter<string>();
   private readonly now: () => number;
+  /** The last prompt sent per document (JSON), so a pre-warm never repeats one. */
+  private readonly lastPrompts = new Map<string, string>();
+  private prewarming?: AbortController;
   private history = '';
   private historyPending = '';
   private historyVersion = 0;
   private disposed = false;
   /** Counters for tests and the benchmark. */
-  readonly counters = { engineRequests: 0, cacheHits: 0, inflightHits: 0, partialAnswers: 0, prefetches: 0 };
+  readonly counters = { engineRequests: 0, cacheHits: 0, inflightHits: 0, partialAnswers: 0, prefetches: 0, prewarms: 0 };
+  /** Prefill speed of the completion model, from the stats of its requests (promptBudget.ts). */
+  readonly prefillRate = new PrefillRate();
 
   /** Fires with a document id when a suggestion shown in part is complete: re-trigger there. */
   readonly onShouldRetrigger: Event<string> = this.retrigger.event;
@@ -107,6 +139,7 @@ export class CompletionController implements Disposable {
   /** The answer for one provider call; undefined for none. `signal` aborts when VS Code cancels. */
   async provide(context: CursorContext, signal: AbortSignal, explicit = false): Promise<CompletionAnswer | undefined> {
     if (!explicit) this.debounce.keystroke(this.now());
+    this.stopPrewarm(); // a keystroke comes first; what the pre-warm prefilled so far stays in the KV
 
     const hit = this.cache.lookup(context);
     if (hit) {
@@ -128,7 +161,7 @@ export class CompletionController implements Disposable {
       this.stop(current); // a keystroke elsewhere: the running request is of no use any more
     }
 
-    if (!explicit && !(await delay(this.debounce.delayMs(), signal))) return undefined;
+    if (!explicit && !(await (this.deps.wait ?? delay)(this.debounce.delayMs(), signal))) return undefined;
     let model: ModelInfo;
     try {
       model = await this.deps.model();
@@ -175,6 +208,52 @@ export class CompletionController implements Disposable {
   forgetDocument(documentId: string): void {
     this.cancelDocument(documentId);
     this.cache.forgetDocument(documentId);
+    this.lastPrompts.delete(documentId);
+  }
+
+  /** Prefills, in the background, the prompt a keystroke at `context` would send, so the next
+   *  request finds its KV ready. Lowest priority: the next keystroke stops it here, any completion
+   *  in the engine host; what it prefilled until then stays. Nothing is sent when no model is
+   *  loaded, a generation runs here, or the prompt is the last one sent for this document.
+   *  Resolves with the engine's result (undefined: nothing sent). `keepCached`: the prompt may never
+   *  be used (a window that takes effect only once prefilled), so the engine keeps what it holds
+   *  for this document as saved KV for the completions that still need it. */
+  async prewarm(context: CursorContext, options: { keepCached?: boolean } = {}): Promise<PrefillResult | undefined> {
+    const { prefill } = this.deps.engine;
+    const model = this.deps.loadedModel?.();
+    if (!prefill || !model || this.disposed || this.running.has(context.documentId)) return undefined;
+    const prompt = this.promptFor(model, context, '');
+    if (!prompt) return undefined;
+    const key = JSON.stringify(prompt);
+    if (this.lastPrompts.get(context.documentId) === key) return undefined;
+    this.remember(context.documentId, key);
+    this.stopPrewarm();
+    const abort = new AbortController();
+    this.prewarming = abort;
+    this.counters.prewarms++;
+    const documents = this.documentsFor(context);
+    try {
+      const request: ClientPrefillRequest = { prompt, documents, kvKey: context.kvKey };
+      if (options.keepCached && context.kvKey) request.keepCached = true;
+      const result = await prefill.call(this.deps.engine, request, { signal: abort.signal });
+      if (result.cancelled) {
+        if (this.lastPrompts.get(context.documentId) === key) this.lastPrompts.delete(context.documentId); // not warm: may be tried again
+      } else {
+        this.prefillRate.observe(model.path, result.promptTokens - result.reusedTokens, result.prefillMs);
+      }
+      return result;
+    } catch (err) {
+      if (this.lastPrompts.get(context.documentId) === key) this.lastPrompts.delete(context.documentId);
+      this.deps.log?.(`pre-warm failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    } finally {
+      if (this.prewarming === abort) this.prewarming = undefined;
+    }
+  }
+
+  /** A pre-warm is running (for tests and the status view). */
+  get prewarmRunning(): boolean {
+    return this.prewarming !== undefined;
   }
 
   /** Generations running now (idle means zero). */
@@ -186,6 +265,7 @@ export class CompletionController implements Disposable {
     if (this.disposed) return;
     this.disposed = true;
     for (const generation of [...this.running.values()]) this.stop(generation);
+    this.stopPrewarm();
     for (const timer of this.abandonTimers.values()) timer.dispose();
     this.abandonTimers.clear();
     this.retrigger.dispose();
@@ -194,22 +274,10 @@ export class CompletionController implements Disposable {
   // ── generations ──────────────────────────────────────────────────────────────────────────────
 
   private start(model: ModelInfo, context: CursorContext, plan: CompletionPlan, prefetch: boolean, accepted = ''): Generation | undefined {
-    const settings = this.deps.settings();
-    const prefix = accepted ? tailByTokens(context.prefix + accepted, settings.prefixTokens) : context.prefix;
-    const fim: FimText = {
-      prefix, suffix: context.suffix, path: context.path, repoName: context.repoName, languageId: context.languageId,
-      chunks: context.chunks?.(),
-    };
-    let prompt;
-    try {
-      prompt = buildFimPrompt(model, fim, null);
-    } catch (err) {
-      this.deps.log?.(`completion: ${err instanceof Error ? err.message : String(err)}`);
-      return undefined;
-    }
-    const documents = context.documents?.() ?? [];
-    const history = this.historyDocument();
-    if (history) documents.push(history);
+    const prompt = this.promptFor(model, context, accepted);
+    if (!prompt) return undefined;
+    const documents = this.documentsFor(context);
+    this.remember(context.documentId, JSON.stringify(prompt));
 
     const previous = this.running.get(context.documentId);
     if (previous) this.stop(previous);
@@ -222,10 +290,14 @@ export class CompletionController implements Disposable {
       prompt, maxTokens: plan.maxTokens, stop: plan.stop, timeBudgetMs: plan.timeBudgetMs, documents,
       speculation: this.deps.settings().speculation,
     };
+    if (context.kvKey) request.kvKey = context.kvKey;
     this.deps.activity?.started();
     this.deps.engine.complete(request, { signal: generation.abort.signal, onText: (piece) => generation.append(piece) }).then(
       (result) => {
         this.deps.activity?.finished(result.stats);
+        if (result.stats.stopReason !== 'cancelled') {
+          this.prefillRate.observe(model.path, result.stats.promptTokens - result.stats.reusedTokens, result.stats.prefillMs);
+        }
         if (result.stats.stopReason === 'cancelled') generation.fail(new Error('cancelled'));
         else generation.finish(result.text, result.stats);
         this.settled(generation);
@@ -239,6 +311,43 @@ export class CompletionController implements Disposable {
       },
     );
     return generation;
+  }
+
+  /** The prompt for a context (with `accepted` as if the user had accepted it: a prefetch);
+   *  undefined when it cannot be built (logged). */
+  private promptFor(model: ModelInfo, context: CursorContext, accepted: string): PromptPart[] | undefined {
+    const text = context.promptText ?? { layout: 'classic', prefix: context.prefix, middle: '', suffix: context.suffix };
+    let { prefix, middle } = text;
+    if (accepted && text.layout === 'anchored') middle += accepted; // typing on appends, as typing does
+    else if (accepted) prefix = tailByTokens(prefix + accepted, this.deps.settings().prefixTokens);
+    const fim: FimText = {
+      prefix, middle, suffix: text.suffix, path: context.path, repoName: context.repoName, languageId: context.languageId,
+      chunks: context.chunks?.(),
+    };
+    try {
+      return buildFimPrompt(model, fim, null);
+    } catch (err) {
+      this.deps.log?.(`completion: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  }
+
+  private documentsFor(context: CursorContext): OutgoingDocument[] {
+    const documents = context.documents?.() ?? [];
+    const history = this.historyDocument();
+    if (history) documents.push(history);
+    return documents;
+  }
+
+  private remember(documentId: string, prompt: string): void {
+    this.lastPrompts.delete(documentId);
+    this.lastPrompts.set(documentId, prompt);
+    if (this.lastPrompts.size > 64) this.lastPrompts.delete(this.lastPrompts.keys().next().value as string);
+  }
+
+  private stopPrewarm(): void {
+    this.prewarming?.abort();
+    this.prewarming = undefined;
   }
 
   private settled(generation: Generation): void {

@@ -1,6 +1,7 @@
 // The completion settings (package.json contributes.configuration, tandem.completion.* and the
 // language toggles), read fresh on each use so changes apply without a reload. VS Code adapter.
 import * as vscode from 'vscode';
+import { PROMPT_LAYOUTS, PromptLayout } from '../context/promptAnchor';
 import type { SpeculationMode } from '../engine/native';
 import type { PrefetchMode } from './powerSource';
 
@@ -14,7 +15,12 @@ export interface CompletionSettingsView {
   streamFirstLine: boolean;
   prefetch: PrefetchMode;
   speculation: SpeculationMode;
+  promptLayout: PromptLayout;
+  /** Target time for the prefill of a cold prompt (0: no target, full budgets). */
+  coldStartMs: number;
 }
+
+export const DEFAULT_COLD_START_MS = 1000;
 
 /** The speculation modes the user setting offers: Tandem's own (auto), none, and the two retrieval
  *  baselines. llama.cpp's ngram-* modes are built too, but they are baselines for `tandem complete
@@ -34,6 +40,8 @@ export function readCompletionSettings(): CompletionSettingsView {
     streamFirstLine: config.get<boolean>('completion.streamFirstLine', true) !== false,
     prefetch: prefetch === 'off' || prefetch === 'always' ? prefetch : 'onAC',
     speculation: oneOf(config.get<string>('completion.speculation'), SPECULATION_MODES, 'auto'),
+    promptLayout: oneOf(config.get<string>('completion.promptLayout'), PROMPT_LAYOUTS, 'anchored'),
+    coldStartMs: bounded(config.get('completion.coldStartMs'), DEFAULT_COLD_START_MS, 0, 60_000),
   };
 }
 
@@ -54,22 +62,6 @@ function stringList(value: unknown, fallback: string[]): string[] {
 
 function bounded(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : fallback;
-}
-
-/** Scales the prompt budgets down so prefix + suffix + context + generated tokens fit the
- *  engine's context (with a margin for the estimate and the FIM tokens). */
-export function fitToContext(settings: CompletionSettingsView, contextSize: number, maxTokens: number): CompletionSettingsView {
-  if (!(contextSize > 0)) return settings;
-  const available = Math.max(128, Math.floor(contextSize * 0.9) - maxTokens - 16);
-  const wanted = settings.prefixTokens + settings.suffixTokens + settings.contextTokens;
-  if (wanted <= available) return settings;
-  const scale = available / wanted;
-  return {
-    ...settings,
-    prefixTokens: Math.max(32, Math.floor(settings.prefixTokens * scale)),
-    suffixTokens: Math.floor(settings.suffixTokens * scale),
-    contextTokens: Math.floor(settings.contextTokens * scale),
-  };
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {

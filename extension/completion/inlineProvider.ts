@@ -1,18 +1,18 @@
 // The inline completion provider: the thin VS Code adapter over the pipeline. Decides whether to
 // complete here (settings, language, editor.inlineSuggest.enabled), reads the code around the
-// cursor within token budgets (with the suggest widget's selected item applied, when there is
-// one), and hands it to the CompletionController; VS Code's cancellation
-// becomes an AbortSignal (a new keystroke cancels the previous call, and the controller aborts
-// the engine's decode unless the new keystroke types into it).
+// cursor through the CursorContextReader (with the suggest widget's selected item applied, when
+// there is one), and hands it to the CompletionController; VS Code's cancellation becomes an
+// AbortSignal (a new keystroke cancels the previous call, and the controller aborts the engine's
+// decode unless the new keystroke types into it). It also pre-warms where the cursor rests.
 import * as vscode from 'vscode';
 import type { Disposable } from '../common/disposable';
-import { readCursorWindow } from '../context/cursorWindow';
 import type { WorkspaceContext } from '../context/workspaceContext';
+import type { PrefillResult } from '../engine/native';
 import { detectIndentUnit } from './postProcess';
 import { abortOnCancel } from './abortOnCancel';
-import { CompletionController, CursorContext } from './completionController';
+import type { CompletionController } from './completionController';
 import { CompletionSettingsView, inlineSuggestEnabled, languageEnabled } from './completionSettings';
-import { ANCHOR_CHARS, MAX_TYPED_CHARS } from './suggestionStore';
+import { CursorContextReader, DocumentView, ReadRequest } from './cursorContextReader';
 
 export type { CompletionActivity } from './completionController';
 
@@ -22,14 +22,19 @@ export interface InlineProviderDeps {
   settings: () => { enable: boolean; model: { path: string } };
   completionSettings: () => CompletionSettingsView;
   context?: Pick<WorkspaceContext, 'forCursor'>;
+  /** Reads cursor contexts and keeps each document's prompt anchor (default: a new one). */
+  reader?: CursorContextReader;
 }
 
 export class TandemInlineCompletionProvider implements vscode.InlineCompletionItemProvider, Disposable {
   /** The latest request made with the suggest widget's item applied: the cursor line as typed
    *  then, and up to the cursor with the item applied. */
   private widgetRequest?: { documentId: string; line: number; typed: string; applied: string };
+  private readonly reader: CursorContextReader;
 
-  constructor(private readonly deps: InlineProviderDeps) {}
+  constructor(private readonly deps: InlineProviderDeps) {
+    this.reader = deps.reader ?? new CursorContextReader({ kvKeys: true, prefillTokensPerMs: () => deps.controller.prefillRate.tokensPerMs() });
+  }
 
   async provideInlineCompletionItems(
     document: vscode.TextDocument,
@@ -48,8 +53,8 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     if (selected === null) return undefined;
 
     const cursor = selected
-      ? this.cursorContext(document, new vscode.Position(position.line, selected.cursor), completion, selected.line)
-      : this.cursorContext(document, position, completion);
+      ? this.reader.read(this.readRequest(document, new vscode.Position(position.line, selected.cursor), completion, selected.line))
+      : this.reader.read(this.readRequest(document, position, completion));
     this.widgetRequest = selected
       ? { documentId: cursor.documentId, line: position.line, typed: document.lineAt(position.line).text.slice(0, position.character), applied: selected.line.slice(0, selected.cursor) }
       : undefined;
@@ -76,7 +81,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       return;
     }
     if (this.typesIntoWidgetItem(documentId, document, selection.active)) return;
-    const window = this.readWindow(document, selection.active, this.deps.completionSettings());
+    const window = this.reader.window(linesOf(document), selection.active.line, selection.active.character, this.deps.completionSettings());
     this.deps.controller.cursorMoved({ documentId, prefix: window.prefix, suffix: window.suffix, prefixAtDocumentStart: window.prefixAtDocumentStart });
   }
 
@@ -89,40 +94,44 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     return typed.length > w.typed.length && typed.startsWith(w.typed) && w.applied.startsWith(typed);
   }
 
+  /** The cursor rests at `position` (the editor became active, or the cursor moved and stayed):
+   *  prefill in the background what a keystroke there would send. Resolves with the engine's
+   *  result, undefined when nothing was sent (disabled, no model loaded, already warm). */
+  async prewarm(document: vscode.TextDocument, position: vscode.Position): Promise<PrefillResult | undefined> {
+    const settings = this.deps.settings();
+    if (!settings.enable || !settings.model.path) return undefined;
+    const completion = this.deps.completionSettings();
+    if (!languageEnabled(document.languageId, completion) || !inlineSuggestEnabled(document)) return undefined;
+    const { context, deferred, commit } = this.reader.readForPrewarm(this.readRequest(document, position, completion));
+    const result = await this.deps.controller.prewarm(context, { keepCached: deferred });
+    if (result && !result.cancelled) commit(); // its window is warm now: the next keystroke takes it
+    return result;
+  }
+
+  /** A closed document: forget its prompt anchor. */
+  forgetDocument(documentId: string): void {
+    this.reader.forget(documentId);
+  }
+
   dispose(): void {
     // the controller is owned (and disposed) by whoever created it
   }
 
-  /** The code around a position, read the same way for a request and for a cursor move (so their
-   *  anchors compare). */
-  private readWindow(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView, cursorLine?: string) {
-    const lines = {
-      lineCount: document.lineCount,
-      lineText: (line: number) => (line === position.line && cursorLine !== undefined ? cursorLine : document.lineAt(line).text),
-    };
-    return readCursorWindow(lines, position.line, position.character, settings.prefixTokens, settings.suffixTokens, ANCHOR_CHARS + MAX_TYPED_CHARS);
-  }
-
   /** `cursorLine` replaces the text of the cursor's line (a selected suggestion, applied). */
-  private cursorContext(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView, cursorLine?: string): CursorContext {
-    const window = this.readWindow(document, position, settings, cursorLine);
-    const documentContext = this.deps.context?.forCursor(document, window, settings.contextTokens);
+  private readRequest(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView, cursorLine?: string): ReadRequest {
+    const view: DocumentView = { ...linesOf(document), id: documentIdOf(document), version: document.version, languageId: document.languageId };
+    const context = this.deps.context;
     return {
-      documentId: documentIdOf(document),
-      documentVersion: document.version,
-      languageId: document.languageId,
-      path: documentContext?.path ?? document.uri?.path ?? '',
-      repoName: documentContext?.repoName,
-      prefix: window.prefix,
-      suffix: window.suffix,
-      prefixAtDocumentStart: window.prefixAtDocumentStart,
-      linePrefix: window.linePrefix,
-      lineSuffix: window.lineSuffix,
-      indentUnit: indentUnitOf(document, window.prefix),
-      chunks: documentContext?.chunks,
-      documents: documentContext?.documents,
+      document: view, line: position.line, character: position.character, settings, cursorLine,
+      sources: context && ((window, contextTokens) => context.forCursor(document, window, contextTokens)),
+      indentUnit: (prefix) => indentUnitOf(document, prefix),
     };
   }
+}
+
+/** A TextDocument's lines, read one at a time (no copy of the text). */
+function linesOf(document: vscode.TextDocument): { lineCount: number; lineText(line: number): string } {
+  return { lineCount: document.lineCount, lineText: (line) => document.lineAt(line).text };
 }
 
 /** The suggest widget's selected item as an edit of the cursor's line: the line with the item
@@ -139,7 +148,7 @@ function suggestWidgetEdit(
   return { range, text, line, cursor: range.start.character + text.length };
 }
 
-function documentIdOf(document: vscode.TextDocument): string {
+export function documentIdOf(document: vscode.TextDocument): string {
   return document.uri?.toString() ?? 'untitled';
 }
 

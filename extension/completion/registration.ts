@@ -1,27 +1,31 @@
 // Wires the inline-completion pipeline into VS Code: the controller, the provider for every
-// language, the workspace context, the re-trigger after a streamed completion finishes, and
-// cancellation when the cursor moves where the running request cannot serve. Returns one
-// disposable for all of it.
+// language, the workspace context, the re-trigger after a streamed completion finishes,
+// cancellation when the cursor moves where the running request cannot serve, and the pre-warm
+// where the cursor rests. Returns one disposable for all of it.
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import { WorkspaceContext } from '../context/workspaceContext';
 import type { EngineClient } from '../engine/client';
 import type { ModelInfo } from '../engine/native';
+import { OneShotTimer } from './adaptiveDebounce';
 import { CompletionActivity, CompletionController } from './completionController';
-import { fitToContext, readCompletionSettings } from './completionSettings';
+import { fitToContext } from '../context/promptBudget';
+import { readCompletionSettings } from './completionSettings';
 import { TandemInlineCompletionProvider } from './inlineProvider';
 import { PowerSource, prefetchAllowed } from './powerSource';
 
 export interface InlineCompletionDeps {
-  engine: Pick<EngineClient, 'complete'>;
-  /** The configured model, loaded on first need. */
-  model: { ensureLoaded(): Promise<ModelInfo> };
+  engine: Pick<EngineClient, 'complete'> & Partial<Pick<EngineClient, 'prefill'>>;
+  /** The configured model, loaded on first need; `loaded` without loading. */
+  model: { ensureLoaded(): Promise<ModelInfo>; readonly loadedInfo?: ModelInfo };
   settings: () => { enable: boolean; maxTokens: number; model: { path: string; contextSize: number } };
   activity: CompletionActivity;
   log: (line: string) => void;
 }
 
 export const COMMAND_TRIGGER_INLINE = 'editor.action.inlineSuggest.trigger';
+/** The cursor has rested this long (no keystroke, no move) before its place is pre-warmed. */
+export const PREWARM_REST_MS = 300;
 
 export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Disposable & { controller: CompletionController } {
   const store = new DisposableStore();
@@ -33,6 +37,7 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
   const controller = store.add(new CompletionController({
     engine: deps.engine,
     model: () => deps.model.ensureLoaded(),
+    loadedModel: () => deps.model.loadedInfo,
     settings: () => {
       const completion = completionSettings();
       return {
@@ -47,21 +52,47 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     log: deps.log,
   }));
   const workspaceContext = store.add(new WorkspaceContext(() => readCompletionSettings().clipboardContext));
-  workspaceContext.onDidCloseDocument((id) => controller.forgetDocument(id));
   const provider = new TandemInlineCompletionProvider({
     controller,
     settings: deps.settings,
     completionSettings,
     context: workspaceContext,
   });
+  workspaceContext.onDidCloseDocument((id) => {
+    controller.forgetDocument(id);
+    provider.forgetDocument(id);
+  });
   store.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider));
   store.add(controller.onShouldRetrigger((documentId) => {
     const editor = vscode.window.activeTextEditor;
     if (editor?.document.uri.toString() === documentId) void vscode.commands.executeCommand(COMMAND_TRIGGER_INLINE);
   }));
+  // pre-warm where the cursor comes to rest at a new place: a newly active editor, or a click or an
+  // arrow key. Not after typing: its requests keep the KV warm, and a pause between words must not
+  // start background work (idle stays idle)
+  const rest = store.add(new OneShotTimer());
+  const seenVersions = new WeakMap<vscode.TextDocument, number>();
+  const restSoon = (editor: vscode.TextEditor | undefined) => {
+    if (!editor || editor.selections.length !== 1 || !editor.selection.isEmpty) {
+      rest.clear();
+      return;
+    }
+    rest.arm(PREWARM_REST_MS, () => {
+      if (vscode.window.activeTextEditor !== editor || editor.document.isClosed) return;
+      provider.prewarm(editor.document, editor.selection.active).catch((err: unknown) => deps.log(`pre-warm: ${String(err)}`));
+    });
+  };
+  store.add(vscode.window.onDidChangeActiveTextEditor((editor) => restSoon(editor)));
   if (vscode.window.onDidChangeTextEditorSelection) {
-    // a click or arrow key away from a running request aborts it in the engine now, not when it ends
-    store.add(vscode.window.onDidChangeTextEditorSelection((event) => provider.cursorMoved(event.textEditor.document, event.selections)));
+    store.add(vscode.window.onDidChangeTextEditorSelection((event) => {
+      // a click or arrow key away from a running request aborts it in the engine now, not when it ends
+      const { document } = event.textEditor;
+      provider.cursorMoved(document, event.selections);
+      const typed = seenVersions.has(document) && seenVersions.get(document) !== document.version;
+      seenVersions.set(document, document.version);
+      if (typed) rest.clear();
+      else if (event.textEditor === vscode.window.activeTextEditor) restSoon(event.textEditor);
+    }));
   }
   return { controller, dispose: () => store.dispose() };
 }

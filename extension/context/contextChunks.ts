@@ -122,3 +122,14 @@ export class ChunkIndex {
     return chunks;
   }
 }
+
+/** Selection at a cursor: the code around it (1,500 characters before, 500 after) is the query. */
+export const CURSOR_SELECT_OPTIONS: Omit<SelectOptions, 'maxTokens'> = { maxChunks: 6, minScore: 0.05 };
+
+/** The chunks for a cursor window within `maxTokens`, as the extension chooses them. */
+export function chunksForCursor(
+  index: ChunkIndex, window: { prefix: string; suffix: string }, sources: readonly ChunkSource[], maxTokens: number,
+): ContextChunk[] {
+  const query = window.prefix.slice(-1500) + window.suffix.slice(0, 500);
+  return index.select(query, sources, { ...CURSOR_SELECT_OPTIONS, maxTokens });
+}

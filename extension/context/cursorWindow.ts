@@ -42,8 +42,28 @@ export function readCursorWindow(
     before.push(text);
     first--;
   }
+  const after = readSuffix(document, line, character, suffixTokens, lineSuffix);
+  before.reverse();
+  before.push(linePrefix);
+  return {
+    prefix: before.join('\n'),
+    suffix: after.text,
+    linePrefix,
+    lineSuffix,
+    prefixAtDocumentStart: first === 0,
+    firstLine: first,
+    lastLine: after.lastLine,
+  };
+}
+
+/** The code after the cursor up to `suffixTokens`, cut at a line end (the rest of the cursor's
+ *  line always whole); `lastLine` is the last line inside it. */
+export function readSuffix(
+  document: LineSource, line: number, character: number, suffixTokens: number,
+  lineSuffix = document.lineText(line).slice(character),
+): { text: string; lastLine: number } {
   const after: string[] = [];
-  used = estimateLineTokens(lineSuffix);
+  let used = estimateLineTokens(lineSuffix);
   let last = line;
   while (last + 1 < document.lineCount) {
     const text = document.lineText(last + 1);
@@ -53,15 +73,27 @@ export function readCursorWindow(
     after.push(text);
     last++;
   }
-  before.reverse();
-  before.push(linePrefix);
-  return {
-    prefix: before.join('\n'),
-    suffix: [lineSuffix, ...after].join('\n') + (last + 1 < document.lineCount && after.length > 0 ? '\n' : ''),
-    linePrefix,
-    lineSuffix,
-    prefixAtDocumentStart: first === 0,
-    firstLine: first,
-    lastLine: last,
-  };
+  const text = [lineSuffix, ...after].join('\n') + (last + 1 < document.lineCount && after.length > 0 ? '\n' : '');
+  return { text, lastLine: last };
+}
+
+/** The first line of a prefix that ends before `endLine` and holds at most `prefixTokens`
+ *  (whole lines; `endLine` itself when not even the line before fits). */
+export function prefixStartLine(document: LineSource, endLine: number, prefixTokens: number): number {
+  let used = 0;
+  let first = endLine;
+  while (first > 0) {
+    const cost = estimateLineTokens(document.lineText(first - 1));
+    if (used + cost > prefixTokens) break;
+    used += cost;
+    first--;
+  }
+  return first;
+}
+
+/** Lines [from, to) of the document, each with its line break. */
+export function linesText(document: LineSource, from: number, to: number): string {
+  let text = '';
+  for (let line = from; line < to; line++) text += `${document.lineText(line)}\n`;
+  return text;
 }

@@ -1,7 +1,10 @@
 // Fill-in-the-middle prompts from the model's own FIM token ids (read from the GGUF):
 //   PSM (Qwen2.5-Coder, StarCoder2, DeepSeek-Coder, CodeLlama):
-//     [<bos>?, <fim_prefix>, prefix, <fim_suffix>, suffix, <fim_middle>]
-//   SPM (Codestral): [<bos>?, [SUFFIX], suffix, [PREFIX], prefix]  — the model continues the prefix.
+//     [<bos>?, <fim_prefix>, prefix, <fim_suffix>, suffix, <fim_middle>, middle?]
+//   SPM (Codestral): [<bos>?, [SUFFIX], suffix, [PREFIX], prefix, middle?]  — the model continues.
+// `middle` is text already written between the prompt's split point (the anchor, see
+// promptAnchor.ts) and the cursor: a training sample whose middle the model has begun, so typing
+// appends to the end of the prompt and the engine re-uses the KV of everything before it.
 // Context from other files goes first: models with repo/file-separator tokens (Qwen2.5-Coder,
 // StarCoder2) get their repository-level format (<repo_name> name <file_sep> path \n code …);
 // the others get the snippets as line comments at the start of the prefix (as Copilot does).
@@ -39,6 +42,9 @@ export interface ContextChunk {
 export interface FimText {
   prefix: string;
   suffix: string;
+  /** Text between the split point and the cursor, already written (anchored layout); it goes
+   *  after the middle token (PSM) or after the prefix (SPM). Never windowed. */
+  middle?: string;
   /** Extra context, most relevant last (nearest the cursor). */
   chunks?: readonly ContextChunk[];
   /** Workspace-relative path of the file being edited (for repo-level formats). */
@@ -94,13 +100,15 @@ export function buildFimPrompt(model: FimModel, text: FimText, window: FimWindow
     if (suffix) parts.push(suffix);
     parts.push(model.fim.prefix);
     if (fullPrefix) parts.push(fullPrefix);
-    return parts;
+  } else {
+    parts.push(model.fim.prefix);
+    if (fullPrefix) parts.push(fullPrefix);
+    parts.push(model.fim.suffix);
+    if (suffix) parts.push(suffix);
+    parts.push(model.fim.middle);
   }
-  parts.push(model.fim.prefix);
-  if (fullPrefix) parts.push(fullPrefix);
-  parts.push(model.fim.suffix);
-  if (suffix) parts.push(suffix);
-  parts.push(model.fim.middle);
+  // a part of its own: the text before it tokenizes the same whatever has been typed since
+  if (text.middle) parts.push(text.middle);
   return parts;
 }
 

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import type { OutgoingDocument } from '../engine/client';
-import { ChunkIndex, ChunkSource } from './contextChunks';
+import { ChunkIndex, ChunkSource, chunksForCursor } from './contextChunks';
 import type { CursorWindow } from './cursorWindow';
 import type { ContextChunk } from './fimPrompt';
 import { GlobSet } from './globMatch';
@@ -85,8 +85,7 @@ export class WorkspaceContext implements vscode.Disposable {
       chunks: () => {
         if (!trusted || contextTokens <= 0) return [];
         const sources = this.chunkSources(document, exclude);
-        const query = window.prefix.slice(-1500) + window.suffix.slice(0, 500);
-        const chunks = this.chunkIndex.select(query, sources, { maxTokens: contextTokens, maxChunks: 6, minScore: 0.05 });
+        const chunks = chunksForCursor(this.chunkIndex, window, sources, contextTokens);
         this.chunkIndex.retain(new Set(sources.map((s) => s.id)));
         return chunks;
       },

@@ -8,10 +8,10 @@ import type { Readable } from 'node:stream';
 import { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
 import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
-import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo } from './native';
+import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult } from './native';
 import {
   ChatMessage, ClientMessage, DeviceSetting, EngineMethods, HostMessage, LoadModelParams, ModelRole, SessionName, MethodName, ProtocolError,
-  RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage,
+  RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage, skippedPrefill,
 } from './protocol';
 import { BackoffOptions, RestartBackoff } from './restartBackoff';
 
@@ -45,6 +45,8 @@ export interface LoadModelOptions {
   threads?: number;
   gpuLayers?: number;
   device?: DeviceSetting;
+  /** KV kept for documents other than the current one, in bytes (0: none; absent: engine default). */
+  documentKvBytes?: number;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
 }
@@ -57,6 +59,8 @@ export interface OutgoingDocument extends ContextDocument {
 
 /** A completion request; its documents may be OutgoingDocuments (text read lazily). */
 export type ClientCompletionRequest = WireCompletionRequest;
+/** A pre-warm request; its documents may be OutgoingDocuments (text read lazily). */
+export type ClientPrefillRequest = PrefillRequest;
 
 export interface CompleteOptions {
   signal?: AbortSignal;
@@ -181,16 +185,31 @@ export class EngineClient implements Disposable {
     if (!(await this.waitReady(options.signal))) return cancelledResult();
     // synchronous from here to the post, so the host receives messages in the order assumed here
     const wire: WireCompletionRequest = { ...request, documents: undefined };
-    if (request.documents) {
-      // the host drops documents that no request lists any more: forget them here too (a request
-      // without documents, an explanation, leaves the completion session's list alone)
-      const listed = new Set(request.documents.map((d) => d.id));
-      for (const id of this.hostDocuments.keys()) if (!listed.has(id)) this.hostDocuments.delete(id);
-      wire.documents = this.documentsForHost(request.documents);
-    } else delete wire.documents;
+    // a request without documents (an explanation) leaves the completion session's list alone
+    if (request.documents) wire.documents = this.syncDocuments(request.documents);
+    else delete wire.documents;
     const params: EngineMethods['complete']['params'] = { session: options.session ?? 'completion', request: wire };
     if (options.role && options.role !== 'completion') params.role = options.role;
     return this.call('complete', params, options);
+  }
+
+  /** Pre-warms the completion session: prefills `request.prompt` at the lowest priority (the host
+   *  runs it only while no completion is busy and stops it for any that arrives). Aborting stops
+   *  it; what it prefilled stays cached. Resolves with cancelled: true when it was stopped. */
+  async prefill(request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> {
+    if (!(await this.waitReady(options.signal))) return skippedPrefill();
+    // synchronous from here to the post, as in complete()
+    const wire: PrefillRequest = { ...request };
+    if (request.documents) wire.documents = this.syncDocuments(request.documents);
+    return this.call('prefill', { request: wire }, options);
+  }
+
+  /** The documents as the host must get them: text only for versions it lacks. A request that
+   *  lists documents replaces the list: the host drops unlisted ones, so they are forgotten here. */
+  private syncDocuments(documents: readonly OutgoingDocument[]): ContextDocument[] {
+    const listed = new Set(documents.map((d) => d.id));
+    for (const id of this.hostDocuments.keys()) if (!listed.has(id)) this.hostDocuments.delete(id);
+    return this.documentsForHost(documents);
   }
 
   private documentsForHost(documents: readonly OutgoingDocument[]): ContextDocument[] {
@@ -553,6 +572,7 @@ function loadParams(path: string, options: LoadModelOptions): LoadModelParams {
   if (options.threads) params.threads = options.threads;
   if (options.gpuLayers !== undefined) params.gpuLayers = options.gpuLayers;
   if (options.device !== undefined) params.device = options.device;
+  if (options.documentKvBytes !== undefined) params.documentKvBytes = options.documentKvBytes;
   return params;
 }
 

@@ -18,11 +18,11 @@
 import { EngineError } from './errors';
 import type {
   CompletionRequest, CompletionResult, ContextDocument, DocumentSource, ModelInfo, NativeAddon, NativeCancelFlag, NativeModel,
-  NativeSession, SessionOptions,
+  NativeSession, PrefillResult, SessionOptions,
 } from './native';
 import {
-  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, ModelRole, PROTOCOL_VERSION, ProtocolError,
-  RequestMessage, SessionName, WireError, cancelledResult, parseClientMessage, toWireError,
+  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, ModelRole, PROTOCOL_VERSION, PrefillParams, ProtocolError,
+  RequestMessage, SessionName, WireError, cancelledResult, parseClientMessage, skippedPrefill, toWireError,
 } from './protocol';
 
 interface SessionSlot {
@@ -71,6 +71,7 @@ export function sessionOptionsFor(params: LoadModelParams): SessionOptions {
   const options: SessionOptions = {};
   if (params.contextSize) options.contextSize = params.contextSize;
   if (params.threads) options.threads = params.threads;
+  if (params.documentKvBytes !== undefined) options.documentKvBytes = params.documentKvBytes;
   return options;
 }
 
@@ -99,6 +100,10 @@ export class EngineHostService {
   private readonly preemptible = new Map<NativeCancelFlag, { preempted: boolean }>();
   /** Explanation decodes preempted so far (for tests and logs). */
   preemptions = 0;
+  /** Cancel flag of the pre-warm queued or running now. */
+  private prewarm?: NativeCancelFlag;
+  /** Pre-warms cancelled for a completion (for tests and logs). */
+  prewarmsPreempted = 0;
 
   constructor(
     private readonly addon: NativeAddon | WireError,
@@ -188,6 +193,8 @@ export class EngineHostService {
       }
       case 'complete':
         return this.complete(message.id, message.params, addon);
+      case 'prefill':
+        return this.prefill(message.id, message.params, addon);
       case 'applyChatTemplate': {
         const { messages, addAssistantTurn, role } = message.params;
         return this.requireModel(role).model.applyChatTemplate(messages, { addAssistantTurn: addAssistantTurn ?? true });
@@ -301,7 +308,7 @@ export class EngineHostService {
       if (slot.closed) throw new EngineError('The model was unloaded before this request ran.', 'DISPOSED');
       slot.running = cancel;
       try {
-        return await this.runOnSession(slot, params.request, params.request.prompt, params.request.maxTokens, params.request.timeBudgetMs, cancel, (text) => this.post({ type: 'stream', id, text }));
+        return await this.runDecode(slot, params.request, params.request.prompt, params.request.maxTokens, params.request.timeBudgetMs, cancel, (text) => this.post({ type: 'stream', id, text }));
       } finally {
         slot.running = undefined;
       }
@@ -310,6 +317,36 @@ export class EngineHostService {
     slot.tail = result.catch(() => undefined);
     return result.finally(() => {
       this.completionEnded();
+      this.releaseDocuments(documents);
+    });
+  }
+
+  /** A pre-warm: prefills on the role's completion session when nothing more urgent runs. */
+  private prefill(id: number, params: PrefillParams, addon: NativeAddon): Promise<PrefillResult> {
+    const slot = this.sessionSlot(params.role ?? 'completion', 'completion');
+    const documents = this.receiveDocuments(params.request.documents);
+    const cancel = addon.createCancelFlag();
+    this.cancelFlags.set(id, cancel);
+    this.prewarm?.cancel();
+    this.prewarm = cancel;
+    // never beside or behind a completion or an explanation: a pre-warm uses an idle machine only
+    if (this.completionsActive > 0 || this.preemptible.size > 0) cancel.cancel();
+    const run = async (): Promise<PrefillResult> => {
+      if (cancel.cancelled || this.completionsActive > 0 || this.preemptible.size > 0) return skippedPrefill();
+      if (slot.closed) throw new EngineError('The model was unloaded before this request ran.', 'DISPOSED');
+      slot.running = cancel;
+      try {
+        const { request } = params;
+        return await this.runOnSession(slot, request.documents,
+          (nativeDocuments) => slot.session.prefill({ ...request, documents: nativeDocuments }, cancel), () => []);
+      } finally {
+        slot.running = undefined;
+      }
+    };
+    const result = slot.tail.then(run, run);
+    slot.tail = result.catch(() => undefined);
+    return result.finally(() => {
+      if (this.prewarm === cancel) this.prewarm = undefined;
       this.releaseDocuments(documents);
     });
   }
@@ -345,7 +382,7 @@ export class EngineHostService {
         this.preemptible.set(decode, mark);
         let part: CompletionResult;
         try {
-          part = await this.runOnSession(slot, { ...request, carriedBytes: carried }, [...request.prompt, ...generated], remaining, budget,
+          part = await this.runDecode(slot, { ...request, carriedBytes: carried }, [...request.prompt, ...generated], remaining, budget,
             decode, (piece) => this.post({ type: 'stream', id, text: piece }));
         } finally {
           this.preemptible.delete(decode);
@@ -368,29 +405,39 @@ export class EngineHostService {
   }
 
   /** One decode on a native session, with its draft documents completed from the store. */
-  private async runOnSession(
+  private runDecode(
     slot: SessionSlot, request: CompleteParams['request'], prompt: CompletionRequest['prompt'], maxTokens: number,
     timeBudgetMs: number | undefined, cancel: NativeCancelFlag, onText: (text: string) => void,
   ): Promise<CompletionResult> {
     const nativeRequest: CompletionRequest = { ...request, prompt, maxTokens, onText };
     if (timeBudgetMs !== undefined) nativeRequest.timeBudgetMs = timeBudgetMs;
     else delete nativeRequest.timeBudgetMs;
+    return this.runOnSession(slot, request.documents, (documents) => {
+      if (documents) nativeRequest.documents = documents;
+      return slot.session.complete(nativeRequest, cancel);
+    }, (result) => result.stats.speculation?.missingDocuments ?? []);
+  }
+
+  /** Runs a request on a native session with its draft documents completed from the store (text
+   *  only for versions the session lacks), and notes what the session then holds. */
+  private async runOnSession<R>(
+    slot: SessionSlot, listed: readonly ContextDocument[] | undefined, run: (documents: ContextDocument[] | undefined) => Promise<R>,
+    missingOf: (result: R) => readonly string[],
+  ): Promise<R> {
     const given = new Map<string, number>();
-    if (request.documents) {
-      nativeRequest.documents = request.documents.map((listed) => {
-        const stored = this.documentStore.get(listed.id);
-        const version = stored?.version ?? listed.version;
-        if (slot.documents.get(listed.id) === version) return { id: listed.id, version, source: listed.source };
-        const text = listed.text !== undefined && listed.version === version ? listed.text : stored?.text;
-        if (text === undefined) return { id: listed.id, version, source: listed.source };
-        given.set(listed.id, version);
-        return { id: listed.id, version, source: listed.source, text };
-      });
-    }
-    slot.listed = new Set(request.documents?.map((d) => d.id) ?? []);
-    let result: CompletionResult;
+    const documents = listed?.map((document): ContextDocument => {
+      const stored = this.documentStore.get(document.id);
+      const version = stored?.version ?? document.version;
+      if (slot.documents.get(document.id) === version) return { id: document.id, version, source: document.source };
+      const text = document.text !== undefined && document.version === version ? document.text : stored?.text;
+      if (text === undefined) return { id: document.id, version, source: document.source };
+      given.set(document.id, version);
+      return { id: document.id, version, source: document.source, text };
+    });
+    slot.listed = new Set(listed?.map((d) => d.id) ?? []);
+    let result: R;
     try {
-      result = await slot.session.complete(nativeRequest, cancel);
+      result = await run(documents);
     } catch (err) {
       slot.documents.clear(); // unknown what the session kept: send everything next time
       throw err;
@@ -399,7 +446,7 @@ export class EngineHostService {
     }
     for (const id of slot.documents.keys()) if (!slot.listed.has(id)) slot.documents.delete(id);
     for (const [docId, version] of given) slot.documents.set(docId, version);
-    for (const missing of result.stats.speculation?.missingDocuments ?? []) slot.documents.delete(missing);
+    for (const missing of missingOf(result)) slot.documents.delete(missing);
     return result;
   }
 
@@ -444,6 +491,10 @@ export class EngineHostService {
 
   private completionStarted(): void {
     this.completionsActive++;
+    if (this.prewarm && !this.prewarm.cancelled) {
+      this.prewarm.cancel();
+      this.prewarmsPreempted++;
+    }
     if (this.quietTimer) clearTimeout(this.quietTimer);
     this.quietTimer = undefined;
     for (const [flag, mark] of this.preemptible) {
@@ -538,6 +589,7 @@ function lazySession(created: Promise<NativeSession>): NativeSession {
   created.then((s) => { ready = s; }, () => undefined);
   return {
     complete: async (request, cancel) => (await created).complete(request, cancel),
+    prefill: async (request, cancel) => (await created).prefill(request, cancel),
     cachedTokens: () => ready?.cachedTokens() ?? [],
     reset: async () => (await created).reset(),
     dispose: async () => (await created.catch(() => undefined))?.dispose(),

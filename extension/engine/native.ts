@@ -123,6 +123,12 @@ export interface SessionOptions {
   threads?: number;
   /** Logical batch size for prefill (default 512). */
   batchSize?: number;
+  /** Bytes of saved KV the session keeps for the documents it served before the current one
+   *  (CompletionRequest.kvKey): default 256 MiB; 0 disables saving. A document whose KV is bigger
+   *  is not kept. */
+  documentKvBytes?: number;
+  /** Saved documents besides the current one (least recently left goes first); default 3. */
+  documentKvDocuments?: number;
 }
 
 /** Where a context document comes from; drafting calibrates its trust per source. */
@@ -205,6 +211,11 @@ export interface DraftingTotals {
 
 export interface CompletionRequest {
   prompt: PromptPart[];
+  /** The document this prompt is for: the session keeps the KV of the last few documents
+   *  (SessionOptions.documentKv…) and restores a document's KV when its key comes back, so
+   *  switching editor files does not cost a cold prefill; absent = no per-document KV. At most
+   *  1024 bytes (a URI, not the text). */
+  kvKey?: string;
   /** Draft corpus documents (see ContextDocument). */
   documents?: ContextDocument[];
   /** Default 'auto' once speculation exists; 'off' = plain greedy. */
@@ -246,8 +257,52 @@ export interface CompletionStats {
   handoverMs?: number;
   handoverBytes?: number;
   handoverChunks?: number;
+  /** Per-document KV (CompletionRequest.kvKey): reused prompt tokens whose KV came from the
+   *  saved documents (0 when none), ms spent saving the previous document and restoring this one,
+   *  and the saved documents after this request. Always set by the addon (optional for fakes and
+   *  older hosts). */
+  restoredTokens?: number;
+  kvSwitchMs?: number;
+  documentKv?: DocumentKvStats;
   /** present when the request used speculative decoding */
   speculation?: SpeculationStats;
+}
+
+/** The session's saved KV of documents other than the current one. */
+export interface DocumentKvStats {
+  documents: number;
+  /** saved KV state + token lists */
+  bytes: number;
+  /** SessionOptions.documentKvBytes / documentKvDocuments */
+  limitBytes: number;
+  maxDocuments: number;
+}
+
+/** A prompt to evaluate ahead of the completion that will ask for it (pre-warming the cache, e.g.
+ *  when the user opens a file): the fields complete() would get, same checks. */
+export interface PrefillRequest {
+  prompt: PromptPart[];
+  /** as CompletionRequest.kvKey */
+  kvKey?: string;
+  /** as CompletionRequest.documents: updates the draft corpus */
+  documents?: ContextDocument[];
+  /** Keep what the session holds for `kvKey` now as saved KV (counted in documentKv) before this
+   *  prompt replaces it: for a pre-warm whose prompt may never be used, so the next completion of
+   *  the same document restores what it needs instead of prefilling it again. */
+  keepCached?: boolean;
+}
+
+export interface PrefillResult {
+  promptTokens: number;
+  /** prompt tokens whose KV was kept (the last prompt token is always evaluated again) */
+  reusedTokens: number;
+  /** of those, tokens whose KV came from the saved documents */
+  restoredTokens: number;
+  prefillMs: number;
+  kvSwitchMs: number;
+  /** stopped by the cancel flag: the tokens evaluated so far stay cached for the next request */
+  cancelled: boolean;
+  documentKv: DocumentKvStats;
 }
 
 export interface CompletionResult {
@@ -270,9 +325,14 @@ export interface NativeSession {
    *  both watch it, so it lands within one forward pass; the promise then resolves with
    *  stopReason 'cancelled' and the text so far. */
   complete(request: CompletionRequest, cancel?: NativeCancelFlag): Promise<CompletionResult>;
+  /** Evaluates a prompt into the KV cache exactly as complete() would, without generating, so a
+   *  complete() of that prompt (or one extending it) starts with a warm cache. Same thread and
+   *  BUSY rule as complete(). Cancel via the flag (within one forward pass); it then resolves
+   *  with cancelled: true. */
+  prefill(request: PrefillRequest, cancel?: NativeCancelFlag): Promise<PrefillResult>;
   /** Tokens currently held in the KV cache (prompt + generated of the last request). */
   cachedTokens(): number[];
-  /** Forget the KV cache. */
+  /** Forget the KV cache, the saved documents' KV included. */
   reset(): Promise<void>;
   /** Stops the thread and frees the context. Idempotent. */
   dispose(): Promise<void>;

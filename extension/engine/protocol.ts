@@ -5,7 +5,7 @@
 // Messages travel as JSON over Node's IPC channel, so everything here must be JSON-safe, and both
 // sides validate what they receive: a bad message is answered with an error, never a crash.
 import type {
-  CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PromptPart,
+  CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PrefillRequest, PrefillResult, PromptPart,
 } from './native';
 import { SPECULATION_MODES } from './native';
 
@@ -36,6 +36,9 @@ export interface LoadModelParams extends RoleParams {
   gpuLayers?: number;
   /** Where prefill and decode run (LoadOptions.device); absent = 'auto'. */
   device?: DeviceSetting;
+  /** Bytes of KV the completion session keeps for documents other than the current one
+   *  (SessionOptions.documentKvBytes); absent = engine default, 0 = none. */
+  documentKvBytes?: number;
 }
 
 /** One device choice for both phases, or one per phase ('auto' | 'cpu' | 'gpu' | 'npu' | name). */
@@ -46,6 +49,13 @@ export type WireCompletionRequest = Omit<CompletionRequest, 'onText'>;
 export interface CompleteParams extends RoleParams {
   session: SessionName;
   request: WireCompletionRequest;
+}
+
+/** A pre-warm: prefill `request.prompt` on the completion session at the lowest priority. The
+ *  host runs it only while no completion is queued or running, and cancels it when one arrives
+ *  (the tokens prefilled so far stay cached); a newer prefill replaces an older one. */
+export interface PrefillParams extends RoleParams {
+  request: PrefillRequest;
 }
 
 export interface TokenizeParams extends RoleParams {
@@ -73,12 +83,13 @@ export interface EngineMethods {
   modelInfo: { params: RoleParams; result: ModelInfo | null };
   tokenize: { params: TokenizeParams; result: number[] };
   complete: { params: CompleteParams; result: CompletionResult };
+  prefill: { params: PrefillParams; result: PrefillResult };
   devices: { params: NoParams; result: DeviceInfo[] };
   applyChatTemplate: { params: ApplyChatTemplateParams; result: string };
 }
 export type MethodName = keyof EngineMethods;
 export const METHOD_NAMES: readonly MethodName[] = [
-  'loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'devices', 'applyChatTemplate',
+  'loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'prefill', 'devices', 'applyChatTemplate',
 ];
 
 export type ErrorCode =
@@ -127,6 +138,14 @@ export interface ErrorMessage { type: 'error'; id: number; error: WireError }
 export interface StreamMessage { type: 'stream'; id: number; text: string }
 export interface ProgressMessage { type: 'progress'; id: number; fraction: number }
 export type HostMessage = HelloMessage | ResultMessage | ErrorMessage | StreamMessage | ProgressMessage;
+
+/** The answer to a pre-warm that did not run (cancelled or superseded before it started). */
+export function skippedPrefill(): PrefillResult {
+  return {
+    promptTokens: 0, reusedTokens: 0, restoredTokens: 0, prefillMs: 0, kvSwitchMs: 0, cancelled: true,
+    documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 0 },
+  };
+}
 
 /** The answer to a completion cancelled before it started. */
 export function cancelledResult(): CompletionResult {
@@ -202,11 +221,32 @@ function isPromptPart(p: unknown): p is PromptPart {
   return isObject(p) && typeof p.text === 'string' && p.parseSpecial === true;
 }
 
+function validatePrompt(r: Obj, method: string, id: number): void {
+  if (!Array.isArray(r.prompt) || r.prompt.length === 0) throw new ProtocolError(`${method}: prompt must be a non-empty array`, id);
+  const bad = r.prompt.findIndex((p) => !isPromptPart(p));
+  if (bad >= 0) throw new ProtocolError(`${method}: prompt[${bad}] is not a string, a token id or {text, parseSpecial: true}`, id);
+}
+
+function validateDocuments(r: Obj, method: string, id: number): void {
+  if (r.documents === undefined) return;
+  if (!Array.isArray(r.documents)) throw new ProtocolError(`${method}: documents must be an array`, id);
+  r.documents.forEach((d, i) => {
+    if (!isObject(d) || typeof d.id !== 'string' || typeof d.version !== 'number' || !Number.isFinite(d.version) ||
+      !DOCUMENT_SOURCES.has(d.source as string) || (d.text !== undefined && typeof d.text !== 'string')) {
+      throw new ProtocolError(`${method}: documents[${i}] must be {id: string, version: number, source, text?: string}`, id);
+    }
+  });
+}
+
+function validateKvKey(r: Obj, method: string, id: number): void {
+  if (r.kvKey !== undefined && (typeof r.kvKey !== 'string' || r.kvKey.length > 1024)) {
+    throw new ProtocolError(`${method}: kvKey must be a string of at most 1024 characters`, id);
+  }
+}
+
 function validateCompletionRequest(r: unknown, id: number): void {
   if (!isObject(r)) throw new ProtocolError('complete: request must be an object', id);
-  if (!Array.isArray(r.prompt) || r.prompt.length === 0) throw new ProtocolError('complete: prompt must be a non-empty array', id);
-  const bad = r.prompt.findIndex((p) => !isPromptPart(p));
-  if (bad >= 0) throw new ProtocolError(`complete: prompt[${bad}] is not a string, a token id or {text, parseSpecial: true}`, id);
+  validatePrompt(r, 'complete', id);
   if (typeof r.maxTokens !== 'number' || !Number.isInteger(r.maxTokens) || r.maxTokens < 1) {
     throw new ProtocolError(`complete: maxTokens must be an integer ≥ 1, got ${JSON.stringify(r.maxTokens)}`, id);
   }
@@ -216,18 +256,19 @@ function validateCompletionRequest(r: unknown, id: number): void {
   if (r.timeBudgetMs !== undefined && (typeof r.timeBudgetMs !== 'number' || !(r.timeBudgetMs >= 0))) {
     throw new ProtocolError('complete: timeBudgetMs must be a number ≥ 0', id);
   }
-  if (r.documents !== undefined) {
-    if (!Array.isArray(r.documents)) throw new ProtocolError('complete: documents must be an array', id);
-    r.documents.forEach((d, i) => {
-      if (!isObject(d) || typeof d.id !== 'string' || typeof d.version !== 'number' || !Number.isFinite(d.version) ||
-        !DOCUMENT_SOURCES.has(d.source as string) || (d.text !== undefined && typeof d.text !== 'string')) {
-        throw new ProtocolError(`complete: documents[${i}] must be {id: string, version: number, source, text?: string}`, id);
-      }
-    });
-  }
+  validateDocuments(r, 'complete', id);
+  validateKvKey(r, 'complete', id);
   if (r.speculation !== undefined && !SPECULATION_MODE_SET.has(r.speculation as string)) {
     throw new ProtocolError(`complete: unknown speculation mode ${JSON.stringify(r.speculation)}`, id);
   }
+}
+
+function validatePrefillRequest(r: unknown, id: number): void {
+  if (!isObject(r)) throw new ProtocolError('prefill: request must be an object', id);
+  validatePrompt(r, 'prefill', id);
+  validateDocuments(r, 'prefill', id);
+  validateKvKey(r, 'prefill', id);
+  if (r.keepCached !== undefined && typeof r.keepCached !== 'boolean') throw new ProtocolError('prefill: keepCached must be a boolean', id);
 }
 
 const DOCUMENT_SOURCES: ReadonlySet<string> = new Set<DocumentSource>(['sameFile', 'otherFile', 'recentEdit', 'clipboard', 'history']);
@@ -244,6 +285,7 @@ function validateParams(method: MethodName, params: Obj, id: number): void {
       optionalInt(params, 'threads', 0, id);
       optionalInt(params, 'gpuLayers', 0, id);
       validateDevice(params.device, id);
+      optionalInt(params, 'documentKvBytes', 0, id);
       return;
     case 'tokenize':
       if (typeof params.text !== 'string') throw new ProtocolError('tokenize: text must be a string', id);
@@ -255,6 +297,9 @@ function validateParams(method: MethodName, params: Obj, id: number): void {
         throw new ProtocolError(`complete: unknown session ${JSON.stringify(params.session)}`, id);
       }
       validateCompletionRequest(params.request, id);
+      return;
+    case 'prefill':
+      validatePrefillRequest(params.request, id);
       return;
     case 'applyChatTemplate': {
       const roles = ['system', 'user', 'assistant'];

@@ -7,6 +7,10 @@ import type { EngineClient, LoadedModel } from '../engine/client';
 import type { ModelInfo } from '../engine/native';
 import type { DeviceSetting } from '../engine/protocol';
 
+const MIB = 1024 * 1024;
+/** tandem.engine.documentCacheMB's default (the engine's own default too). */
+export const DEFAULT_DOCUMENT_CACHE_MB = 256;
+
 export interface ModelSettings {
   /** '' when none is configured. */
   path: string;
@@ -15,6 +19,8 @@ export interface ModelSettings {
   threads: number;
   /** Where each phase runs: 'auto' | 'cpu' | 'gpu' | 'npu' | a device name. */
   device: { prefill: string; decode: string };
+  /** KV kept for recently edited documents besides the current one, in MiB (0: none). */
+  documentCacheMB: number;
 }
 
 /** No model path is configured. */
@@ -43,7 +49,7 @@ export interface ModelLoadFailure {
 type EngineForModels = Pick<EngineClient, 'loadModel' | 'loadedModel' | 'state'>;
 
 function sameSettings(a: ModelSettings, b: ModelSettings): boolean {
-  return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads &&
+  return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads && a.documentCacheMB === b.documentCacheMB &&
     a.device.prefill === b.device.prefill && a.device.decode === b.device.decode;
 }
 
@@ -61,7 +67,7 @@ function deviceOf(setting: DeviceSetting | undefined): ModelSettings['device'] {
 function settingsOf(loaded: LoadedModel): ModelSettings {
   return {
     path: loaded.params.path, contextSize: loaded.params.contextSize ?? 0, threads: loaded.params.threads ?? 0,
-    device: deviceOf(loaded.params.device),
+    device: deviceOf(loaded.params.device), documentCacheMB: Math.round((loaded.params.documentKvBytes ?? DEFAULT_DOCUMENT_CACHE_MB * MIB) / MIB),
   };
 }
 
@@ -94,6 +100,13 @@ export class ActiveModel implements Disposable {
     return this.load(wanted);
   }
 
+  /** The configured model when the engine holds it now (never starts a load). */
+  get loadedInfo(): ModelInfo | undefined {
+    const wanted = this.settings();
+    const loaded = this.engine.loadedModel;
+    return wanted.path && loaded && sameSettings(settingsOf(loaded), wanted) && !this.failure ? loaded.info : undefined;
+  }
+
   /** Settings changed: load the new model now if the engine already runs, else on first need. */
   settingsChanged(): void {
     const wanted = this.settings();
@@ -122,6 +135,7 @@ export class ActiveModel implements Disposable {
         contextSize: wanted.contextSize || undefined,
         threads: wanted.threads || undefined,
         device: deviceSetting(wanted.device),
+        documentKvBytes: wanted.documentCacheMB * MIB,
       });
       this.validate(info);
       return info;

@@ -3,7 +3,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelSettings } from '../models/activeModel';
+import { DEFAULT_DOCUMENT_CACHE_MB, ModelSettings } from '../models/activeModel';
 import { LOG_LEVELS, LogLevelName } from './log';
 
 export interface ExplainSettings {
@@ -32,6 +32,7 @@ export function readSettings(): TandemSettings {
       contextSize: positiveInt(config.get<number>('engine.contextSize', 4096), 4096),
       threads: positiveInt(config.get<number>('engine.threads', 0), 0),
       device: deviceSettings(config),
+      documentCacheMB: Math.min(16384, positiveInt(config.get<number>('engine.documentCacheMB', DEFAULT_DOCUMENT_CACHE_MB), DEFAULT_DOCUMENT_CACHE_MB)),
     },
     maxTokens: positiveInt(config.get<number>('completion.maxTokens', 64), 64) || 64,
     explain: {

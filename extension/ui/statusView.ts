@@ -56,7 +56,16 @@ export function describeStats(label: string, stats: CompletionStats): string {
   const handover = stats.placement === 'handover' && stats.handoverMs !== undefined
     ? `; KV hand-over ${stats.handoverMs.toFixed(0)} ms, ${((stats.handoverBytes ?? 0) / 1048576).toFixed(1)} MiB` : '';
   lines.push(`Devices: prefill ${stats.prefillDevice || 'CPU'}, decode ${stats.decodeDevice || 'CPU'}${handover}`);
+  const kv = stats.documentKv;
+  if (kv && kv.limitBytes > 0) {
+    const restored = stats.restoredTokens ? `; ${stats.restoredTokens} prompt tokens restored from it` : '';
+    lines.push(`Document KV: ${kv.documents} of ${kv.maxDocuments} recent documents kept, ${mib(kv.bytes)} of ${mib(kv.limitBytes)} MiB${restored}`);
+  }
   return lines.join('\n');
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(bytes > 0 && bytes < 10 * 1048576 ? 1 : 0);
 }
 
 export function describeStatus(input: StatusInput): StatusView {

@@ -34,3 +34,12 @@ TEST("validation: time budget and counts") {
   CHECK_THROWS_CODE(validateCount("threads", 0, 1, 8), ErrorCode::InvalidArgument);
   CHECK_THROWS_CODE(validateCount("threads", 2.5, 1, 8), ErrorCode::InvalidArgument);
 }
+
+TEST("validation: byte counts are whole and non-negative") {
+  CHECK_EQ(validateByteCount("documentKvBytes", 0), int64_t(0));
+  CHECK_EQ(validateByteCount("documentKvBytes", 268435456.0), int64_t(268435456));
+  CHECK_EQ(validateByteCount("documentKvBytes", 8589934592.0), int64_t(8589934592));  // beyond int32
+  CHECK_THROWS_CODE(validateByteCount("documentKvBytes", -1), ErrorCode::InvalidArgument);
+  CHECK_THROWS_CODE(validateByteCount("documentKvBytes", 1.5), ErrorCode::InvalidArgument);
+  CHECK_THROWS_CODE(validateByteCount("documentKvBytes", 1e300), ErrorCode::InvalidArgument);
+}

@@ -63,28 +63,33 @@ export interface LineSeries {
 
 const COLORS = ['#4a7ebb', '#d0703c', '#5a9e5a', '#9b59b6', '#888888'];
 
-/** A line chart with a log2 x axis when `logX` (batch sizes 1…128) and a linear y axis from 0. */
-export function lineChartSvg(title: string, series: LineSeries[], axes: { x: string; y: string; logX?: boolean }): string {
+/** A line chart with a log2 x axis when `logX` (batch sizes 1…128), and a linear y axis from 0 or,
+ *  with `logY`, a log10(1 + y) one (counts from 1 to thousands in one picture). */
+export function lineChartSvg(title: string, series: LineSeries[], axes: { x: string; y: string; logX?: boolean; logY?: boolean }): string {
   const W = 640, H = 380, left = 60, right = 150, top = 36, bottom = 48;
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const tx = (x: number) => (axes.logX ? Math.log2(Math.max(x, 1e-9)) : x);
   const x0 = Math.min(...xs.map(tx), axes.logX ? 0 : Infinity), x1 = Math.max(...xs.map(tx), x0 + 1e-9);
+  const ty = (y: number) => (axes.logY ? Math.log10(1 + Math.max(0, y)) : y);
   const y1 = Math.max(1e-9, ...all.map(([, y]) => y)) * 1.05;
   const px = (x: number) => left + ((tx(x) - x0) / (x1 - x0 || 1)) * (W - left - right);
-  const py = (y: number) => H - bottom - (y / y1) * (H - top - bottom);
+  const py = (y: number) => H - bottom - (ty(y) / ty(y1)) * (H - top - bottom);
   const parts: string[] = [];
   parts.push(`<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#333"/>`);
   parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#333"/>`);
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
   const xTicks = axes.logX
     ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => 2 ** (Math.ceil(x0) + i))
-    : [...new Set(xs)].sort((a, b) => a - b);
+    : distinct.length <= 20 ? distinct : distinct.filter((x) => x % niceStep(distinct[distinct.length - 1] / 10) === 0);
   for (const x of xTicks) {
     parts.push(`<line x1="${px(x)}" y1="${H - bottom}" x2="${px(x)}" y2="${H - bottom + 4}" stroke="#333"/>` +
       `<text x="${px(x)}" y="${H - bottom + 16}" text-anchor="middle" font-size="11">${x}</text>`);
   }
-  const yStep = niceStep(y1 / 5);
-  for (let y = 0; y <= y1; y += yStep) {
+  const yTicks: number[] = [];
+  if (axes.logY) for (let y = 1; y <= y1; y *= 10) yTicks.push(y);
+  else for (let y = 0, step = niceStep(y1 / 5); y <= y1; y += step) yTicks.push(y);
+  for (const y of axes.logY ? [0, ...yTicks] : yTicks) {
     parts.push(`<line x1="${left}" y1="${py(y)}" x2="${W - right}" y2="${py(y)}" stroke="#ddd"/>` +
       `<text x="${left - 6}" y="${py(y) + 4}" text-anchor="end" font-size="11">${+y.toFixed(3)}</text>`);
   }
@@ -95,7 +100,7 @@ export function lineChartSvg(title: string, series: LineSeries[], axes: { x: str
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).sort((a, b) => a[0] - b[0]);
     if (!pts.length) return;
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''} points="${pts.map(([x, y]) => `${px(x).toFixed(1)},${py(Math.min(y, y1)).toFixed(1)}`).join(' ')}"/>`);
-    if (!s.dashed) for (const [x, y] of pts) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${color}"/>`);
+    if (!s.dashed && pts.length <= 200) for (const [x, y] of pts) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="2.5" fill="${color}"/>`);
     parts.push(`<line x1="${W - right + 12}" y1="${top + 10 + i * 18}" x2="${W - right + 32}" y2="${top + 10 + i * 18}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>` +
       `<text x="${W - right + 38}" y="${top + 14 + i * 18}" font-size="11">${escapeXml(s.label)}</text>`);
   });

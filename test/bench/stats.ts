@@ -22,3 +22,10 @@ export function ratio(a: number | undefined | null, b: number | undefined | null
 export function fmt(value: number | null | undefined, digits = 2, suffix = ''): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(digits)}${suffix}`;
 }
+
+/** The nearest-rank percentile (p in 0..100), or null for no values. */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}

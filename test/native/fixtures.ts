@@ -3,7 +3,9 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadAddon, MakeTestModelOptions, NativeAddon } from '../../extension/engine/native';
+import {
+  CompletionRequest, CompletionResult, loadAddon, MakeTestModelOptions, NativeAddon, NativeModel, SessionOptions,
+} from '../../extension/engine/native';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []));
 
@@ -99,4 +101,15 @@ export function scratchDir(name: string): string {
   const dir = path.join(repoRoot, '.tandem', 'test-scratch', name);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** What a fresh session (nothing cached) completes for `request`: the reference that warm-cache
+ *  paths (prefix reuse, restored document KV, prefill) must match token for token. */
+export async function coldCompletion(model: NativeModel, request: CompletionRequest, options: SessionOptions = {}): Promise<CompletionResult> {
+  const session = await model.createSession({ contextSize: 2048, threads: 2, ...options });
+  try {
+    return await session.complete(request);
+  } finally {
+    await session.dispose();
+  }
 }

@@ -29,7 +29,7 @@ describe('ActiveModel', () => {
   let failures: string[];
 
   beforeEach(() => {
-    settings = { path: '/a.gguf', contextSize: 2048, threads: 0, device: { prefill: 'auto', decode: 'auto' } };
+    settings = { path: '/a.gguf', contextSize: 2048, threads: 0, device: { prefill: 'auto', decode: 'auto' }, documentCacheMB: 256 };
     engine = new FakeEngine();
     model = new ActiveModel(engine as never, () => settings);
     failures = [];

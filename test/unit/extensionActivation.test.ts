@@ -119,7 +119,10 @@ describe('inline provider gating (mocked vscode, fake addon)', function () {
       const { TandemInlineCompletionProvider } = requireFresh<typeof import('../../extension/completion/inlineProvider')>(
         require.resolve('../../extension/completion/inlineProvider'));
       const calls: string[] = [];
-      const controller = { provide: async (ctx: { languageId: string }) => (calls.push(ctx.languageId), { text: 'x', source: 'engine', partial: false }) };
+      const controller = {
+        provide: async (ctx: { languageId: string }) => (calls.push(ctx.languageId), { text: 'x', source: 'engine', partial: false }),
+        prefillRate: { tokensPerMs: () => undefined },
+      };
       const provider = new TandemInlineCompletionProvider({
         controller: controller as never, settings: () => ({ enable: true, model: { path: '/m.gguf' } }), completionSettings: readCompletionSettings,
       });

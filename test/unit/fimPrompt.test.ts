@@ -91,3 +91,56 @@ describe('splitAtCursor', () => {
     rejects(2, 13, /Column 13 is past the end of line 2, which has 11 characters \(the last valid column is 12\)/);
   });
 });
+
+// The anchored layout per FIM family. `█` is the cursor; the anchor is the start of its line: the
+// text from there to the cursor is the written middle, and typing on only appends to the prompt.
+describe('buildFimPrompt: anchored layout per FIM family', () => {
+  const doc = 'import os\n\ndef area(w, h):\n    return w█\n\nprint(area(2, 3))\n';
+  const cursor = doc.indexOf('█');
+  const anchor = doc.lastIndexOf('\n', cursor) + 1;
+  const text = { prefix: doc.slice(0, anchor), middle: doc.slice(anchor, cursor), suffix: doc.slice(cursor + 1), path: 'geo.py', repoName: 'shapes', languageId: 'python' };
+  const chunk = { path: 'util.py', text: 'def square(x):\n    return x * x', source: 'otherFile' as const };
+  const P = 'import os\n\ndef area(w, h):\n', M = '    return w', S = '\n\nprint(area(2, 3))\n';
+  const families = [
+    {
+      family: 'qwen (repo-level)', fim: { prefix: 151659, suffix: 151661, middle: 151660, pad: 151662, repo: 151663, sep: 151664 },
+      fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
+      expected: [151663, 'shapes\n', 151664, 'util.py\ndef square(x):\n    return x * x\n', 151664, 'geo.py\n', 151659, P, 151661, S, 151660, M],
+    },
+    {
+      family: 'starcoder2 (repo-level)', fim: { prefix: 1, suffix: 3, middle: 2, pad: 4, repo: 17, sep: 18 },
+      fimText: { prefix: '<fim_prefix>', suffix: '<fim_suffix>', middle: '<fim_middle>' },
+      expected: [17, 'shapes\n', 18, 'util.py\ndef square(x):\n    return x * x\n', 18, 'geo.py\n', 1, P, 3, S, 2, M],
+    },
+    {
+      family: 'deepseek (BOS, context as comments)', fim: { prefix: 32016, suffix: 32015, middle: 32017, pad: -1, repo: -1, sep: -1 }, bos: 32013,
+      fimText: { prefix: '<｜fim▁begin｜>', suffix: '<｜fim▁hole｜>', middle: '<｜fim▁end｜>' },
+      expected: [32013, 32016, `# Path: util.py\n# def square(x):\n#     return x * x\n${P}`, 32015, S, 32017, M],
+    },
+    {
+      family: 'codellama', fim: { prefix: 32007, suffix: 32008, middle: 32009, pad: -1, repo: -1, sep: -1 },
+      fimText: { prefix: '▁<PRE>', suffix: '▁<SUF>', middle: '▁<MID>' },
+      expected: [32007, `# Path: util.py\n# def square(x):\n#     return x * x\n${P}`, 32008, S, 32009, M],
+    },
+    {
+      family: 'codestral (SPM: the middle continues the prefix)', fim: { prefix: 12, suffix: 11, middle: 13, pad: -1, repo: -1, sep: -1 },
+      fimText: { prefix: '[PREFIX]', suffix: '[SUFFIX]', middle: '[MIDDLE]' },
+      expected: [11, S, 12, `# Path: util.py\n# def square(x):\n#     return x * x\n${P}`, M],
+    },
+  ];
+  for (const f of families) {
+    it(`${f.family}: the written middle is the last part`, () => {
+      const m = { fim: f.fim, fimText: f.fimText, name: f.family, path: '/m.gguf', bos: f.bos ?? -1, addBos: f.bos !== undefined };
+      assert.deepEqual(buildFimPrompt(m, { ...text, chunks: [chunk] }, null), f.expected);
+      // typing one more character changes nothing but the last part
+      const typed = buildFimPrompt(m, { ...text, middle: `${M}i`, chunks: [chunk] }, null);
+      assert.deepEqual(typed.slice(0, -1), f.expected.slice(0, -1));
+      assert.equal(typed[typed.length - 1], `${M}i`);
+    });
+  }
+
+  it('an empty middle leaves the classic form (nothing after the middle token)', () => {
+    const m = { ...model(FIM), fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' } };
+    assert.deepEqual(buildFimPrompt(m, { prefix: 'a', middle: '', suffix: 'b' }), [151659, 'a', 151661, 'b', 151660]);
+  });
+});

@@ -183,3 +183,57 @@ describe('EngineHostService: draft documents', () => {
     assert.deepEqual(h.service.storedDocuments(), ['b']);
   });
 });
+
+describe('EngineHostService: pre-warm (prefill) comes last', () => {
+  type Log = { prompt: unknown[]; kvKey?: string; cancelled?: boolean }[];
+  const prefillLog = (fakeAddon as unknown as { prefillLog: Log }).prefillLog;
+  const long = Array.from({ length: 40 }, (_, i) => `part ${i}`); // 10 ms per part in the fake: 400 ms
+
+  async function loaded() {
+    const host = serviceWithInbox();
+    host.service.handle({ type: 'request', id: 1, method: 'loadModel', params: { path: '/m.gguf' } });
+    assert.equal((await host.answer(1)).type, 'result');
+    prefillLog.length = 0;
+    return host;
+  }
+  const resultOf = async (answer: (id: number) => Promise<HostMessage>, id: number) =>
+    ((await answer(id)) as { result: { cancelled: boolean; promptTokens: number } }).result;
+
+  it('runs on the completion session; a completion arriving stops it, and a newer pre-warm replaces it', async () => {
+    const { service, answer } = await loaded();
+    service.handle({ type: 'request', id: 2, method: 'prefill', params: { request: { prompt: long, kvKey: 'file:///a.ts' } } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 2 } } });
+    assert.equal((await resultOf(answer, 2)).cancelled, true);
+    assert.equal((await answer(3)).type, 'result');
+    assert.equal(service.prewarmsPreempted, 1);
+    assert.deepEqual(prefillLog.map((p) => [p.kvKey, p.cancelled]), [['file:///a.ts', true]]);
+
+    service.handle({ type: 'request', id: 4, method: 'prefill', params: { request: { prompt: long } } });
+    service.handle({ type: 'request', id: 5, method: 'prefill', params: { request: { prompt: ['short'] } } });
+    assert.equal((await resultOf(answer, 4)).cancelled, true);
+    const newest = await resultOf(answer, 5);
+    assert.deepEqual([newest.cancelled, newest.promptTokens], [false, 1]);
+  });
+
+  it('never starts while a completion is queued or running (it is skipped, not queued behind it)', async () => {
+    const { service, answer } = await loaded();
+    service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 10 } } });
+    service.handle({ type: 'request', id: 3, method: 'prefill', params: { request: { prompt: long } } });
+    assert.equal((await resultOf(answer, 3)).cancelled, true);
+    assert.equal((await answer(2)).type, 'result');
+    assert.equal(prefillLog.length, 0, 'the session never saw it');
+  });
+
+  it('a cancel message stops it; bad requests are refused', async () => {
+    const { service, answer } = await loaded();
+    service.handle({ type: 'request', id: 2, method: 'prefill', params: { request: { prompt: long } } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    service.handle({ type: 'cancel', id: 2 });
+    assert.equal((await resultOf(answer, 2)).cancelled, true);
+    service.handle({ type: 'request', id: 3, method: 'prefill', params: { request: { prompt: [] } } });
+    assert.equal(((await answer(3)) as { error: { code: string } }).error.code, 'BAD_MESSAGE');
+    service.handle({ type: 'request', id: 4, method: 'prefill', params: { request: { prompt: ['x'], kvKey: 7 } } });
+    assert.equal(((await answer(4)) as { error: { code: string } }).error.code, 'BAD_MESSAGE');
+  });
+});

@@ -34,6 +34,13 @@ describe('status: tooltip stats', () => {
     assert.match(none, /Speculation auto: 0 drafted, 0 accepted\n/);
   });
 
+  it('shows the per-document KV the engine keeps, and what this request restored from it', () => {
+    const text = describeStats('Last completion', { ...stats, restoredTokens: 900, documentKv: { documents: 2, bytes: 37 * 1048576, limitBytes: 256 * 1048576, maxDocuments: 3 } });
+    assert.match(text, /\nDocument KV: 2 of 3 recent documents kept, 37 of 256 MiB; 900 prompt tokens restored from it$/);
+    const off = describeStats('x', { ...stats, documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 3 } });
+    assert.doesNotMatch(off, /Document KV/, 'not shown when it is turned off');
+  });
+
   it('the ready tooltip says where the loaded model runs each phase', () => {
     const phase = (device: string, kind: 'cpu' | 'gpu') => ({ device, kind, backend: device === 'CPU' ? 'CPU' : 'CUDA', reason: 'requested' });
     const placed = { ...model, placement: { prefill: phase('CUDA0', 'gpu'), decode: phase('CPU', 'cpu'), strategy: 'op-offload', warnings: [], staticPrefillChunk: 0 } } as ModelInfo;
@@ -76,7 +83,7 @@ describe('status: bar and menu (mocked vscode)', () => {
   it('clicking runs the menu command; completions and explanations update text and tooltip', () => {
     const states = new Emitter<EngineState>();
     const engine = { state: { kind: 'ready', model } as EngineState, onDidChangeState: states.event };
-    const settings = { enable: true, model: { path: '/m.gguf', contextSize: 0, threads: 0, device: { prefill: 'auto', decode: 'auto' } } };
+    const settings = { enable: true, model: { path: '/m.gguf', contextSize: 0, threads: 0, device: { prefill: 'auto', decode: 'auto' }, documentCacheMB: 256 } };
     const status = new bar.StatusBar(engine, () => settings, menu.COMMAND_STATUS_MENU);
     const item = mock.statusItems[mock.statusItems.length - 1];
     assert.equal(item.command, 'tandem.showMenu');

@@ -1,5 +1,7 @@
 #include "engine/completion.h"
 
+#include <algorithm>
+
 #include "engine/elapsed.h"
 #include "engine/engine_error.h"
 #include "engine/kv_reuse.h"
@@ -36,13 +38,50 @@ StepResult GreedyStrategy::step(InferenceContext& context, const std::vector<lla
   return StepResult{{argmaxToken(logits, context.model().vocabSize())}, false};
 }
 
+namespace {
+
+std::vector<llama_token> tokenizeValidPrompt(const InferenceContext& context, const std::vector<PromptPart>& parts) {
+  std::vector<llama_token> prompt = context.model().tokenizePrompt(parts);
+  validatePromptLength(prompt.size(), context.contextSize());
+  return prompt;
+}
+
+// The prefill step complete() and prefill() share: keep the longest reusable prefix of the cached
+// tokens (after the document switch, which may have restored them), evaluate the rest.
+DecodeStatus prefillPrompt(InferenceContext& context, const std::vector<llama_token>& prompt, const CancelFlag& cancel,
+                           PrefillExecutor* prefill, CompletionStats& stats) {
+  const auto start = Clock::now();
+  const size_t reused = reusablePrefixLength(context.evaluated(), prompt);
+  context.truncate(reused);
+  stats.reusedTokens = static_cast<int32_t>(reused);
+  stats.restoredTokens = std::min(stats.restoredTokens, stats.reusedTokens);  // restored and kept
+  const DecodeStatus status = prefill ? prefill->prefill(context, prompt, reused, cancel, stats)
+                                      : context.append(prompt.data() + reused, prompt.size() - reused);
+  stats.prefillMs = msSince(start);
+  return status;
+}
+
+}  // namespace
+
+PrefillResult runPrefill(InferenceContext& context, const PrefillRequest& request, const CancelFlag& cancel, PrefillExecutor* prefill,
+                         const BeforePrefill& beforePrefill) {
+  const std::vector<llama_token> prompt = tokenizeValidPrompt(context, request.prompt);
+  PrefillResult result;
+  result.stats.promptTokens = static_cast<int32_t>(prompt.size());
+  ScopedWatch watching(context, cancel);
+  result.cancelled = isCancelled(cancel);
+  if (result.cancelled) return result;
+  if (beforePrefill) beforePrefill(prompt, result.stats);
+  result.cancelled = prefillPrompt(context, prompt, cancel, prefill, result.stats) == DecodeStatus::Aborted;
+  return result;
+}
+
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
-                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill) {
+                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill, const BeforePrefill& beforePrefill) {
   const Model& model = context.model();
   const int32_t maxTokens = validateMaxTokens(request.maxTokens, context.contextSize());
   validateTimeBudget(request.timeBudgetMs);
-  const std::vector<llama_token> prompt = model.tokenizePrompt(request.prompt);
-  validatePromptLength(prompt.size(), context.contextSize());
+  const std::vector<llama_token> prompt = tokenizeValidPrompt(context, request.prompt);
 
   CompletionResult result;
   CompletionStats& stats = result.stats;
@@ -65,15 +104,8 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
   ScopedWatch watching(context, cancel);
   if (isCancelled(cancel)) return finish(StopReason::Cancelled);
 
-  // Prefill: keep the longest common prefix of the cached tokens, evaluate the rest.
-  const auto prefillStart = Clock::now();
-  const size_t reused = reusablePrefixLength(context.evaluated(), prompt);
-  context.truncate(reused);
-  stats.reusedTokens = static_cast<int32_t>(reused);
-  const DecodeStatus prefilled = prefill ? prefill->prefill(context, prompt, reused, cancel, stats)
-                                         : context.append(prompt.data() + reused, prompt.size() - reused);
-  stats.prefillMs = msSince(prefillStart);
-  if (prefilled == DecodeStatus::Aborted) return finish(StopReason::Cancelled);
+  if (beforePrefill) beforePrefill(prompt, stats);
+  if (prefillPrompt(context, prompt, cancel, prefill, stats) == DecodeStatus::Aborted) return finish(StopReason::Cancelled);
 
   // Generation: the committed sequence is prompt + generated; every committed token except the
   // newest is in the context.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/cancel_flag.h"
+#include "engine/document_kv_store.h"
 #include "engine/draft_corpus.h"
 #include "engine/speculation_stats.h"
 #include "engine/inference_context.h"
@@ -17,15 +18,25 @@ namespace tandem {
 
 using Clock = std::chrono::steady_clock;
 
-struct CompletionRequest {
+// What prefill() takes; complete() takes the same and more.
+struct PrefillRequest {
   std::vector<PromptPart> prompt;
+  // The document this prompt is for: the session keeps the KV of the last few documents and
+  // restores a document's KV when its key comes back (Session::switchDocument). Empty = none.
+  std::string kvKey;
+  // The draft corpus as the editor lists it now; nullopt = unchanged since the last request.
+  std::optional<std::vector<DocumentInput>> documents;
+  // Pre-warm only: keep what the context holds for this key as saved KV, so a completion that
+  // still needs it (the pre-warm was for a prompt that may not be used) restores it.
+  bool keepCached = false;
+};
+
+struct CompletionRequest : PrefillRequest {
   double maxTokens = 0;  // validated against the context size (1..n_ctx, whole)
   std::vector<std::string> stop;
   double timeBudgetMs = 0;  // 0 = no limit
   Clock::time_point receivedAt = Clock::now();  // firstTokenMs and the time budget count from here
   SpeculationMode speculation = SpeculationMode::Off;
-  // The draft corpus as the editor lists it now; nullopt = unchanged since the last request.
-  std::optional<std::vector<DocumentInput>> documents;
   // The start of a UTF-8 character that an earlier, interrupted decode of the same text left
   // unfinished (its CompletionResult::pendingBytes): the stream continues from it.
   std::string carriedBytes;
@@ -49,6 +60,11 @@ struct CompletionStats {
   double handoverMs = 0;
   int64_t handoverBytes = 0;
   int32_t handoverChunks = 0;
+  // Per-document KV (set by the session): reused prompt tokens whose KV came from the document
+  // store, time spent saving and restoring, and the store after this request.
+  int32_t restoredTokens = 0;
+  double kvSwitchMs = 0;
+  DocumentKvStats documentKv;
 };
 
 struct CompletionResult {
@@ -104,10 +120,25 @@ class PrefillExecutor {
                                CompletionStats& stats) = 0;
 };
 
+// Called once the prompt is tokenized and validated and the request was not cancelled, right
+// before prefix reuse is computed: the session's per-document KV switch (it may replace what the
+// context holds and fills restoredTokens / kvSwitchMs).
+using BeforePrefill = std::function<void(const std::vector<llama_token>& prompt, CompletionStats& stats)>;
+
 // Runs one completion on `context` (the caller's thread must own it). Throws EngineError for
 // invalid requests before touching the KV cache. `prefill` (optional) evaluates the prompt instead
 // of `context` itself.
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
-                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill = nullptr);
+                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill = nullptr,
+                               const BeforePrefill& beforePrefill = {});
+
+// A prefill-only request (pre-warming the cache for a completion that will follow): the prompt is
+// evaluated exactly as runCompletion would, nothing is generated.
+struct PrefillResult {
+  CompletionStats stats;  // the prompt and prefill figures; nothing generated
+  bool cancelled = false;  // stopped early: the tokens evaluated so far stay in the cache
+};
+PrefillResult runPrefill(InferenceContext& context, const PrefillRequest& request, const CancelFlag& cancel,
+                         PrefillExecutor* prefill = nullptr, const BeforePrefill& beforePrefill = {});
 
 }  // namespace tandem

@@ -191,4 +191,44 @@ void InferenceContext::importKv(const std::vector<uint8_t>& state, const llama_t
   adoptedAt_ = SIZE_MAX;
 }
 
+size_t InferenceContext::sequenceStateSize() const { return llama_state_seq_get_size(ctx_.get(), 0); }
+
+std::vector<uint8_t> InferenceContext::saveSequence() const {
+  std::vector<uint8_t> state(sequenceStateSize());
+  ScopedLogCapture log;
+  const size_t written = state.empty() ? 0 : llama_state_seq_get_data(ctx_.get(), state.data(), state.size(), 0);
+  if (written == 0) {
+    const std::string reason = log.summary();
+    throw EngineError(ErrorCode::Internal, "could not save the KV cache" + (reason.empty() ? "" : ": " + reason));
+  }
+  state.resize(written);
+  return state;
+}
+
+void InferenceContext::restoreSequence(const std::vector<uint8_t>& state, const std::vector<llama_token>& tokens) {
+  if (tokens.size() > static_cast<size_t>(contextSize_)) {
+    throw EngineError(ErrorCode::ContextOverflow, std::to_string(tokens.size()) + " tokens do not fit in the context of " + std::to_string(contextSize_));
+  }
+  // Empty first (memory and list together): whatever happens next, the list stays exact.
+  llama_memory_t memory = llama_get_memory(ctx_.get());
+  llama_memory_clear(memory, true);
+  adoptedAt_ = SIZE_MAX;
+  {
+    std::lock_guard<std::mutex> lock(evaluatedMutex_);
+    evaluated_.clear();
+  }
+  ScopedLogCapture log;
+  const size_t read = state.empty() ? 0 : llama_state_seq_set_data(ctx_.get(), state.data(), state.size(), 0);
+  const bool placed = read > 0 && !tokens.empty() && llama_memory_seq_pos_min(memory, 0) == 0 &&
+                      llama_memory_seq_pos_max(memory, 0) == static_cast<llama_pos>(tokens.size()) - 1;
+  if (!placed) {
+    llama_memory_clear(memory, true);
+    const std::string reason = log.summary();
+    throw EngineError(ErrorCode::Internal, "could not restore a saved KV cache of " + std::to_string(tokens.size()) + " tokens" +
+                                               (reason.empty() ? "" : ": " + reason));
+  }
+  std::lock_guard<std::mutex> lock(evaluatedMutex_);
+  evaluated_ = tokens;
+}
+
 }  // namespace tandem

@@ -77,6 +77,13 @@ class InferenceContext {
   std::vector<uint8_t> exportKv(size_t from, size_t to);
   void importKv(const std::vector<uint8_t>& state, const llama_token* tokens, size_t count);
 
+  // Per-document KV (Session::switchDocument): all of sequence 0 in the same format, and the
+  // reverse — replacing everything the context holds by a saved sequence 0 for `tokens`. A restore
+  // that llama refuses leaves the context empty (and says so: Internal), never half-filled.
+  size_t sequenceStateSize() const;
+  std::vector<uint8_t> saveSequence() const;
+  void restoreSequence(const std::vector<uint8_t>& state, const std::vector<llama_token>& tokens);
+
   // Evaluates the pending tokens (committed, not yet in the cache; the last one is the tree's
   // root — with none pending the root is the last evaluated token and its logits must be current)
   // and the first k nodes of `tree` in ONE llama_decode, walks the tree greedily and keeps exactly

@@ -51,4 +51,12 @@ int32_t validateCount(const char* name, double value, int32_t minValue, int32_t 
   return static_cast<int32_t>(value);
 }
 
+int64_t validateByteCount(const char* name, double value) {
+  constexpr double kMax = 9007199254740992.0;  // 2^53
+  if (!std::isfinite(value) || std::floor(value) != value || value < 0 || value > kMax) {
+    throw EngineError(ErrorCode::InvalidArgument, std::string(name) + " must be a whole number of bytes from 0 to 2^53, got " + formatNumber(value));
+  }
+  return static_cast<int64_t>(value);
+}
+
 }  // namespace tandem

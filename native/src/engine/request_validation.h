@@ -14,5 +14,7 @@ void validateTimeBudget(double timeBudgetMs);
 void validatePromptLength(size_t promptTokens, int32_t contextSize);
 // An optional positive integer option (0 = "use the default"); throws InvalidArgument.
 int32_t validateCount(const char* name, double value, int32_t minValue, int32_t maxValue);
+// A byte count: a whole number from 0 to 2^53 (exact in a JS number); throws InvalidArgument.
+int64_t validateByteCount(const char* name, double value);
 
 }  // namespace tandem

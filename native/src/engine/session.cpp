@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include "engine/elapsed.h"
 #include "engine/engine_error.h"
+#include "engine/kv_reuse.h"
 #include "engine/kv_handover.h"
 #include "engine/ngram_drafters.h"
 #include "engine/pld_drafter.h"
@@ -101,8 +103,8 @@ class HandoverPrefill : public PrefillExecutor {
   std::thread warmup_;
 };
 
-Session::Session(std::shared_ptr<const Model> model, const ContextOptions& options)
-    : context_(std::make_unique<InferenceContext>(model, options)) {
+Session::Session(std::shared_ptr<const Model> model, const ContextOptions& options, const DocumentKvLimits& documentKv)
+    : context_(std::make_unique<InferenceContext>(model, options)), documents_(documentKv) {
   if (model->prefillRaw()) handover_ = std::make_unique<HandoverPrefill>(model, options, context_->batchSize());
 }
 
@@ -126,18 +128,74 @@ Drafter& Session::drafterFor(SpeculationMode mode) {
   return *slot;
 }
 
-CompletionResult Session::complete(const CompletionRequest& request, const CancelFlag& cancel, const TextSink& onText) {
+CorpusUpdate Session::updateCorpus(const std::optional<std::vector<DocumentInput>>& documents) {
   const FimTokens& fim = context_->model().info().fim;
   corpus_.setPromptLayout(PromptLayout{fim.suffix, fim.middle});  // drafters match across the FIM cursor
-  CorpusUpdate update;
-  if (request.documents) {
-    const Model& model = context_->model();
-    update = corpus_.update(*request.documents, [&](std::string_view text) { return model.tokenize(text, false, false); });
+  if (!documents) return {};
+  const Model& model = context_->model();
+  return corpus_.update(*documents, [&](std::string_view text) { return model.tokenize(text, false, false); });
+}
+
+PrefillExecutor* Session::prefillExecutor() const { return handover_ && handover_->ready() ? handover_.get() : nullptr; }
+
+void Session::reset() {
+  context_->clear();
+  documents_.clear();
+  currentKey_.clear();
+}
+
+// Below this a document's KV is cheaper to prefill again than to keep.
+constexpr size_t kMinSavedTokens = 32;
+
+void Session::switchDocument(const std::string& key, bool keepCurrent, const std::vector<llama_token>& prompt, CompletionStats& stats) {
+  const auto start = Clock::now();
+  // Taken out before the current document is saved, so that save cannot evict the document
+  // coming back: the limits count the saved documents besides the current one.
+  std::optional<DocumentKvEntry> saved = key.empty() ? std::nullopt : documents_.take(key);
+  const std::vector<llama_token>& held = context_->evaluated();
+  if (!currentKey_.empty() && (currentKey_ != key || keepCurrent) && held.size() >= kMinSavedTokens &&
+      documents_.fits(context_->sequenceStateSize() + held.size() * sizeof(llama_token))) {
+    try {
+      documents_.put(currentKey_, held, context_->saveSequence());
+    } catch (const EngineError&) {
+      // not saved: that document is prefilled again when it comes back
+    }
   }
+  if (saved && commonPrefixLength(saved->tokens, prompt) > commonPrefixLength(context_->evaluated(), prompt)) {
+    try {
+      context_->restoreSequence(saved->state, saved->tokens);
+      stats.restoredTokens = static_cast<int32_t>(saved->tokens.size());  // trimmed to the reused part by the prefill
+    } catch (const EngineError&) {
+      // the context is empty now: the prompt is prefilled from scratch
+    }
+  }
+  // An entry not restored is stale (the document changed where the prompt needs it): dropped.
+  currentKey_ = key;
+  stats.kvSwitchMs = msSince(start);
+}
+
+BeforePrefill Session::documentSwitch(const std::string& key, bool keepCurrent) {
+  return [this, &key, keepCurrent](const std::vector<llama_token>& prompt, CompletionStats& stats) {
+    switchDocument(key, keepCurrent, prompt, stats);
+  };
+}
+
+PrefillResult Session::prefill(const PrefillRequest& request, const CancelFlag& cancel) {
+  updateCorpus(request.documents);
+  PrefillExecutor* executor = prefillExecutor();
+  PrefillResult result = runPrefill(*context_, request, cancel, executor, documentSwitch(request.kvKey, request.keepCached));
+  notePlacement(result.stats, executor != nullptr);
+  result.stats.documentKv = documents_.stats();
+  return result;
+}
+
+CompletionResult Session::complete(const CompletionRequest& request, const CancelFlag& cancel, const TextSink& onText) {
+  const CorpusUpdate update = updateCorpus(request.documents);
   CompletionResult result;
-  PrefillExecutor* prefill = handover_ && handover_->ready() ? handover_.get() : nullptr;
+  PrefillExecutor* prefill = prefillExecutor();
+  const BeforePrefill switchKv = documentSwitch(request.kvKey);
   if (request.speculation == SpeculationMode::Off) {
-    result = runCompletion(*context_, request, cancel, onText, greedy_, prefill);
+    result = runCompletion(*context_, request, cancel, onText, greedy_, prefill, switchKv);
   } else {
     Drafter& drafter = drafterFor(request.speculation);
     SpeculationStats stats;
@@ -162,7 +220,7 @@ CompletionResult Session::complete(const CompletionRequest& request, const Cance
         return inner.step(c, seq, remaining);
       }
     } strategy(drafter, corpus_, cost_ ? &cost_->curve : nullptr, stats);
-    result = runCompletion(*context_, request, cancel, onText, strategy, prefill);
+    result = runCompletion(*context_, request, cancel, onText, strategy, prefill, switchKv);
     const DrafterCosts costs = drafter.costs();
     stats.documentIndexMs = costs.documentIndexMs;
     stats.requestIndexMs = costs.requestIndexMs;
@@ -170,6 +228,7 @@ CompletionResult Session::complete(const CompletionRequest& request, const Cance
     result.speculation = std::move(stats);
   }
   notePlacement(result.stats, prefill != nullptr);
+  result.stats.documentKv = documents_.stats();
   corpus_.addHistory(result.tokens);
   if (result.speculation) {
     SpeculationStats& s = *result.speculation;

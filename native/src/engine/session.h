@@ -1,7 +1,8 @@
 // A session: one llama_context owned by one dedicated thread, serving requests in order.
-// complete()/reset() run on that thread; callers queue work with post(). The session also owns
-// the draft corpus (context documents + its completion history), one drafter per speculative mode
-// (their calibration persists across requests) and the T(k) cost curve.
+// complete()/prefill()/reset() run on that thread; callers queue work with post(). The session
+// also owns the draft corpus (context documents + its completion history), one drafter per
+// speculative mode (their calibration persists across requests), the T(k) cost curve and the
+// saved KV of the documents it served recently (document_kv_store.h).
 #pragma once
 
 #include <atomic>
@@ -9,10 +10,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/completion.h"
 #include "engine/cost_model.h"
+#include "engine/document_kv_store.h"
 #include "engine/draft_corpus.h"
 #include "engine/drafter.h"
 #include "engine/inference_context.h"
@@ -27,7 +30,7 @@ class HandoverPrefill;
 
 class Session {
  public:
-  Session(std::shared_ptr<const Model> model, const ContextOptions& options);
+  Session(std::shared_ptr<const Model> model, const ContextOptions& options, const DocumentKvLimits& documentKv = {});
   ~Session();  // = shutdown()
 
   // Queues a task for the session thread; false after shutdown().
@@ -35,7 +38,10 @@ class Session {
 
   // Session thread only.
   CompletionResult complete(const CompletionRequest& request, const CancelFlag& cancel, const TextSink& onText);
-  void reset() { context_->clear(); }
+  // Evaluates a prompt as complete() would, without generating (pre-warms the cache).
+  PrefillResult prefill(const PrefillRequest& request, const CancelFlag& cancel);
+  // Forgets the KV cache, the saved documents' KV included.
+  void reset();
 
   // Any thread.
   std::vector<llama_token> cachedTokens() const { return context_->evaluatedSnapshot(); }
@@ -47,6 +53,15 @@ class Session {
  private:
   Drafter& drafterFor(SpeculationMode mode);
   void notePlacement(CompletionStats& stats, bool handedOver) const;
+  CorpusUpdate updateCorpus(const std::optional<std::vector<DocumentInput>>& documents);
+  PrefillExecutor* prefillExecutor() const;
+  // The per-document KV policy, before a request's prefix reuse is computed: saves what the context
+  // holds under currentKey_ when the request is for another document, restores the request's
+  // document when its saved tokens share more of the prompt than the context does.
+  // keepCurrent (a pre-warm that may never be used): save what the context holds even when it is
+  // the same document's, so a request that still needs it restores it.
+  void switchDocument(const std::string& key, bool keepCurrent, const std::vector<llama_token>& prompt, CompletionStats& stats);
+  BeforePrefill documentSwitch(const std::string& key, bool keepCurrent = false);
 
   std::unique_ptr<InferenceContext> context_;
   // Prefill context of a 'handover' placement (nullptr otherwise); see session.cpp for its
@@ -56,6 +71,8 @@ class Session {
   DraftCorpus corpus_;
   std::map<SpeculationMode, std::unique_ptr<Drafter>> drafters_;
   std::optional<CostCurveSource> cost_;
+  DocumentKvStore documents_;
+  std::string currentKey_;  // the document whose KV sequence 0 holds ("" = none named)
   TaskThread thread_;  // declared last: stopped first, while the context still exists
 };
 

@@ -133,6 +133,18 @@ std::vector<DocumentInput> documentsFromJs(const Napi::Value& value, bool allowT
   return out;
 }
 
+void prefillRequestFromJs(const Napi::Object& req, PrefillRequest& out) {
+  out.prompt = promptFromJs(req.Get("prompt"));
+  if (auto key = optionalString(req, "kvKey")) {
+    if (key->size() > kMaxKvKeyBytes) {
+      invalid("kvKey must be at most " + std::to_string(kMaxKvKeyBytes) + " bytes of UTF-8, got " + std::to_string(key->size()));
+    }
+    out.kvKey = std::move(*key);
+  }
+  Napi::Value documents = req.Get("documents");
+  if (!documents.IsUndefined() && !documents.IsNull()) out.documents = documentsFromJs(documents);
+}
+
 Napi::Object speculationStatsToJs(Napi::Env env, const SpeculationStats& st) {
   auto o = Napi::Object::New(env);
   o.Set("mode", speculationModeName(st.mode));
@@ -226,6 +238,36 @@ Napi::Array countsToJs(Napi::Env env, const std::map<int32_t, int32_t>& counts) 
   return out;
 }
 
+namespace {
+
+Napi::Object documentKvStatsToJs(Napi::Env env, const DocumentKvStats& st) {
+  auto o = Napi::Object::New(env);
+  o.Set("documents", st.documents);
+  o.Set("bytes", Napi::Number::New(env, static_cast<double>(st.bytes)));
+  o.Set("limitBytes", Napi::Number::New(env, static_cast<double>(st.limitBytes)));
+  o.Set("maxDocuments", st.maxDocuments);
+  return o;
+}
+
+// The per-document KV figures of CompletionStats and PrefillResult.
+void setDocumentKvStats(Napi::Env env, Napi::Object& o, const CompletionStats& st) {
+  o.Set("restoredTokens", st.restoredTokens);
+  o.Set("kvSwitchMs", st.kvSwitchMs);
+  o.Set("documentKv", documentKvStatsToJs(env, st.documentKv));
+}
+
+}  // namespace
+
+Napi::Object prefillResultToJs(Napi::Env env, const PrefillResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("promptTokens", r.stats.promptTokens);
+  o.Set("reusedTokens", r.stats.reusedTokens);
+  o.Set("prefillMs", r.stats.prefillMs);
+  o.Set("cancelled", r.cancelled);
+  setDocumentKvStats(env, o, r.stats);
+  return o;
+}
+
 Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
   auto o = Napi::Object::New(env);
   o.Set("text", r.text);
@@ -251,6 +293,7 @@ Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
     s.Set("handoverBytes", Napi::Number::New(env, static_cast<double>(r.stats.handoverBytes)));
     s.Set("handoverChunks", r.stats.handoverChunks);
   }
+  setDocumentKvStats(env, s, r.stats);
   if (r.speculation) s.Set("speculation", speculationStatsToJs(env, *r.speculation));
   o.Set("stats", s);
   return o;

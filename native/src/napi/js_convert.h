@@ -31,12 +31,15 @@ std::vector<llama_token> tokensFromJs(const Napi::Value& value);
 // ContextDocument[] (text optional); with allowTokens, {tokens: number[]} instead of text.
 std::vector<DocumentInput> documentsFromJs(const Napi::Value& value, bool allowTokens = false);
 Napi::Object speculationStatsToJs(Napi::Env env, const SpeculationStats& stats);
+// The fields complete() and prefill() share: prompt, kvKey, documents.
+void prefillRequestFromJs(const Napi::Object& request, PrefillRequest& out);
 
 Napi::Array tokensToJs(Napi::Env env, const std::vector<llama_token>& tokens);
 // A count map as [[key, count], …] (the budgets of SpeculationStats and of the drafting bench).
 Napi::Array countsToJs(Napi::Env env, const std::map<int32_t, int32_t>& counts);
 Napi::Object modelInfoToJs(Napi::Env env, const ModelInfo& info);
 Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& result);
+Napi::Object prefillResultToJs(Napi::Env env, const PrefillResult& result);
 Napi::Array devicesToJs(Napi::Env env, const std::vector<DeviceInfo>& devices);
 // LoadOptions.device ('auto' | 'cpu' | 'gpu' | 'npu' | name, or {prefill, decode}),
 // placementStrategy and threads → load options.

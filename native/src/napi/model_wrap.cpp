@@ -100,8 +100,11 @@ Napi::Value ModelWrap::createSession(const Napi::CallbackInfo& info) {
     if (auto v = optionalNumber(options, "contextSize")) context.contextSize = validateCount("contextSize", *v, kSequenceCount, 1 << 20);
     if (auto v = optionalNumber(options, "threads")) context.threads = validateCount("threads", *v, 1, 512);
     if (auto v = optionalNumber(options, "batchSize")) context.batchSize = validateCount("batchSize", *v, 1, 1 << 16);
-    return PromiseWorker::start(env, [model, context]() -> PromiseWorker::ToJs {
-      std::shared_ptr<Session> session = std::make_shared<Session>(model, context);
+    DocumentKvLimits documentKv;
+    if (auto v = optionalNumber(options, "documentKvBytes")) documentKv.maxBytes = validateByteCount("documentKvBytes", *v);
+    if (auto v = optionalNumber(options, "documentKvDocuments")) documentKv.maxDocuments = validateCount("documentKvDocuments", *v, 0, 1 << 16);
+    return PromiseWorker::start(env, [model, context, documentKv]() -> PromiseWorker::ToJs {
+      std::shared_ptr<Session> session = std::make_shared<Session>(model, context, documentKv);
       return [session](Napi::Env env) -> Napi::Value { return SessionWrap::create(env, session); };
     });
   });

@@ -12,22 +12,28 @@
 namespace tandem::napi {
 namespace {
 
-// JS-side state of one complete() call. Created and deleted on the JS thread only (JS references
-// must not be touched elsewhere); jobs posted from the session thread carry a raw pointer to it,
-// and the last job (settle) deletes it.
-struct CompletionCall {
-  explicit CompletionCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+// JS-side state of one complete()/prefill() call. Created and deleted on the JS thread only (JS
+// references must not be touched elsewhere); jobs posted from the session thread carry a raw
+// pointer to it, and the last job (settle) deletes it.
+struct RequestCall {
+  explicit RequestCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise::Deferred deferred;
   Napi::FunctionReference onText;
   Napi::ObjectReference owner;  // keeps the SessionWrap alive while the call runs
   Napi::ObjectReference callbackError;  // first exception thrown by onText
 };
 
+CancelFlag cancelFlagArgument(const Napi::CallbackInfo& info, size_t index) {
+  CancelFlag cancel = CancelFlagWrap::fromJs(info.Length() > index ? info[index] : info.Env().Undefined());
+  return cancel ? cancel : makeCancelFlag();
+}
+
 }  // namespace
 
 Napi::Function SessionWrap::defineClass(Napi::Env env) {
   return DefineClass(env, "Session",
                      {InstanceMethod<&SessionWrap::complete>("complete"),
+                      InstanceMethod<&SessionWrap::prefill>("prefill"),
                       InstanceMethod<&SessionWrap::cachedTokens>("cachedTokens"),
                       InstanceMethod<&SessionWrap::reset>("reset"),
                       InstanceMethod<&SessionWrap::dispose>("dispose")});
@@ -52,17 +58,75 @@ Session& SessionWrap::liveSession() const {
   return *session_;
 }
 
+Session& SessionWrap::idleSession() const {
+  Session& session = liveSession();
+  if (busy_) throw EngineError(ErrorCode::Busy, "the session is already running a request; wait for it or cancel it");
+  return session;
+}
+
+template <typename Result, typename Work, typename ToJs>
+Napi::Value SessionWrap::startRequest(Napi::Env env, Session& session, const char* name, CancelFlag cancel, Napi::Value onText, Work work,
+                                      ToJs toJs) {
+  auto* call = new RequestCall(env);
+  const bool streaming = onText.IsFunction();
+  if (streaming) call->onText = Napi::Persistent(onText.As<Napi::Function>());
+  call->owner = Napi::Persistent(Value());
+  Napi::Promise promise = call->deferred.Promise();
+  std::shared_ptr<JsDispatcher> dispatcher = JsDispatcher::create(env, name);
+
+  auto settle = [call, toJs](Napi::Env env, std::shared_ptr<Result> result, std::shared_ptr<ErrorInfo> error) {
+    SessionWrap* self = Unwrap(call->owner.Value());
+    self->busy_ = false;
+    if (!call->callbackError.IsEmpty()) call->deferred.Reject(call->callbackError.Value());
+    else if (error) call->deferred.Reject(makeJsError(env, *error).Value());
+    else call->deferred.Resolve(toJs(env, *result));
+    delete call;
+  };
+
+  Session* engineSession = &session;
+  const bool queued = session.post([engineSession, work, cancel, dispatcher, call, streaming, settle]() {
+    std::shared_ptr<Result> result;
+    std::shared_ptr<ErrorInfo> error;
+    try {
+      TextSink sink;
+      if (streaming) {
+        sink = [dispatcher, call](const std::string& piece) {
+          dispatcher->post([call, piece](Napi::Env env) {
+            if (!call->callbackError.IsEmpty()) return;
+            try {
+              call->onText.Call({Napi::String::New(env, piece)});
+            } catch (const Napi::Error& e) {
+              call->callbackError = Napi::Persistent(e.Value());
+            }
+          });
+        };
+      }
+      result = std::make_shared<Result>(work(*engineSession, cancel, sink));
+    } catch (...) {
+      error = std::make_shared<ErrorInfo>(describeException(std::current_exception()));
+    }
+    dispatcher->post([settle, result, error](Napi::Env env) { settle(env, result, error); });
+    dispatcher->release();
+  });
+  if (!queued) {
+    dispatcher->release();
+    delete call;
+    throw EngineError(ErrorCode::Disposed, "the session is shutting down");
+  }
+  busy_ = true;
+  return promise;
+}
+
 Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return promiseOrRejection(env, [&]() -> Napi::Value {
-    Session& session = liveSession();
-    if (busy_) throw EngineError(ErrorCode::Busy, "the session is already running a request; wait for it or cancel it");
+    Session& session = idleSession();
     if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::InvalidArgument, "complete(request) needs a request object");
     Napi::Object req = info[0].As<Napi::Object>();
 
     CompletionRequest request;
     request.receivedAt = Clock::now();
-    request.prompt = promptFromJs(req.Get("prompt"));
+    prefillRequestFromJs(req, request);
     Napi::Value maxTokens = req.Get("maxTokens");
     if (!maxTokens.IsNumber()) throw EngineError(ErrorCode::InvalidArgument, "maxTokens must be a number (1 to the context size)");
     request.maxTokens = maxTokens.As<Napi::Number>().DoubleValue();
@@ -96,61 +160,25 @@ Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
       request.speculation = *parsed;
       if (request.speculation != SpeculationMode::Off) makeDrafter(request.speculation);  // unbuilt modes fail here, in JS
     }
-    Napi::Value documents = req.Get("documents");
-    if (!documents.IsUndefined() && !documents.IsNull()) request.documents = documentsFromJs(documents);
     Napi::Value onText = req.Get("onText");
     if (!onText.IsUndefined() && !onText.IsNull() && !onText.IsFunction()) throw EngineError(ErrorCode::InvalidArgument, "onText must be a function");
-    CancelFlag cancel = CancelFlagWrap::fromJs(info.Length() > 1 ? info[1] : env.Undefined());
-    if (!cancel) cancel = makeCancelFlag();
+    CancelFlag cancel = cancelFlagArgument(info, 1);
+    auto work = [request = std::move(request)](Session& s, const CancelFlag& c, const TextSink& sink) { return s.complete(request, c, sink); };
+    return startRequest<CompletionResult>(env, session, "tandem.complete", cancel, onText, std::move(work), completionResultToJs);
+  });
+}
 
-    auto* call = new CompletionCall(env);
-    if (onText.IsFunction()) call->onText = Napi::Persistent(onText.As<Napi::Function>());
-    call->owner = Napi::Persistent(Value());
-    Napi::Promise promise = call->deferred.Promise();
-    std::shared_ptr<JsDispatcher> toJs = JsDispatcher::create(env, "tandem.complete");
-    const bool streaming = onText.IsFunction();
-
-    auto settle = [call](Napi::Env env, std::shared_ptr<CompletionResult> result, std::shared_ptr<ErrorInfo> error) {
-      SessionWrap* self = Unwrap(call->owner.Value());
-      self->busy_ = false;
-      if (!call->callbackError.IsEmpty()) call->deferred.Reject(call->callbackError.Value());
-      else if (error) call->deferred.Reject(makeJsError(env, *error).Value());
-      else call->deferred.Resolve(completionResultToJs(env, *result));
-      delete call;
-    };
-
-    Session* engineSession = &session;
-    const bool queued = session.post([engineSession, request = std::move(request), cancel, toJs, call, streaming, settle]() {
-      std::shared_ptr<CompletionResult> result;
-      std::shared_ptr<ErrorInfo> error;
-      try {
-        TextSink sink;
-        if (streaming) {
-          sink = [toJs, call](const std::string& piece) {
-            toJs->post([call, piece](Napi::Env env) {
-              if (!call->callbackError.IsEmpty()) return;
-              try {
-                call->onText.Call({Napi::String::New(env, piece)});
-              } catch (const Napi::Error& e) {
-                call->callbackError = Napi::Persistent(e.Value());
-              }
-            });
-          };
-        }
-        result = std::make_shared<CompletionResult>(engineSession->complete(request, cancel, sink));
-      } catch (...) {
-        error = std::make_shared<ErrorInfo>(describeException(std::current_exception()));
-      }
-      toJs->post([settle, result, error](Napi::Env env) { settle(env, result, error); });
-      toJs->release();
-    });
-    if (!queued) {
-      toJs->release();
-      delete call;
-      throw EngineError(ErrorCode::Disposed, "the session is shutting down");
-    }
-    busy_ = true;
-    return promise;
+Napi::Value SessionWrap::prefill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return promiseOrRejection(env, [&]() -> Napi::Value {
+    Session& session = idleSession();
+    if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::InvalidArgument, "prefill(request) needs a request object");
+    PrefillRequest request;
+    prefillRequestFromJs(info[0].As<Napi::Object>(), request);
+    request.keepCached = optionalBool(info[0].As<Napi::Object>(), "keepCached").value_or(false);
+    CancelFlag cancel = cancelFlagArgument(info, 1);
+    auto work = [request = std::move(request)](Session& s, const CancelFlag& c, const TextSink&) { return s.prefill(request, c); };
+    return startRequest<PrefillResult>(env, session, "tandem.prefill", cancel, env.Undefined(), std::move(work), prefillResultToJs);
   });
 }
 

@@ -145,6 +145,7 @@ export function createVscodeMock() {
   const documentChangeListeners: Listener[] = [];
   const documentCloseListeners: Listener[] = [];
   const selectionListeners: Listener[] = [];
+  const activeEditorListeners: Listener[] = [];
   const executedCommands: string[] = [];
   const listen = (list: Listener[]) => (listener: Listener) => {
     list.push(listener);
@@ -186,6 +187,7 @@ export function createVscodeMock() {
     },
     window: {
       onDidChangeTextEditorSelection: listen(selectionListeners),
+      onDidChangeActiveTextEditor: listen(activeEditorListeners),
       createOutputChannel: () => ({
         info: (l: string) => logLines.push(l), error: (l: string) => logLines.push(`ERROR ${l}`), show: () => undefined, dispose: () => undefined,
         warn: (l: string) => logLines.push(`WARN ${l}`), debug: (l: string) => logLines.push(`DEBUG ${l}`), logLevel: 3,
@@ -268,7 +270,7 @@ export function createVscodeMock() {
     for (const l of [...documentCloseListeners]) l(doc);
   };
   return {
-    textDocuments, openDocument, editDocument, closeDocument, executedCommands, selectionListeners,
+    textDocuments, openDocument, editDocument, closeDocument, executedCommands, selectionListeners, activeEditorListeners,
     vscode, settings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
     providers, statusItems, logLines, panels, clipboard, quickPickOptions,
   };

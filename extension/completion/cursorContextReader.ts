@@ -1,0 +1,164 @@
+// Reads what the completion pipeline needs at a cursor: the cursor window (the type-through cache
+// and cursor moves compare it), the prompt's text in the configured layout — anchored
+// (promptAnchor.ts; a cold window sized by promptBudget.ts) or classic — its context chunks (once
+// per prompt window in the anchored layout) and the draft documents. No vscode: the provider hands
+// it a view of a TextDocument, `tandem bench typing` its own documents.
+import { CursorWindow, LineSource, readCursorWindow } from '../context/cursorWindow';
+import type { ContextChunk } from '../context/fimPrompt';
+import { AnchorBudgets, AnchorPlan, AnchoredText, PromptAnchors, PromptLayout, middleTokensFor } from '../context/promptAnchor';
+import { coldBudgets } from '../context/promptBudget';
+import type { OutgoingDocument } from '../engine/client';
+import type { CursorContext, PromptText } from './completionController';
+import { ANCHOR_CHARS, MAX_TYPED_CHARS } from './suggestionStore';
+
+export interface DocumentView extends LineSource {
+  /** Stable id (the URI). */
+  readonly id: string;
+  readonly version: number;
+  readonly languageId: string;
+}
+
+/** What the workspace adds at a cursor window (WorkspaceContext.forCursor in VS Code). */
+export interface SourcesAtCursor {
+  /** Workspace-relative path of the document. */
+  path: string;
+  repoName?: string;
+  /** Context chunks within the token budget the sources were asked with (read when needed). */
+  chunks(): ContextChunk[];
+  /** Draft documents for the engine (read when needed). */
+  documents(): OutgoingDocument[];
+}
+export type PromptSources = (window: CursorWindow, contextTokens: number) => SourcesAtCursor;
+
+export interface ReaderSettings {
+  promptLayout: PromptLayout;
+  prefixTokens: number;
+  suffixTokens: number;
+  contextTokens: number;
+  /** Target prefill time of a cold prompt window (0: full budgets always). */
+  coldStartMs: number;
+}
+
+export interface ReaderOptions {
+  /** Send the document id as the engine's per-document KV key. */
+  kvKeys: boolean;
+  /** Measured prefill speed (tokens/ms) of the completion model, when known. */
+  prefillTokensPerMs?: () => number | undefined;
+}
+
+export interface ReadRequest {
+  document: DocumentView;
+  line: number;
+  character: number;
+  settings: ReaderSettings;
+  sources?: PromptSources;
+  indentUnit: (prefix: string) => string;
+  /** Replaces the text of the cursor's line (the suggest widget's item applied). */
+  cursorLine?: string;
+}
+
+export class CursorContextReader {
+  private readonly anchors = new PromptAnchors();
+
+  constructor(private readonly options: ReaderOptions) {}
+
+  /** The context of a completion request; the document's anchor moves as the request needs. With
+   *  the suggest widget's item applied (`cursorLine`) the anchor stays: that text is not typed yet. */
+  read(request: ReadRequest): CursorContext {
+    if (request.settings.promptLayout === 'classic') return this.classic(request);
+    const document = withCursorLine(request);
+    const budgets = budgetsOf(request.settings);
+    const cold = coldBudgets(budgets, this.options.prefillTokensPerMs?.(), request.settings.coldStartMs);
+    const plan = this.anchors.plan(document.id, document, request.line, request.character, budgets, cold);
+    if (request.cursorLine === undefined) plan.apply();
+    return this.anchored(request, plan.text);
+  }
+
+  /** What a pre-warm at this cursor prefills: the prompt the next keystroke here would send. When
+   *  that prompt would need a new window, or the current one was cut down for a cold prefill, a
+   *  full-budget window at the cursor's line; it becomes the document's anchor only by commit(),
+   *  once its prefill is done (until then keystrokes keep the anchor they had, and a cold window
+   *  stays within its time target); `deferred` says so. */
+  readForPrewarm(request: Omit<ReadRequest, 'cursorLine'>): { context: CursorContext; deferred: boolean; commit(): boolean } {
+    if (request.settings.promptLayout === 'classic') return { context: this.classic(request), deferred: false, commit: () => true };
+    const { document } = request;
+    const budgets = budgetsOf(request.settings);
+    let plan: AnchorPlan = this.anchors.plan(document.id, document, request.line, request.character, budgets, budgets);
+    const warm = (plan.text.change === 'kept' || plan.text.change === 'moved') && !plan.text.window.reduced;
+    if (warm) plan.apply();
+    else plan = this.anchors.planFresh(document.id, document, request.line, request.character, budgets);
+    return { context: this.anchored(request, plan.text), deferred: !warm, commit: () => warm || plan.apply() };
+  }
+
+  /** The cursor window alone, read as for a request (so anchors of the type-through cache compare). */
+  window(document: LineSource, line: number, character: number, settings: ReaderSettings, cursorLine?: string): CursorWindow {
+    const lines = cursorLine === undefined ? document : replaceLine(document, line, cursorLine);
+    return readCursorWindow(lines, line, character, settings.prefixTokens, settings.suffixTokens, ANCHOR_CHARS + MAX_TYPED_CHARS);
+  }
+
+  /** The document's anchor, for tests and the bench. */
+  anchorOf(documentId: string) {
+    return this.anchors.anchorOf(documentId);
+  }
+
+  forget(documentId: string): void {
+    this.anchors.forget(documentId);
+  }
+
+  private classic(request: ReadRequest): CursorContext {
+    const window = this.window(request.document, request.line, request.character, request.settings, request.cursorLine);
+    const sources = request.sources?.(window, request.settings.contextTokens);
+    const prompt: PromptText = { layout: 'classic', prefix: window.prefix, middle: '', suffix: window.suffix };
+    return this.contextOf(request, window, prompt, sources, sources?.chunks);
+  }
+
+  private anchored(request: ReadRequest, text: AnchoredText): CursorContext {
+    const window = this.window(request.document, request.line, request.character, request.settings, request.cursorLine);
+    const promptWindow = text.window;
+    const sources = request.sources?.(window, promptWindow.contextTokens);
+    const chunks = sources && ((): ContextChunk[] => (promptWindow.chunks ??= sources.chunks()));
+    const prompt: PromptText = { layout: 'anchored', prefix: text.prefix, middle: text.middle, suffix: text.suffix, anchor: text };
+    return this.contextOf(request, window, prompt, sources, chunks);
+  }
+
+  private contextOf(
+    request: ReadRequest, window: CursorWindow, prompt: PromptText, sources: SourcesAtCursor | undefined, chunks: (() => ContextChunk[]) | undefined,
+  ): CursorContext {
+    const { document } = request;
+    return {
+      documentId: document.id,
+      documentVersion: document.version,
+      languageId: document.languageId,
+      path: sources?.path ?? document.id,
+      repoName: sources?.repoName,
+      prefix: window.prefix,
+      suffix: window.suffix,
+      prefixAtDocumentStart: window.prefixAtDocumentStart,
+      linePrefix: window.linePrefix,
+      lineSuffix: window.lineSuffix,
+      indentUnit: request.indentUnit(window.prefix),
+      promptText: prompt,
+      kvKey: this.options.kvKeys ? document.id : undefined,
+      chunks,
+      documents: sources?.documents,
+    };
+  }
+}
+
+/** The full budgets of the settings (already fitted to the engine's context). */
+export function budgetsOf(settings: ReaderSettings): AnchorBudgets {
+  return {
+    prefixTokens: settings.prefixTokens, suffixTokens: settings.suffixTokens, contextTokens: settings.contextTokens,
+    middleTokens: middleTokensFor(settings.prefixTokens),
+  };
+}
+
+function withCursorLine(request: ReadRequest): LineSource & { id: string } {
+  const { document } = request;
+  if (request.cursorLine === undefined) return document;
+  return Object.assign(replaceLine(document, request.line, request.cursorLine), { id: document.id });
+}
+
+function replaceLine(document: LineSource, line: number, text: string): LineSource {
+  return { lineCount: document.lineCount, lineText: (n) => (n === line ? text : document.lineText(n)) };
+}

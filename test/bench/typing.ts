@@ -1,0 +1,452 @@
+// `tandem bench typing`: what a user feels while typing. Real editing (typingWorkload.ts) is
+// replayed keystroke by keystroke through the real pipeline — the CompletionController with its
+// adaptive debounce, type-through cache and in-flight reuse, the CursorContextReader with the
+// extension's context-chunk selection, the EngineClient, the engine host process and the addon —
+// once per pipeline variant ("layout"), interleaved burst by burst in one run so the noise of a
+// shared machine spreads evenly. Keystroke gaps and the debounce run on a virtual clock; engine work,
+// and the rest after a jump (when the anchored pipeline pre-warms), take real time.
+//
+// Per engine request: prompt tokens, re-prefilled tokens (prompt − reused), time to first token
+// (engine.complete() to its first streamed piece, over the IPC), time to ghost text (debounce + the
+// real time until the provider answered), completion time. A request is labelled by what led to it:
+// typing forward (char, enter, backspace) or the start of a burst (open, jump, switch).
+import * as os from 'node:os';
+import { CompletionController, CompletionSettings } from '../../extension/completion/completionController';
+import { CursorContextReader, DocumentView, ReaderSettings } from '../../extension/completion/cursorContextReader';
+import { ChunkIndex, ChunkSource, chunksForCursor } from '../../extension/context/contextChunks';
+import type { CursorWindow } from '../../extension/context/cursorWindow';
+import { PromptLayout } from '../../extension/context/promptAnchor';
+import { fitToContext } from '../../extension/context/promptBudget';
+import { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, EngineClient, OutgoingDocument } from '../../extension/engine/client';
+import type { CompletionResult, ModelInfo, PrefillResult, SpeculationMode } from '../../extension/engine/native';
+import { lineChartSvg, markdownTable, writeReport } from './report';
+import { fmt, percentile } from './stats';
+import { BurstStart, TypingStep, TypingWorkload, makeTypingWorkload } from './typingWorkload';
+
+/** The pipeline variants compared. `classic`: the pipeline before anchored prompts — the prompt
+ *  split at the cursor, fixed budgets, no per-document KV, no pre-warm. `anchored`: today's
+ *  default — anchored prompts, per-document KV, pre-warm where the cursor rests, cold windows
+ *  sized to the time target. */
+export const TYPING_LAYOUTS = ['classic', 'anchored'] as const;
+export type TypingLayout = (typeof TYPING_LAYOUTS)[number];
+export const DEFAULT_TYPING_LAYOUT: TypingLayout = 'anchored';
+
+const PIPELINES: Record<TypingLayout, { promptLayout: PromptLayout; kvKeys: boolean; prewarm: boolean; coldStartMs: number }> = {
+  classic: { promptLayout: 'classic', kvKeys: false, prewarm: false, coldStartMs: 0 },
+  anchored: { promptLayout: 'anchored', kvKeys: true, prewarm: true, coldStartMs: 1000 },
+};
+
+/** Typing forward; the rest start a burst. */
+export const FORWARD_EVENTS = ['char', 'enter', 'backspace'] as const;
+export type TypingEvent = (typeof FORWARD_EVENTS)[number] | BurstStart;
+
+export interface TypingOptions {
+  /** out/engineHost.js (or the test build's host.js) */
+  hostScript: string;
+  addonPath?: string;
+  modelPath: string;
+  modelOrigin: string;
+  sources: string[];
+  seed: number;
+  bursts: number;
+  layouts: TypingLayout[];
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'gpu' | 'npu';
+  contextSize: number;
+  maxTokens: number;
+  speculation: SpeculationMode;
+  /** Real time the user rests after a jump or switch before typing (the anchored pipeline pre-warms). */
+  restMs: number;
+  /** The anchored pipeline's cold-prefill target (tandem.completion.coldStartMs). */
+  coldStartMs?: number;
+  outDir: string;
+  log?: (line: string) => void;
+}
+
+export interface RequestRecord {
+  index: number;
+  event: TypingEvent;
+  promptTokens: number;
+  reusedTokens: number;
+  restoredTokens: number;
+  /** prompt tokens evaluated for this request (promptTokens − reusedTokens) */
+  reprefillTokens: number;
+  prefillMs: number;
+  /** engine.complete() → first streamed piece (undefined: cancelled before one) */
+  ttftMs?: number;
+  /** debounce + real time until the provider answered (undefined: no ghost text) */
+  ghostMs?: number;
+  /** engine.complete() → result (undefined: cancelled) */
+  completionMs?: number;
+  stopReason: string;
+}
+
+export interface Percentiles { p50: number | null; p95: number | null; max: number | null }
+export interface FigureSet {
+  requests: number;
+  ttftMs: Percentiles;
+  reprefillTokens: Percentiles;
+  ghostMs: Percentiles;
+  completionMs: Percentiles;
+  promptTokens: Percentiles;
+}
+export interface LayoutResult extends FigureSet {
+  byEvent: Partial<Record<TypingEvent, FigureSet>>;
+  prewarms: { sent: number; completed: number; prefilledTokens: number };
+  /** engine requests the controller avoided: answers from the type-through cache / a running generation */
+  cacheHits: number;
+  inflightHits: number;
+  errors: string[];
+}
+
+/** A document being edited: lines, a cursor and a version, as VS Code keeps them. */
+class BenchDocument implements DocumentView {
+  version = 1;
+  line = 0;
+  character = 0;
+  /** version of the last snapshot sent as the 'sameFile' draft document */
+  snapshot = { version: 1, text: '' };
+
+  constructor(readonly id: string, readonly path: string, readonly languageId: string, public lines: string[]) {
+    this.snapshot.text = this.text();
+  }
+  get lineCount() { return this.lines.length; }
+  lineText(line: number) { return this.lines[line]; }
+  text() { return this.lines.join('\n'); }
+
+  apply(step: TypingStep): void {
+    const l = this.lines[this.line];
+    switch (step.kind) {
+      case 'place':
+        if (step.remove > 0) this.lines.splice(step.line, step.remove, '');
+        this.line = step.line;
+        this.character = step.character;
+        break;
+      case 'char':
+        this.lines[this.line] = l.slice(0, this.character) + step.text + l.slice(this.character);
+        this.character += step.text.length;
+        break;
+      case 'enter':
+        this.lines.splice(this.line, 1, l.slice(0, this.character), l.slice(this.character));
+        this.line++;
+        this.character = 0;
+        break;
+      case 'backspace':
+        if (this.character > 0) {
+          this.lines[this.line] = l.slice(0, this.character - 1) + l.slice(this.character);
+          this.character--;
+        }
+        break;
+    }
+    if (step.kind !== 'place' || step.remove > 0) this.version++;
+  }
+}
+
+/** Debounce timers on virtual time: they fire only when the replay moves the clock past them. */
+class VirtualClock {
+  t = 0;
+  private timers: { at: number; fire: (ok: boolean) => void }[] = [];
+  readonly now = () => this.t;
+  readonly wait = (ms: number, signal: AbortSignal): Promise<boolean> => new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = { at: this.t + ms, fire: resolve };
+    this.timers.push(timer);
+    signal.addEventListener('abort', () => {
+      this.timers = this.timers.filter((x) => x !== timer);
+      resolve(false);
+    }, { once: true });
+  });
+  /** The earliest timer due by `t`, fired (the clock moves to it), or undefined. */
+  fireNext(t: number): number | undefined {
+    this.timers.sort((a, b) => a.at - b.at);
+    const next = this.timers[0];
+    if (!next || next.at > t) return undefined;
+    this.timers.shift();
+    this.t = Math.max(this.t, next.at);
+    next.fire(true);
+    return next.at;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One pipeline variant: its own engine host process, controller, reader and documents. */
+class Lane {
+  readonly records: RequestRecord[] = [];
+  readonly errors: string[] = [];
+  readonly prewarms = { sent: 0, completed: 0, prefilledTokens: 0 };
+  readonly clock = new VirtualClock();
+  private readonly reader: CursorContextReader;
+  readonly controller: CompletionController;
+  private readonly chunkIndex = new ChunkIndex();
+  private documents: BenchDocument[] = [];
+  private current = 0;
+  /** how the current burst began, until its first engine request */
+  private burstLabel?: BurstStart;
+  private pending?: { abort: AbortController; promise: Promise<{ text: string } | undefined>; keystrokeAt: number; kind: TypingEvent };
+  /** the keystroke whose debounce fires now (its request is labelled with it) */
+  private firingEvent?: TypingEvent;
+  private readonly settings: ReaderSettings;
+  private readonly pipeline: (typeof PIPELINES)[TypingLayout];
+
+  constructor(readonly layout: TypingLayout, readonly client: EngineClient, readonly model: ModelInfo, o: TypingOptions, workload: TypingWorkload) {
+    this.pipeline = { ...PIPELINES[layout], coldStartMs: layout === 'anchored' ? o.coldStartMs ?? PIPELINES.anchored.coldStartMs : 0 };
+    this.settings = fitToContext({
+      promptLayout: this.pipeline.promptLayout, prefixTokens: 1024, suffixTokens: 256, contextTokens: 512, coldStartMs: this.pipeline.coldStartMs,
+    }, o.contextSize, o.maxTokens);
+    const completionSettings: CompletionSettings = {
+      maxTokens: o.maxTokens, prefixTokens: this.settings.prefixTokens, streamFirstLine: true, prefetch: false, speculation: o.speculation,
+    };
+    this.controller = new CompletionController({
+      engine: this.instrumentedEngine(),
+      model: async () => model,
+      loadedModel: () => model,
+      settings: () => completionSettings,
+      now: this.clock.now,
+      wait: this.clock.wait,
+    });
+    this.reader = new CursorContextReader({ kvKeys: this.pipeline.kvKeys, prefillTokensPerMs: () => this.controller.prefillRate.tokensPerMs() });
+    this.documents = workload.files.map((f, i) => new BenchDocument(
+      `file:///bench/${i}/${f.path}`, f.path, f.path.endsWith('.ts') ? 'typescript' : 'javascript', f.text.split('\n')));
+  }
+
+  /** The real EngineClient, recording each request's timings. */
+  private instrumentedEngine() {
+    return {
+      complete: async (request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> => {
+        const event: TypingEvent = this.burstLabel ?? this.firingEvent ?? 'char';
+        this.burstLabel = undefined;
+        const started = performance.now();
+        let firstAt: number | undefined;
+        const record: RequestRecord = {
+          index: this.records.length, event, promptTokens: 0, reusedTokens: 0, restoredTokens: 0, reprefillTokens: 0, prefillMs: 0, stopReason: 'pending',
+        };
+        this.records.push(record);
+        try {
+          const result = await this.client.complete(request, {
+            ...options,
+            onText: (piece) => {
+              firstAt ??= performance.now();
+              options.onText?.(piece);
+            },
+          });
+          const s = result.stats;
+          const cancelled = s.stopReason === 'cancelled';
+          Object.assign(record, {
+            promptTokens: s.promptTokens, reusedTokens: s.reusedTokens, restoredTokens: s.restoredTokens ?? 0,
+            reprefillTokens: s.promptTokens - s.reusedTokens, prefillMs: s.prefillMs, stopReason: s.stopReason,
+            ttftMs: firstAt !== undefined ? firstAt - started : cancelled ? undefined : performance.now() - started,
+            completionMs: cancelled ? undefined : performance.now() - started,
+          });
+          return result;
+        } catch (err) {
+          record.stopReason = 'error';
+          this.errors.push((err as Error).message);
+          throw err;
+        }
+      },
+      prefill: async (request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> => {
+        this.prewarms.sent++;
+        const result = await this.client.prefill(request, options);
+        if (!result.cancelled) {
+          this.prewarms.completed++;
+          this.prewarms.prefilledTokens += result.promptTokens - result.reusedTokens;
+        }
+        return result;
+      },
+    };
+  }
+
+  private get document(): BenchDocument {
+    return this.documents[this.current];
+  }
+
+  private read(document: BenchDocument) {
+    return { document, line: document.line, character: document.character, settings: this.settings, sources: this.sources(document), indentUnit: () => '  ' };
+  }
+
+  /** The extension's context: chunks of the other open files, and the draft documents. */
+  private sources(document: BenchDocument) {
+    const others = this.documents.filter((d) => d !== document);
+    const chunkSources: ChunkSource[] = others.map((d) => ({ id: d.id, version: d.version, path: d.path, source: 'otherFile', text: () => d.text() }));
+    return (window: CursorWindow, contextTokens: number) => ({
+      path: document.path,
+      repoName: 'bench',
+      chunks: () => chunksForCursor(this.chunkIndex, window, chunkSources, contextTokens),
+      documents: (): OutgoingDocument[] => [
+        { id: `${document.id}#snapshot`, version: document.snapshot.version, source: 'sameFile', readText: () => document.snapshot.text },
+        ...others.map((d): OutgoingDocument => ({ id: d.id, version: d.version, source: 'otherFile', readText: () => d.text() })),
+      ],
+    });
+  }
+
+  /** Replays one burst: a 'place' step, then keystrokes. Returns with nothing running. */
+  async runBurst(steps: TypingStep[], restMs: number): Promise<void> {
+    for (const step of steps) {
+      if (step.kind === 'place') await this.place(step, restMs);
+      else await this.keystroke(step);
+    }
+    await this.advanceTo(this.clock.t + 5_000); // the user stops: the last debounce fires
+    while (this.controller.runningCount > 0 || this.controller.prewarmRunning) await sleep(5);
+  }
+
+  private async place(step: Extract<TypingStep, { kind: 'place' }>, restMs: number): Promise<void> {
+    this.pending?.abort.abort(); // VS Code cancels its pending call when the cursor moves away
+    this.pending = undefined;
+    this.current = step.file;
+    const document = this.document;
+    document.apply(step);
+    document.snapshot = { version: document.version, text: document.text() };
+    this.burstLabel = step.start;
+    const window = this.reader.window(document, document.line, document.character, this.settings);
+    this.controller.cursorMoved({ documentId: document.id, prefix: window.prefix, suffix: window.suffix, prefixAtDocumentStart: window.prefixAtDocumentStart });
+    this.clock.t += restMs;
+    if (!this.pipeline.prewarm) return;
+    const { context, deferred, commit } = this.reader.readForPrewarm(this.read(document));
+    const prewarm = this.controller.prewarm(context, { keepCached: deferred }).then((result) => {
+      if (result && !result.cancelled) commit();
+    }, (err: unknown) => { this.errors.push(`pre-warm: ${(err as Error).message}`); });
+    await Promise.race([prewarm, sleep(restMs)]); // the first keystroke after the rest stops it
+  }
+
+  private async keystroke(step: Exclude<TypingStep, { kind: 'place' }>): Promise<void> {
+    await this.advanceTo(this.clock.t + step.gapMs);
+    const document = this.document;
+    document.apply(step);
+    this.pending?.abort.abort(); // a new keystroke: VS Code cancels the previous call
+    const abort = new AbortController();
+    const keystrokeAt = this.clock.t;
+    const promise = this.controller.provide(this.reader.read(this.read(document)), abort.signal).catch((err: unknown) => {
+      this.errors.push((err as Error).message);
+      return undefined;
+    });
+    this.pending = { abort, promise, keystrokeAt, kind: step.kind };
+  }
+
+  /** Moves virtual time to `t`; a debounce due before then fires, and its request runs (real time). */
+  private async advanceTo(t: number): Promise<void> {
+    for (;;) {
+      const pending = this.pending;
+      this.firingEvent = pending?.kind;
+      const dueAt = this.clock.fireNext(t);
+      if (dueAt === undefined || !pending) break;
+      this.pending = undefined;
+      const recordsBefore = this.records.length;
+      const firedAt = performance.now();
+      const answer = await pending.promise;
+      // the ghost text of this keystroke: the debounce (virtual) plus the real time to the answer
+      const record = this.records[recordsBefore] as RequestRecord | undefined;
+      if (record && answer?.text) record.ghostMs = dueAt - pending.keystrokeAt + (performance.now() - firedAt);
+    }
+    this.firingEvent = undefined;
+    this.clock.t = Math.max(this.clock.t, t);
+  }
+}
+
+/** Percentiles of the defined values (nearest rank), null when there are none. */
+function percentilesOf(values: (number | undefined)[]): Percentiles {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return { p50: percentile(v, 50), p95: percentile(v, 95), max: v.length ? Math.max(...v) : null };
+}
+
+function figuresOf(records: RequestRecord[]): FigureSet {
+  return {
+    requests: records.length,
+    ttftMs: percentilesOf(records.map((r) => r.ttftMs)),
+    reprefillTokens: percentilesOf(records.map((r) => r.reprefillTokens)),
+    ghostMs: percentilesOf(records.map((r) => r.ghostMs)),
+    completionMs: percentilesOf(records.map((r) => r.completionMs)),
+    promptTokens: percentilesOf(records.map((r) => r.promptTokens)),
+  };
+}
+
+export async function runTypingBench(o: TypingOptions) {
+  const log = o.log ?? (() => undefined);
+  const workload = makeTypingWorkload({ sources: o.sources, seed: o.seed, bursts: o.bursts });
+  log(`bench typing: ${workload.files.map((f) => f.path).join(', ')}; ${workload.bursts} bursts, ${workload.keystrokes} keystrokes`);
+  // bursts: a 'place' step and the keystrokes after it
+  const bursts: TypingStep[][] = [];
+  for (const step of workload.steps) {
+    if (step.kind === 'place') bursts.push([step]);
+    else bursts[bursts.length - 1].push(step);
+  }
+
+  const lanes: Lane[] = [];
+  try {
+    let info: ModelInfo | undefined;
+    for (const layout of o.layouts) {
+      const client = new EngineClient({ hostScript: o.hostScript, addonPath: o.addonPath, logLevel: 'error', log: (line) => log(`[${layout} engine] ${line}`) });
+      lanes.push(new Lane(layout, client, await loadModel(client, o), o, workload));
+      info ??= lanes[lanes.length - 1].model;
+      // warm-up outside the timings: graphs, and the auto drafter's T(k) (measured once, cached)
+      await client.complete({ prompt: ['function warmUp(a, b) {\n  return a + b;\n}\n'], maxTokens: 2, speculation: o.speculation });
+    }
+    for (const [i, burst] of bursts.entries()) {
+      // rotate the order so no layout always goes first
+      for (let j = 0; j < lanes.length; j++) await lanes[(i + j) % lanes.length].runBurst(burst, o.restMs);
+      const first = burst[0] as Extract<TypingStep, { kind: 'place' }>;
+      log(`bench typing: burst ${i + 1}/${bursts.length} (${first.start}, ${workload.files[first.file].path}:${first.line + 1}) done`);
+    }
+    return report(o, workload, lanes, info!);
+  } finally {
+    for (const lane of lanes) {
+      lane.controller.dispose();
+      await lane.client.disposeAsync();
+    }
+  }
+}
+
+async function loadModel(client: EngineClient, o: TypingOptions): Promise<ModelInfo> {
+  return client.loadModel(o.modelPath, { contextSize: o.contextSize, threads: o.threads, device: o.device });
+}
+
+function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info: ModelInfo) {
+  const layouts: Record<string, LayoutResult> = {};
+  for (const lane of lanes) {
+    // requests cancelled before the engine started them prefilled nothing and sent no text
+    const ran = lane.records.filter((r) => r.promptTokens > 0);
+    const forward = ran.filter((r) => (FORWARD_EVENTS as readonly string[]).includes(r.event));
+    const byEvent: LayoutResult['byEvent'] = {};
+    for (const event of [...FORWARD_EVENTS, 'open', 'jump', 'switch'] as TypingEvent[]) {
+      const records = ran.filter((r) => r.event === event);
+      if (records.length) byEvent[event] = figuresOf(records);
+    }
+    layouts[lane.layout] = {
+      ...figuresOf(forward), byEvent, prewarms: lane.prewarms,
+      cacheHits: lane.controller.counters.cacheHits, inflightHits: lane.controller.counters.inflightHits, errors: lane.errors,
+    };
+  }
+  const defaultLayout = lanes.some((l) => l.layout === DEFAULT_TYPING_LAYOUT) ? DEFAULT_TYPING_LAYOUT : lanes[0].layout;
+  const coldStartMs = o.coldStartMs ?? PIPELINES.anchored.coldStartMs;
+  const json = {
+    suite: 'typing',
+    defaultLayout,
+    layouts,
+    model: { path: info.path, origin: o.modelOrigin, description: info.description, quantization: info.quantization },
+    files: workload.files.map((f) => f.path), seed: o.seed, bursts: workload.bursts, keystrokes: workload.keystrokes, sources: o.sources,
+    maxTokens: o.maxTokens, contextSize: o.contextSize, speculation: o.speculation, restMs: o.restMs, coldStartMs,
+    threads: o.threads ?? `engine default (hardware threads, at most 8; this machine has ${os.cpus().length})`,
+    timeline: Object.fromEntries(lanes.map((l) => [l.layout, l.records.filter((r) => r.promptTokens > 0)
+      .map((r) => ({ event: r.event, promptTokens: r.promptTokens, reprefillTokens: r.reprefillTokens, restoredTokens: r.restoredTokens, ttftMs: r.ttftMs }))])),
+    note: 'Top-level figures cover requests made while typing forward (char, enter, backspace); byEvent splits them and adds the first request ' +
+      'of each burst (open: a file the first time, jump: a new place, switch: back to where the user left off in another open file). ' +
+      'Time to first token is measured from EngineClient.complete() to the first streamed piece (the IPC included); ghost text adds the ' +
+      'debounce (virtual) and ends when the provider answered. Random-weight models prove latency, not suggestion quality.',
+  };
+  const row = (name: string, f: FigureSet) => [name, f.requests, fmt(f.ttftMs.p50, 0), fmt(f.ttftMs.p95, 0), fmt(f.ttftMs.max, 0),
+    fmt(f.reprefillTokens.p50, 0), fmt(f.reprefillTokens.p95, 0), fmt(f.reprefillTokens.max, 0),
+    fmt(f.ghostMs.p50, 0), fmt(f.ghostMs.p95, 0), fmt(f.ghostMs.max, 0), fmt(f.promptTokens.p50, 0)];
+  const header = ['layout / event', 'requests', 'first token p50 ms', 'p95', 'max', 're-prefilled p50', 'p95', 'max', 'ghost text p50 ms', 'p95', 'max', 'prompt tokens p50'];
+  const table = markdownTable(header, lanes.flatMap((l) => {
+    const r = layouts[l.layout];
+    return [row(`**${l.layout}** typing forward`, r), ...Object.entries(r.byEvent).map(([e, f]) => row(`${l.layout} · ${e}`, f))];
+  }));
+  const svg = lineChartSvg('bench typing: re-prefilled tokens per engine request (log scale)',
+    lanes.map((l) => ({ label: l.layout, points: l.records.filter((r) => r.promptTokens > 0).map((r, i): [number, number] => [i + 1, r.reprefillTokens]) })),
+    { x: 'engine request (in the order typed)', y: 're-prefilled tokens', logY: true });
+  const markdown = `# Typing benchmark\n\n${workload.bursts} bursts, ${workload.keystrokes} keystrokes (seed ${o.seed}) in ${workload.files.map((f) => `\`${f.path}\``).join(', ')}; ` +
+    `model ${info.description} (${info.quantization}, ${o.modelOrigin}); threads ${json.threads}; at most ${o.maxTokens} tokens per completion; ` +
+    `speculation ${o.speculation}; rest after a jump ${o.restMs} ms; cold-prefill target ${coldStartMs} ms (anchored)\n\n${table}\n\n${json.note}\n`;
+  const files = writeReport(o.outDir, 'typing', json, markdown, svg);
+  return { json, table, files };
+}

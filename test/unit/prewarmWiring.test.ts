@@ -1,0 +1,158 @@
+// Pre-warm through the VS Code wiring (mocked vscode, recording engine): the place where the cursor
+// comes to rest is prefilled once — a newly active editor, a click — but typing never starts
+// background work, a keystroke stops a running pre-warm, and an idle editor sends nothing more.
+import * as assert from 'node:assert/strict';
+import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions } from '../../extension/engine/client';
+import type { CompletionResult, ModelInfo, PrefillResult } from '../../extension/engine/native';
+import type * as Registration from '../../extension/completion/registration';
+import {
+  CancellationTokenSource, Position, Selection, TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh,
+} from './support/vscodeMock';
+
+const MODEL = {
+  path: '/m.gguf', name: 'm', bos: -1, addBos: false,
+  fim: { prefix: 1, suffix: 2, middle: 3, pad: -1, repo: -1, sep: -1 },
+  fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
+} as unknown as ModelInfo;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class RecordingEngine {
+  prefills: { request: ClientPrefillRequest; signal?: AbortSignal; cancelled?: boolean }[] = [];
+  completions = 0;
+  prefillMs = 5;
+  async complete(_request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
+    this.completions++;
+    options.onText?.('x');
+    return { text: 'x', tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 1, decodeMs: 0, firstTokenMs: 0, stopReason: 'maxTokens' } };
+  }
+  async prefill(request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> {
+    const entry: (typeof this.prefills)[number] = { request, signal: options.signal };
+    this.prefills.push(entry);
+    const started = Date.now();
+    while (Date.now() - started < this.prefillMs && !options.signal?.aborted) await sleep(2);
+    entry.cancelled = !!options.signal?.aborted;
+    return {
+      promptTokens: 100, reusedTokens: 0, restoredTokens: 0, prefillMs: 10, kvSwitchMs: 0, cancelled: entry.cancelled,
+      documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 0 },
+    };
+  }
+}
+
+const registrationPath = require.resolve('../../extension/completion/registration');
+const vscodeModules = ['../../extension/completion/inlineProvider', '../../extension/completion/completionSettings',
+  '../../extension/completion/abortOnCancel', '../../extension/context/workspaceContext'].map((m) => require.resolve(m));
+
+describe('pre-warm wiring (mocked vscode, recording engine)', function () {
+  this.timeout(10_000);
+  let mock: ReturnType<typeof createVscodeMock>;
+  let uninstall: () => void;
+  let registration: typeof Registration;
+
+  before(() => {
+    mock = createVscodeMock();
+    uninstall = installVscodeMock(mock.vscode);
+    registration = requireFresh(registrationPath, vscodeModules);
+  });
+  after(() => {
+    forgetModules(registrationPath, ...vscodeModules);
+    uninstall();
+  });
+
+  function start(loaded = true) {
+    const engine = new RecordingEngine();
+    const registered = registration.registerInlineCompletions({
+      engine,
+      model: { ensureLoaded: async () => MODEL, loadedInfo: loaded ? MODEL : undefined },
+      settings: () => ({ enable: true, maxTokens: 16, model: { path: '/m.gguf', contextSize: 4096 } }),
+      activity: { started: () => undefined, finished: () => undefined },
+      log: () => undefined,
+    });
+    const text = Array.from({ length: 60 }, (_, i) => `const v${i} = f(${i});`).join('\n');
+    const document = mock.openDocument(new TextDocument(text, 'typescript', '/work/a.ts'));
+    const editor = { document, selections: [new Selection(new Position(10, 0), new Position(10, 0))], selection: new Selection(new Position(10, 0), new Position(10, 0)) };
+    const place = (line: number, character: number) => {
+      const at = new Position(line, character);
+      editor.selection = new Selection(at, at);
+      editor.selections = [editor.selection];
+    };
+    const activate = () => {
+      (mock.vscode.window as { activeTextEditor: unknown }).activeTextEditor = editor;
+      for (const l of [...mock.activeEditorListeners]) l(editor);
+    };
+    const selectionChanged = () => {
+      for (const l of [...mock.selectionListeners]) l({ textEditor: editor, selections: editor.selections, kind: 2 });
+    };
+    const typeAt = (line: number, character: number, ch: string) => {
+      const lines = document.getText().split('\n');
+      lines[line] = lines[line].slice(0, character) + ch + lines[line].slice(character);
+      mock.editDocument(document, lines.join('\n'), line);
+      place(line, character + 1);
+      selectionChanged();
+    };
+    return { engine, registered, document, editor, place, activate, selectionChanged, typeAt };
+  }
+
+  it('prefills where the cursor comes to rest (an editor becoming active, a click), once per place', async () => {
+    const t = start();
+    try {
+      t.activate();
+      await sleep(registration.PREWARM_REST_MS + 100);
+      assert.equal(t.engine.prefills.length, 1, 'the newly active editor');
+      assert.equal(t.engine.prefills[0].request.kvKey, t.document.uri.toString());
+      t.selectionChanged(); // the same place again: nothing new to prefill
+      await sleep(registration.PREWARM_REST_MS + 100);
+      assert.equal(t.engine.prefills.length, 1);
+      t.place(40, 5);
+      t.selectionChanged(); // a click elsewhere
+      await sleep(registration.PREWARM_REST_MS + 100);
+      assert.equal(t.engine.prefills.length, 2);
+      await sleep(600);
+      assert.equal(t.engine.prefills.length, 2, 'idle: nothing more');
+    } finally {
+      t.registered.dispose();
+    }
+  });
+
+  it('typing never starts a pre-warm, even when it pauses', async () => {
+    const t = start();
+    try {
+      t.place(20, 3);
+      t.activate();
+      t.selectionChanged();
+      await sleep(registration.PREWARM_REST_MS + 100);
+      const before = t.engine.prefills.length;
+      for (let i = 0; i < 4; i++) {
+        t.typeAt(20, 3 + i, 'x');
+        await sleep(registration.PREWARM_REST_MS + 100); // a pause between words
+      }
+      assert.equal(t.engine.prefills.length, before);
+    } finally {
+      t.registered.dispose();
+    }
+  });
+
+  it('a keystroke stops a running pre-warm; without a loaded model nothing is sent', async () => {
+    const t = start();
+    try {
+      t.engine.prefillMs = 5_000;
+      t.activate();
+      await sleep(registration.PREWARM_REST_MS + 100);
+      assert.equal(t.engine.prefills.length, 1);
+      const provider = mock.providers[mock.providers.length - 1] as { provideInlineCompletionItems: (...a: unknown[]) => Promise<unknown> };
+      await provider.provideInlineCompletionItems(t.document, new Position(10, 0), { triggerKind: 0 }, new CancellationTokenSource().token);
+      await sleep(20);
+      assert.equal(t.engine.prefills[0].cancelled, true);
+    } finally {
+      t.registered.dispose();
+    }
+    const idle = start(false);
+    try {
+      idle.activate();
+      await sleep(registration.PREWARM_REST_MS + 100);
+      assert.equal(idle.engine.prefills.length, 0);
+    } finally {
+      idle.registered.dispose();
+    }
+  });
+});
