@@ -100,7 +100,7 @@ export const BENCH_TYPING_SPEC: CommandSpec = {
   options: [
     ...modelOptions('0.5b', 'q4_0'),
     { name: 'layouts', kind: 'string', value: 'a,b', description: `pipeline variants to compare (${TYPING_LAYOUTS.join(', ')})`, defaultText: TYPING_LAYOUTS.join(',') },
-    { name: 'bursts', kind: 'int', min: 1, description: 'edit bursts (each begins with opening a file, a jump or a switch)', defaultText: '12' },
+    { name: 'bursts', kind: 'int', min: 1, description: 'edit bursts (each begins with opening a file, a jump or a switch)', defaultText: '16' },
     { name: 'seed', kind: 'int', min: 0, description: 'workload seed (the files, places, typos and pauses)', defaultText: '1' },
     sourceOption,
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens per completion', defaultText: '16' },
@@ -268,7 +268,7 @@ export function parseBench(argv: readonly string[]): BenchCommand | { help: Benc
       return {
         suite: 'typing', model: modelChoice(o, '0.5b', 'q4_0', spec.name),
         layouts: o.layouts === undefined ? [...TYPING_LAYOUTS] : parseLayouts(spec.name, o.layouts as string),
-        bursts: (o.bursts as number | undefined) ?? 12, seed: (o.seed as number | undefined) ?? 1, sources: o.source as string[] | undefined,
+        bursts: (o.bursts as number | undefined) ?? 16, seed: (o.seed as number | undefined) ?? 1, sources: o.source as string[] | undefined,
         maxTokens: (o['max-tokens'] as number | undefined) ?? 16, contextSize: (o['ctx-size'] as number | undefined) ?? 4096,
         speculation: ((o.spec as string | undefined) ?? 'auto') as SpeculationMode, restMs: (o['rest-ms'] as number | undefined) ?? 1000,
         coldStartMs: (o['cold-start-ms'] as number | undefined) ?? 1000,

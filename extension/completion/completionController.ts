@@ -109,8 +109,10 @@ export class CompletionController implements Disposable {
   private readonly debounce: AdaptiveDebounce;
   private readonly retrigger = new Emitter<string>();
   private readonly now: () => number;
-  /** The last prompt sent per document (JSON), so a pre-warm never repeats one. */
-  private readonly lastPrompts = new Map<string, string>();
+  /** The last prompt sent to the engine (JSON): what its KV holds, so a pre-warm never repeats it.
+   *  One for all documents: after another document's request, the same prompt is worth a pre-warm
+   *  again (the engine restores that document's KV and updates its draft corpus in the background). */
+  private lastPrompt?: string;
   private prewarming?: AbortController;
   private history = '';
   private historyPending = '';
@@ -208,13 +210,12 @@ export class CompletionController implements Disposable {
   forgetDocument(documentId: string): void {
     this.cancelDocument(documentId);
     this.cache.forgetDocument(documentId);
-    this.lastPrompts.delete(documentId);
   }
 
   /** Prefills, in the background, the prompt a keystroke at `context` would send, so the next
    *  request finds its KV ready. Lowest priority: the next keystroke stops it here, any completion
    *  in the engine host; what it prefilled until then stays. Nothing is sent when no model is
-   *  loaded, a generation runs here, or the prompt is the last one sent for this document.
+   *  loaded, a generation runs here, or the prompt is the last one the engine was sent.
    *  Resolves with the engine's result (undefined: nothing sent). `keepCached`: the prompt may never
    *  be used (a window that takes effect only once prefilled), so the engine keeps what it holds
    *  for this document as saved KV for the completions that still need it. */
@@ -225,8 +226,8 @@ export class CompletionController implements Disposable {
     const prompt = this.promptFor(model, context, '');
     if (!prompt) return undefined;
     const key = JSON.stringify(prompt);
-    if (this.lastPrompts.get(context.documentId) === key) return undefined;
-    this.remember(context.documentId, key);
+    if (this.lastPrompt === key) return undefined;
+    this.lastPrompt = key;
     this.stopPrewarm();
     const abort = new AbortController();
     this.prewarming = abort;
@@ -237,13 +238,13 @@ export class CompletionController implements Disposable {
       if (options.keepCached && context.kvKey) request.keepCached = true;
       const result = await prefill.call(this.deps.engine, request, { signal: abort.signal });
       if (result.cancelled) {
-        if (this.lastPrompts.get(context.documentId) === key) this.lastPrompts.delete(context.documentId); // not warm: may be tried again
+        if (this.lastPrompt === key) this.lastPrompt = undefined; // not warm: may be tried again
       } else {
         this.prefillRate.observe(model.path, result.promptTokens - result.reusedTokens, result.prefillMs);
       }
       return result;
     } catch (err) {
-      if (this.lastPrompts.get(context.documentId) === key) this.lastPrompts.delete(context.documentId);
+      if (this.lastPrompt === key) this.lastPrompt = undefined;
       this.deps.log?.(`pre-warm failed: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     } finally {
@@ -277,7 +278,7 @@ export class CompletionController implements Disposable {
     const prompt = this.promptFor(model, context, accepted);
     if (!prompt) return undefined;
     const documents = this.documentsFor(context);
-    this.remember(context.documentId, JSON.stringify(prompt));
+    this.lastPrompt = JSON.stringify(prompt);
 
     const previous = this.running.get(context.documentId);
     if (previous) this.stop(previous);
@@ -337,12 +338,6 @@ export class CompletionController implements Disposable {
     const history = this.historyDocument();
     if (history) documents.push(history);
     return documents;
-  }
-
-  private remember(documentId: string, prompt: string): void {
-    this.lastPrompts.delete(documentId);
-    this.lastPrompts.set(documentId, prompt);
-    if (this.lastPrompts.size > 64) this.lastPrompts.delete(this.lastPrompts.keys().next().value as string);
   }
 
   private stopPrewarm(): void {

@@ -128,13 +128,18 @@ export class PromptAnchors {
 
     // A new anchor at the cursor's line: in the same window when the code from its start is what
     // the window was prefilled with (up to the old anchor or the cursor's line, whichever comes
-    // first) and the longer prefix still fits.
+    // first), the longer prefix still fits, and re-reading costs no more than a new window.
     const { window } = state;
     if (line >= window.startLine && line <= document.lineCount) {
       const prefix = linesText(document, window.startLine, line);
       const intact = line >= state.anchorLine ? prefix.startsWith(state.prefix) : state.prefix.startsWith(prefix);
-      if (intact && estimateTokens(prefix) <= window.prefixLimit) {
-        const suffix = readSuffix(document, line, character, window.suffixTokens).text;
+      const suffix = intact && estimateTokens(prefix) <= window.prefixLimit ? readSuffix(document, line, character, window.suffixTokens).text : undefined;
+      // The engine reads again from the old anchor (or the new one, if earlier) on. When that costs
+      // more than a new window made for a cold start would (a jump far down, a long middle on a slow
+      // machine), make that instead: the keystroke path stays within the cold-start time target.
+      const cost = suffix === undefined ? Infinity
+        : estimateTokens(suffix) + (line > state.anchorLine ? estimateTokens(prefix.slice(state.prefix.length)) : 0);
+      if (suffix !== undefined && cost <= coldWindowTokens(budgets, cold ?? budgets)) {
         const next: AnchorState = { anchorLine: line, prefix, suffix, window };
         return this.planned(documentId, state, next, {
           prefix, middle: document.lineText(line).slice(0, character), suffix, prefixAtDocumentStart: window.startLine === 0,
@@ -166,7 +171,7 @@ export class PromptAnchors {
     documentId: string, from: AnchorState | undefined, document: LineSource, line: number, character: number,
     budgets: AnchorBudgets, cold: AnchorBudgets, change: 'window' | 'new', reason: AnchorMoveReason | undefined,
   ): AnchorPlan {
-    const fill = Math.min(cold.prefixTokens, Math.floor(budgets.prefixTokens * WINDOW_FILL));
+    const fill = windowFill(budgets, cold);
     const startLine = prefixStartLine(document, line, fill);
     const window: PromptWindow = {
       startLine,
@@ -197,4 +202,14 @@ export class PromptAnchors {
       },
     };
   }
+}
+
+/** Prefix tokens a new window fills. */
+function windowFill(budgets: AnchorBudgets, cold: AnchorBudgets): number {
+  return Math.min(cold.prefixTokens, Math.floor(budgets.prefixTokens * WINDOW_FILL));
+}
+
+/** What the engine reads for a new window (estimated tokens). */
+function coldWindowTokens(budgets: AnchorBudgets, cold: AnchorBudgets): number {
+  return windowFill(budgets, cold) + Math.min(cold.suffixTokens, budgets.suffixTokens) + Math.min(cold.contextTokens, budgets.contextTokens);
 }

@@ -72,6 +72,8 @@ export interface RequestRecord {
   /** prompt tokens evaluated for this request (promptTokens − reusedTokens) */
   reprefillTokens: number;
   prefillMs: number;
+  /** saving and restoring per-document KV */
+  kvSwitchMs: number;
   /** engine.complete() → first streamed piece (undefined: cancelled before one) */
   ttftMs?: number;
   /** debounce + real time until the provider answered (undefined: no ghost text) */
@@ -219,7 +221,8 @@ class Lane {
         const started = performance.now();
         let firstAt: number | undefined;
         const record: RequestRecord = {
-          index: this.records.length, event, promptTokens: 0, reusedTokens: 0, restoredTokens: 0, reprefillTokens: 0, prefillMs: 0, stopReason: 'pending',
+          index: this.records.length, event, promptTokens: 0, reusedTokens: 0, restoredTokens: 0, reprefillTokens: 0, prefillMs: 0, kvSwitchMs: 0,
+          stopReason: 'pending',
         };
         this.records.push(record);
         try {
@@ -234,7 +237,7 @@ class Lane {
           const cancelled = s.stopReason === 'cancelled';
           Object.assign(record, {
             promptTokens: s.promptTokens, reusedTokens: s.reusedTokens, restoredTokens: s.restoredTokens ?? 0,
-            reprefillTokens: s.promptTokens - s.reusedTokens, prefillMs: s.prefillMs, stopReason: s.stopReason,
+            reprefillTokens: s.promptTokens - s.reusedTokens, prefillMs: s.prefillMs, kvSwitchMs: s.kvSwitchMs ?? 0, stopReason: s.stopReason,
             ttftMs: firstAt !== undefined ? firstAt - started : cancelled ? undefined : performance.now() - started,
             completionMs: cancelled ? undefined : performance.now() - started,
           });
@@ -427,7 +430,10 @@ function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info:
     maxTokens: o.maxTokens, contextSize: o.contextSize, speculation: o.speculation, restMs: o.restMs, coldStartMs,
     threads: o.threads ?? `engine default (hardware threads, at most 8; this machine has ${os.cpus().length})`,
     timeline: Object.fromEntries(lanes.map((l) => [l.layout, l.records.filter((r) => r.promptTokens > 0)
-      .map((r) => ({ event: r.event, promptTokens: r.promptTokens, reprefillTokens: r.reprefillTokens, restoredTokens: r.restoredTokens, ttftMs: r.ttftMs }))])),
+      .map((r) => ({
+        event: r.event, promptTokens: r.promptTokens, reprefillTokens: r.reprefillTokens, restoredTokens: r.restoredTokens, prefillMs: r.prefillMs,
+        kvSwitchMs: r.kvSwitchMs, ttftMs: r.ttftMs,
+      }))])),
     note: 'Top-level figures cover requests made while typing forward (char, enter, backspace); byEvent splits them and adds the first request ' +
       'of each burst (open: a file the first time, jump: a new place, switch: back to where the user left off in another open file). ' +
       'Time to first token is measured from EngineClient.complete() to the first streamed piece (the IPC included); ghost text adds the ' +

@@ -17,7 +17,8 @@ export interface TypingFile {
   text: string;
 }
 
-/** What happened before a keystroke (the first keystroke of a burst carries how the burst began). */
+/** How a burst began: a file's first place (open), a new place in a file typed in before (jump),
+ *  back to where the user left off in another open file (switch). */
 export type BurstStart = 'open' | 'jump' | 'switch';
 
 export type TypingStep =
@@ -41,7 +42,7 @@ export interface TypingWorkloadOptions {
   seed: number;
   /** edit bursts (each starts with an open, a jump or a switch) */
   bursts: number;
-  /** share of bursts after the first that switch to another open file */
+  /** share of bursts after the first that switch to another open file (default 0.5) */
   switchShare?: number;
   /** chance of a typo (a wrong character, then Backspace) per character */
   typoRate?: number;
@@ -109,6 +110,7 @@ export function makeTypingWorkload(o: TypingWorkloadOptions): TypingWorkload {
   let keystrokes = 0;
   let file = 0;
   let previous = '\n';
+  const visited = new Set<number>();
 
   const newSite = (f: number, start: BurstStart) => {
     const lines = current[f];
@@ -123,15 +125,17 @@ export function makeTypingWorkload(o: TypingWorkloadOptions): TypingWorkload {
   for (let burst = 0; burst < o.bursts; burst++) {
     let start: BurstStart = 'open';
     if (burst > 0) {
-      start = rand() < (o.switchShare ?? 0.4) ? 'switch' : 'jump';
+      start = rand() < (o.switchShare ?? 0.5) ? 'switch' : 'jump';
       if (start === 'switch') file = (file + 1 + Math.floor(rand() * (files.length - 1))) % files.length;
     }
     const site = sites[file];
     if (start === 'switch' && site && site.remaining.length > 0) {
       steps.push({ kind: 'place', start, file, line: site.line, character: site.character, remove: 0 });
     } else {
-      newSite(file, start);
+      // a new place: in a file typed in before (a jump), or the first time (open)
+      newSite(file, visited.has(file) ? 'jump' : 'open');
     }
+    visited.add(file);
     const here = sites[file]!;
     const lineCount = Math.min(here.remaining.length, 1 + Math.floor(rand() * 2));
     for (let i = 0; i < lineCount; i++) {

@@ -1,7 +1,8 @@
-// `tandem bench drafting|cost|e2e` and `tandem models` in-process on the real addon, at sizes that
-// run in seconds. Checked: the JSON contract, the three report files, determinism of the
-// model-free bench, real T(k) timings, e2e's lossless verdict, and model discovery. No speed is
-// asserted: benchmarks report speed as ratios, tests only check their mechanics.
+// `tandem bench drafting|cost|e2e|typing` and `tandem models` in-process on the real addon, at sizes
+// that run in seconds. Checked: the JSON contract, the three report files, determinism of the
+// model-free bench, real T(k) timings, e2e's lossless verdict, typing's replay through the engine
+// host, and model discovery. No speed is asserted: benchmarks report speed as ratios, tests only
+// check their mechanics (token counts are mechanics: they do not depend on the machine).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -244,6 +245,41 @@ describe('tandem bench (real addon)', function () {
       assert.equal(json.modes['ngram-cache'].completions, 1);
       assert.equal(json.identical, true);
     });
+  });
+});
+
+describe('tandem bench typing (real engine host and addon)', function () {
+  this.timeout(180_000);
+
+  it('replays typing through both layouts: the JSON contract, per-event figures, and anchored re-reads only the typed tokens', async () => {
+    const out = scratchDir('bench-typing');
+    const model = await testModel();
+    const r = await tandem(['bench', 'typing', '--model', model, '--bursts', '3', '--rest-ms', '200', '--max-tokens', '4', '--threads', '1',
+      '--seed', '2', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = onlyJson(r.stdout);
+    assert.equal(json.suite, 'typing');
+    assert.equal(json.defaultLayout, 'anchored');
+    assert.deepEqual(Object.keys(json.layouts), ['classic', 'anchored']);
+    type Figures = { requests: number; ttftMs: Record<string, number>; reprefillTokens: Record<string, number>; ghostMs: Record<string, number> };
+    for (const [layout, l] of Object.entries<Figures & { byEvent: Record<string, Figures>; errors: string[] }>(json.layouts)) {
+      assert.deepEqual(l.errors, [], layout);
+      assert.ok(l.requests > 5, `${layout}: ${l.requests} requests while typing forward`);
+      for (const figure of ['ttftMs', 'reprefillTokens', 'ghostMs'] as const) {
+        for (const p of ['p50', 'p95', 'max']) assert.equal(typeof l[figure][p], 'number', `${layout}.${figure}.${p}`);
+        assert.ok(l[figure].p50 <= l[figure].p95 && l[figure].p95 <= l[figure].max, `${layout}.${figure} is ordered`);
+      }
+      assert.ok(l.byEvent.char.requests > 0 && l.byEvent.open.requests === 1, `${layout}: ${JSON.stringify(Object.keys(l.byEvent))}`);
+    }
+    // the same keystrokes: the anchored prompt re-reads the typed tokens, the classic one the suffix too
+    assert.ok(json.layouts.anchored.reprefillTokens.p50 <= 4, JSON.stringify(json.layouts.anchored.reprefillTokens));
+    assert.ok(json.layouts.classic.reprefillTokens.p50 > 4 * json.layouts.anchored.reprefillTokens.p50, JSON.stringify(json.layouts.classic.reprefillTokens));
+    assert.ok(json.layouts.anchored.prewarms.sent >= 3, 'a pre-warm per burst start');
+    assertReportFiles(out, 'typing');
+
+    const bad = await tandem(['bench', 'typing', '--layouts', 'anchored,sideways']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown layout "sideways"; layouts: classic, anchored/);
   });
 });
 

@@ -71,6 +71,14 @@ describe('native addon: prefill', function () {
     const back = await session.complete({ prompt: [...prompt, ...first.tokens.slice(0, 2)], maxTokens: 6, kvKey: 'doc' });
     assert.ok(back.stats.restoredTokens! >= prompt.length, JSON.stringify(back.stats));
     assert.deepEqual(back.tokens, (await coldCompletion(model, { prompt: [...prompt, ...first.tokens.slice(0, 2)], maxTokens: 6 })).tokens);
+    // the document's saved KV stays too when the context holds another document
+    await session.reset();
+    await session.complete({ prompt, maxTokens: 4, kvKey: 'doc' });
+    await session.complete({ prompt: other, maxTokens: 4, kvKey: 'elsewhere' });
+    const fresh = [...other.slice(0, 20), ...prompt.slice(0, 20)]; // the same document's other window
+    await session.prefill({ prompt: fresh, kvKey: 'doc', keepCached: true });
+    const returned = await session.complete({ prompt, maxTokens: 2, kvKey: 'doc' });
+    assert.equal(returned.stats.restoredTokens, prompt.length - 1, JSON.stringify(returned.stats));
     // without keepCached the same steps lose it
     await session.reset();
     await session.complete({ prompt, maxTokens: 4, kvKey: 'doc' });

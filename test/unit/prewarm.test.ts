@@ -111,6 +111,13 @@ describe('pre-warm', () => {
     const sent = engine.completions[0].prompt;
     assert.deepEqual(sent.slice(0, -1), warm.slice(0, -1), 'only the written middle differs');
     assert.equal(await controller.prewarm(read(typed, 100, 11)), undefined, 'the completion sent that prompt already');
+
+    // another document's request in between: the engine's KV moved on, so the same prompt is sent
+    // again (the engine restores the document's KV and updates its draft corpus in the background)
+    const other = { ...documentOf(source), id: 'file:///b.ts' };
+    await controller.provide(read(other, 10, 0), new AbortController().signal);
+    assert.equal((await controller.prewarm(read(typed, 100, 11)))?.cancelled, false);
+    assert.equal(engine.prefills.length, 2);
   });
 
   it('a keystroke stops a running pre-warm; a cancelled one may be sent again', async () => {

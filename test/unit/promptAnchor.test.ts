@@ -154,6 +154,25 @@ describe('prompt anchors', () => {
     for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 5, `a move of ${starts[i] - starts[i - 1]} lines`);
   });
 
+  it('moves in the same window only when that re-reads no more than a new cold window would', () => {
+    const cold: AnchorBudgets = { prefixTokens: 60, suffixTokens: 10, contextTokens: 0, middleTokens: 200 };
+    const anchors = new PromptAnchors();
+    const e = new Editor(source);
+    e.moveTo(5, 2);
+    const first = place(anchors, e, BIG, cold);
+    e.moveTo(6, 2); // a line down: re-reads one line and the short suffix
+    assert.equal(place(anchors, e, BIG, cold).change, 'moved');
+    e.moveTo(25, 2); // far down: re-reading 19 lines costs more than a cold window
+    const far = place(anchors, e, BIG, cold);
+    assert.equal(far.change, 'window');
+    assert.notEqual(far.window, first.window);
+    const roomy = new PromptAnchors(); // on a machine that prefills the full budgets in time
+    e.moveTo(5, 2);
+    place(roomy, e);
+    e.moveTo(25, 2);
+    assert.equal(place(roomy, e).change, 'moved');
+  });
+
   it('a new window made with cold budgets is cut down to them, and keeps the full limit to grow into', () => {
     const e = new Editor(source);
     const cold: AnchorBudgets = { prefixTokens: 40, suffixTokens: 10, contextTokens: 5, middleTokens: 200 };

@@ -46,6 +46,11 @@ std::vector<llama_token> tokenizeValidPrompt(const InferenceContext& context, co
   return prompt;
 }
 
+// On a CPU a prefill batch of 128 tokens is as fast as one of 512 (0.5B Q4_0, 2 threads: 180 vs 174
+// tokens/s), and an aborted llama_decode keeps nothing of its batch: smaller batches keep what a
+// cancelled prefill (a pre-warm interrupted by a keystroke) read, for the next request.
+constexpr size_t kCpuPrefillBatch = 128;
+
 // The prefill step complete() and prefill() share: keep the longest reusable prefix of the cached
 // tokens (after the document switch, which may have restored them), evaluate the rest.
 DecodeStatus prefillPrompt(InferenceContext& context, const std::vector<llama_token>& prompt, const CancelFlag& cancel,
@@ -55,8 +60,9 @@ DecodeStatus prefillPrompt(InferenceContext& context, const std::vector<llama_to
   context.truncate(reused);
   stats.reusedTokens = static_cast<int32_t>(reused);
   stats.restoredTokens = std::min(stats.restoredTokens, stats.reusedTokens);  // restored and kept
+  const bool cpu = context.model().placement().prefill.kind == "cpu";
   const DecodeStatus status = prefill ? prefill->prefill(context, prompt, reused, cancel, stats)
-                                      : context.append(prompt.data() + reused, prompt.size() - reused);
+                                      : context.append(prompt.data() + reused, prompt.size() - reused, cpu ? kCpuPrefillBatch : 0);
   stats.prefillMs = msSince(start);
   return status;
 }

@@ -97,7 +97,7 @@ void InferenceContext::syncWithMemory() {
   if (held < evaluated_.size()) evaluated_.resize(held);
 }
 
-DecodeStatus InferenceContext::append(const llama_token* tokens, size_t count) {
+DecodeStatus InferenceContext::append(const llama_token* tokens, size_t count, size_t maxBatch) {
   if (evaluated_.size() + count > static_cast<size_t>(contextSize_)) {
     throw EngineError(ErrorCode::ContextOverflow, std::to_string(evaluated_.size() + count) + " tokens do not fit in the context of " +
                                                       std::to_string(contextSize_));
@@ -106,7 +106,8 @@ DecodeStatus InferenceContext::append(const llama_token* tokens, size_t count) {
   if (count > 0) adoptedAt_ = SIZE_MAX;
   while (done < count) {
     if (abortRequested(this)) return DecodeStatus::Aborted;
-    const size_t n = std::min(count - done, static_cast<size_t>(batchSize_));
+    const size_t batch = maxBatch > 0 ? std::min(maxBatch, static_cast<size_t>(batchSize_)) : static_cast<size_t>(batchSize_);
+    const size_t n = std::min(count - done, batch);
     const size_t firstPos = evaluated_.size();
     batch_->clear();
     for (size_t i = 0; i < n; ++i) {

@@ -63,8 +63,9 @@ class InferenceContext {
 
   // Evaluates `tokens` after the ones already held, in batches; afterwards lastLogits() belongs to
   // the last of them. Aborted when the watched flag is set (or on shutdown): the tokens llama did
-  // evaluate stay, the rest are dropped. Throws ContextOverflow / Internal.
-  DecodeStatus append(const llama_token* tokens, size_t count);
+  // evaluate stay, the rest are dropped. Throws ContextOverflow / Internal. `maxBatch` (0 = the
+  // context's batch size) caps the tokens per llama_decode: an abort keeps every finished batch.
+  DecodeStatus append(const llama_token* tokens, size_t count, size_t maxBatch = 0);
   // The logits of the last evaluated token: llama's own, or ones adopted from another context that
   // evaluated the same sequence (KV hand-over) until this context evaluates anything itself.
   const float* lastLogits() const;

@@ -152,6 +152,7 @@ void Session::switchDocument(const std::string& key, bool keepCurrent, const std
   // Taken out before the current document is saved, so that save cannot evict the document
   // coming back: the limits count the saved documents besides the current one.
   std::optional<DocumentKvEntry> saved = key.empty() ? std::nullopt : documents_.take(key);
+  const bool heldThisDocument = !key.empty() && currentKey_ == key;
   const std::vector<llama_token>& held = context_->evaluated();
   if (!currentKey_.empty() && (currentKey_ != key || keepCurrent) && held.size() >= kMinSavedTokens &&
       documents_.fits(context_->sequenceStateSize() + held.size() * sizeof(llama_token))) {
@@ -161,15 +162,21 @@ void Session::switchDocument(const std::string& key, bool keepCurrent, const std
       // not saved: that document is prefilled again when it comes back
     }
   }
-  if (saved && commonPrefixLength(saved->tokens, prompt) > commonPrefixLength(context_->evaluated(), prompt)) {
+  const bool restore = saved && commonPrefixLength(saved->tokens, prompt) > commonPrefixLength(context_->evaluated(), prompt);
+  if (restore) {
     try {
       context_->restoreSequence(saved->state, saved->tokens);
       stats.restoredTokens = static_cast<int32_t>(saved->tokens.size());  // trimmed to the reused part by the prefill
     } catch (const EngineError&) {
       // the context is empty now: the prompt is prefilled from scratch
     }
+  } else if (saved && keepCurrent && !heldThisDocument) {
+    // A pre-warm whose prompt may never be used: the saved KV goes back for the completion that
+    // still needs it (the document's other prompt).
+    documents_.put(key, std::move(saved->tokens), std::move(saved->state));
   }
-  // An entry not restored is stale (the document changed where the prompt needs it): dropped.
+  // Otherwise an entry not restored is stale (the document changed where the prompt needs it):
+  // dropped.
   currentKey_ = key;
   stats.kvSwitchMs = msSince(start);
 }

@@ -58,8 +58,9 @@ class Session {
   // The per-document KV policy, before a request's prefix reuse is computed: saves what the context
   // holds under currentKey_ when the request is for another document, restores the request's
   // document when its saved tokens share more of the prompt than the context does.
-  // keepCurrent (a pre-warm that may never be used): save what the context holds even when it is
-  // the same document's, so a request that still needs it restores it.
+  // keepCurrent (a pre-warm that may never be used): nothing of the document's KV is lost — what the
+  // context holds is saved even when it is the same document's, and the document's saved KV stays
+  // when this prompt does not restore it — so the request that still needs it restores it.
   void switchDocument(const std::string& key, bool keepCurrent, const std::vector<llama_token>& prompt, CompletionStats& stats);
   BeforePrefill documentSwitch(const std::string& key, bool keepCurrent = false);
 
