@@ -213,6 +213,32 @@ TEST("sam drafter: with a FIM prompt the output continues the text before the cu
   CHECK_EQ(next.nodes[0].token, 6);
 }
 
+TEST("sam drafter: with an anchored FIM prompt the output continues the text before the anchor and the written middle") {
+  const llama_token pre = 900, suf = 901, mid = 902;
+  DraftCorpus corpus;
+  corpus.update({DocumentInput{"a", 1, DraftSource::OtherFile, std::nullopt, std::vector<llama_token>{1, 2, 3, 4, 5, 6}}}, nullptr);
+  corpus.setPromptLayout(PromptLayout{suf, mid});
+  const std::vector<llama_token> prompt{pre, 40, 2, suf, 50, 51, mid, 3};  // "2" before the anchor, "3" typed since
+  SamDrafter aligned(SamDrafterOptions{});
+  aligned.begin(corpus, prompt);
+  const DraftTree with = aligned.draft(prompt, 8);
+  CHECK(!with.empty());
+  if (!with.empty()) CHECK_EQ(with.nodes[0].token, 4);
+}
+
+TEST("FIM parts: the last <middle> and the <suffix> before it; none in plain or SPM prompts") {
+  const PromptLayout layout{901, 902};
+  FimParts p = locateFimParts({900, 1, 901, 2, 902}, layout);
+  CHECK(p.found);
+  CHECK_EQ(p.suffix, size_t(2));
+  CHECK_EQ(p.middle, size_t(4));
+  p = locateFimParts({900, 1, 901, 2, 902, 3, 4}, layout);  // anchored: middle already written
+  CHECK(p.found && p.middle == 4);
+  CHECK(!locateFimParts({1, 2, 3}, layout).found);
+  CHECK(!locateFimParts({902, 1, 901, 2}, layout).found);  // no <suffix> before the <middle>
+  CHECK(!locateFimParts({901, 2, 902}, PromptLayout{}).found);
+}
+
 TEST("llama.cpp n-gram drafters: each drafts the continuation of a repeated n-gram, linearly") {
   std::vector<llama_token> prompt{90, 91};  // llama.cpp's searches never match at position 0
   for (int round = 0; round < 2; ++round)

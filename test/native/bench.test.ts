@@ -269,7 +269,7 @@ describe('tandem bench typing (real engine host and addon)', function () {
         for (const p of ['p50', 'p95', 'max']) assert.equal(typeof l[figure][p], 'number', `${layout}.${figure}.${p}`);
         assert.ok(l[figure].p50 <= l[figure].p95 && l[figure].p95 <= l[figure].max, `${layout}.${figure} is ordered`);
       }
-      assert.ok(l.byEvent.char.requests > 0 && l.byEvent.open.requests === 1, `${layout}: ${JSON.stringify(Object.keys(l.byEvent))}`);
+      assert.ok(l.byEvent.char.requests > 0 && l.byEvent.open.requests >= 1, `${layout}: ${JSON.stringify(Object.keys(l.byEvent))}`);
     }
     // the same keystrokes: the anchored prompt re-reads the typed tokens, the classic one the suffix too
     assert.ok(json.layouts.anchored.reprefillTokens.p50 <= 4, JSON.stringify(json.layouts.anchored.reprefillTokens));

@@ -88,6 +88,17 @@ describe('native addon: prefill', function () {
     await assert.rejects(session.prefill({ prompt, keepCached: 'yes' as never }), (e: any) => e.code === 'INVALID_ARGUMENT');
   });
 
+  it('builds the drafter\'s document index, so the next completion does not wait for it', async () => {
+    const big = (v: number) => [{ id: 'big.js', version: v, source: 'otherFile' as const, text: `${OTHER}\n`.repeat(40 + v) }];
+    await session.complete({ prompt, maxTokens: 2, speculation: 'auto', documents: big(1) }); // the drafter exists now
+    const cold = await session.complete({ prompt, maxTokens: 2, speculation: 'auto', documents: big(2) });
+    assert.ok(cold.stats.speculation!.documentIndexMs! > 0, 'new documents: the completion indexes them');
+    await session.prefill({ prompt, documents: big(3) });
+    const warm = await session.complete({ prompt, maxTokens: 2, speculation: 'auto', documents: big(3).map(({ text: _text, ...d }) => d) });
+    assert.equal(warm.stats.speculation!.documentIndexMs, 0, 'the pre-warm built the index');
+    assert.deepEqual(warm.stats.speculation!.missingDocuments, []);
+  });
+
   it('updates the draft corpus when documents are given', async () => {
     await session.reset();
     await session.prefill({ prompt, documents: [{ id: 'doc', version: 1, source: 'sameFile', text: CODE.repeat(2) }] });

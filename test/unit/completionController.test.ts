@@ -6,16 +6,11 @@ import { AdaptiveDebounce, delay } from '../../extension/completion/adaptiveDebo
 import { CompletionController, CompletionSettings, CursorContext } from '../../extension/completion/completionController';
 import { PowerSource, linuxPowerState, prefetchAllowed } from '../../extension/completion/powerSource';
 import type { ClientCompletionRequest, CompleteOptions } from '../../extension/engine/client';
-import type { CompletionResult, ModelInfo } from '../../extension/engine/native';
+import type { CompletionResult } from '../../extension/engine/native';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-const MODEL = {
-  path: '/m.gguf', name: 'm', bos: -1, addBos: false,
-  fim: { prefix: 1, suffix: 2, middle: 3, pad: -1, repo: -1, sep: -1 },
-  fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
-} as unknown as ModelInfo;
+import { FIM_MODEL as MODEL } from './support/fimModel';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

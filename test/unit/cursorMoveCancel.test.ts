@@ -4,17 +4,10 @@
 // alone while the user types into it.
 import * as assert from 'node:assert/strict';
 import type { ClientCompletionRequest, CompleteOptions } from '../../extension/engine/client';
-import type { CompletionResult, ModelInfo } from '../../extension/engine/native';
-import type * as Registration from '../../extension/completion/registration';
-import {
-  CancellationTokenSource, Position, Range, Selection, TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh,
-} from './support/vscodeMock';
-
-const MODEL = {
-  path: '/m.gguf', name: 'm', bos: -1, addBos: false,
-  fim: { prefix: 1, suffix: 2, middle: 3, pad: -1, repo: -1, sep: -1 },
-  fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
-} as unknown as ModelInfo;
+import type { CompletionResult } from '../../extension/engine/native';
+import { CancellationTokenSource, Position, Range, Selection, TextDocument } from './support/vscodeMock';
+import { FIM_MODEL as MODEL } from './support/fimModel';
+import { useRegistrationModule } from './support/registrationModule';
 
 const KEYBOARD = 1;
 const MOUSE = 2;
@@ -39,23 +32,14 @@ class SlowEngine {
   }
 }
 
-const registrationPath = require.resolve('../../extension/completion/registration');
-const vscodeModules = ['../../extension/completion/inlineProvider', '../../extension/completion/completionSettings',
-  '../../extension/completion/abortOnCancel', '../../extension/context/workspaceContext'].map((m) => require.resolve(m));
 
 describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
-  let mock: ReturnType<typeof createVscodeMock>;
-  let uninstall: () => void;
-  let registration: typeof Registration;
-
-  before(() => {
-    mock = createVscodeMock();
-    uninstall = installVscodeMock(mock.vscode);
-    registration = requireFresh(registrationPath, vscodeModules);
-  });
-  after(() => {
-    forgetModules(registrationPath, ...vscodeModules);
-    uninstall();
+  const loaded = useRegistrationModule();
+  let mock: ReturnType<typeof loaded.mock>;
+  let registration: ReturnType<typeof loaded.registration>;
+  beforeEach(() => {
+    mock = loaded.mock();
+    registration = loaded.registration();
   });
 
   function start(text = 'const x = \nconst y = 2;\n') {

@@ -8,13 +8,8 @@ import { CursorContextReader, DocumentView, ReaderSettings, budgetsOf } from '..
 import { ASSUMED_TOKENS_PER_MS, PrefillRate, coldBudgets } from '../../extension/context/promptBudget';
 import { estimateTokens } from '../../extension/context/tokenEstimate';
 import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions } from '../../extension/engine/client';
-import type { CompletionResult, ModelInfo, PrefillResult } from '../../extension/engine/native';
-
-const MODEL = {
-  path: '/m.gguf', name: 'm', bos: -1, addBos: false,
-  fim: { prefix: 1, suffix: 2, middle: 3, pad: -1, repo: -1, sep: -1 },
-  fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
-} as unknown as ModelInfo;
+import type { CompletionResult, PrefillResult } from '../../extension/engine/native';
+import { FIM_MODEL as MODEL } from './support/fimModel';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

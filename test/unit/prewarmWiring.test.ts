@@ -3,17 +3,10 @@
 // background work, a keystroke stops a running pre-warm, and an idle editor sends nothing more.
 import * as assert from 'node:assert/strict';
 import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions } from '../../extension/engine/client';
-import type { CompletionResult, ModelInfo, PrefillResult } from '../../extension/engine/native';
-import type * as Registration from '../../extension/completion/registration';
-import {
-  CancellationTokenSource, Position, Selection, TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh,
-} from './support/vscodeMock';
-
-const MODEL = {
-  path: '/m.gguf', name: 'm', bos: -1, addBos: false,
-  fim: { prefix: 1, suffix: 2, middle: 3, pad: -1, repo: -1, sep: -1 },
-  fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
-} as unknown as ModelInfo;
+import type { CompletionResult, PrefillResult } from '../../extension/engine/native';
+import { CancellationTokenSource, Position, Selection, TextDocument } from './support/vscodeMock';
+import { FIM_MODEL as MODEL } from './support/fimModel';
+import { useRegistrationModule } from './support/registrationModule';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -39,24 +32,15 @@ class RecordingEngine {
   }
 }
 
-const registrationPath = require.resolve('../../extension/completion/registration');
-const vscodeModules = ['../../extension/completion/inlineProvider', '../../extension/completion/completionSettings',
-  '../../extension/completion/abortOnCancel', '../../extension/context/workspaceContext'].map((m) => require.resolve(m));
 
 describe('pre-warm wiring (mocked vscode, recording engine)', function () {
   this.timeout(10_000);
-  let mock: ReturnType<typeof createVscodeMock>;
-  let uninstall: () => void;
-  let registration: typeof Registration;
-
-  before(() => {
-    mock = createVscodeMock();
-    uninstall = installVscodeMock(mock.vscode);
-    registration = requireFresh(registrationPath, vscodeModules);
-  });
-  after(() => {
-    forgetModules(registrationPath, ...vscodeModules);
-    uninstall();
+  const loaded = useRegistrationModule();
+  let mock: ReturnType<typeof loaded.mock>;
+  let registration: ReturnType<typeof loaded.registration>;
+  beforeEach(() => {
+    mock = loaded.mock();
+    registration = loaded.registration();
   });
 
   function start(loaded = true) {

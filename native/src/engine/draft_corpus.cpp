@@ -111,4 +111,21 @@ size_t DraftCorpus::memoryBytes() const {
   return n;
 }
 
+FimParts locateFimParts(const std::vector<llama_token>& prompt, const PromptLayout& layout) {
+  FimParts parts;
+  if (layout.fimSuffix < 0 || layout.fimMiddle < 0) return parts;
+  for (size_t m = prompt.size(); m-- > 0;) {
+    if (prompt[m] != layout.fimMiddle) continue;
+    for (size_t s = m; s-- > 0;) {
+      if (prompt[s] != layout.fimSuffix) continue;
+      parts.found = true;
+      parts.suffix = s;
+      parts.middle = m;
+      return parts;
+    }
+    return parts;
+  }
+  return parts;
+}
+
 }  // namespace tandem

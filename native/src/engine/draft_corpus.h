@@ -43,13 +43,24 @@ struct CorpusUpdate {
 
 using Tokenizer = std::function<std::vector<llama_token>(std::string_view)>;
 
-// How the model's fill-in-the-middle prompts are laid out: <prefix> P <suffix> S <middle>, the
-// output continuing P. Drafters match the text before the cursor (P + output) instead of the raw
-// prompt, whose end (S, <middle>) never occurs in the corpus. -1: no FIM tokens (plain prompts).
+// How the model's fill-in-the-middle prompts are laid out: <prefix> P <suffix> S <middle> M, M being
+// middle already written (anchored prompts; empty in the classic layout), the output continuing
+// P + M. Drafters match the text before the cursor (P + M + output) instead of the raw prompt,
+// whose S and <middle> never precede the output in the corpus. -1: no FIM tokens (plain prompts).
 struct PromptLayout {
   llama_token fimSuffix = -1;
   llama_token fimMiddle = -1;
 };
+
+// Positions of a FIM prompt's <suffix> and <middle> tokens (the last <middle>, and the last
+// <suffix> before it); found = false for a prompt without both (a plain or SPM prompt: it ends
+// with the text before the cursor as it is).
+struct FimParts {
+  bool found = false;
+  size_t suffix = 0;
+  size_t middle = 0;
+};
+FimParts locateFimParts(const std::vector<llama_token>& prompt, const PromptLayout& layout);
 
 class DraftCorpus {
  public:

@@ -32,6 +32,9 @@ class Drafter {
   virtual ~Drafter() = default;
   // A new request: the corpus (context documents and history) and the prompt tokens.
   virtual void begin(const DraftCorpus& corpus, const std::vector<llama_token>& prompt) = 0;
+  // Brings what it keeps about the context documents up to date, so the next begin() need not (a
+  // pre-warm calls it, off the keystroke path).
+  virtual void prepare(const DraftCorpus& /*corpus*/) {}
   // Proposes continuations of `sequence` (prompt + tokens committed so far), at most maxNodes.
   virtual DraftTree draft(const std::vector<llama_token>& sequence, int32_t maxNodes) = 0;
   // What the model did with the (possibly truncated) tree returned by the last draft().

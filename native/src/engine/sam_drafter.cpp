@@ -43,19 +43,22 @@ SamDrafter::SamDrafter(SamDrafterOptions options) : options_(options) {
   indexes_[kDocuments].sam.setMaxTokens(1u << 22);
 }
 
+double SamDrafter::indexDocuments(const DraftCorpus& corpus) {
+  if (corpus.generation() == documentsGeneration_) return 0;
+  // Rare: only when the editor's documents changed. ~1.7 µs per token.
+  const auto t = std::chrono::steady_clock::now();
+  Index& docs = indexes_[kDocuments];
+  docs.reset();
+  for (const DraftDocument* d : corpus.documents()) docs.add(d->tokens, d->source);
+  docs.sam.finalize();
+  documentsGeneration_ = corpus.generation();
+  return msSince(t);
+}
+
+void SamDrafter::prepare(const DraftCorpus& corpus) { indexDocuments(corpus); }
+
 void SamDrafter::begin(const DraftCorpus& corpus, const std::vector<llama_token>& prompt) {
-  if (corpus.generation() != documentsGeneration_) {
-    // Rare: only when the editor's documents changed. ~1.7 µs per token.
-    const auto t = std::chrono::steady_clock::now();
-    Index& docs = indexes_[kDocuments];
-    docs.reset();
-    for (const DraftDocument* d : corpus.documents()) docs.add(d->tokens, d->source);
-    docs.sam.finalize();
-    documentsGeneration_ = corpus.generation();
-    costs_.documentIndexMs = msSince(t);
-  } else {
-    costs_.documentIndexMs = 0;
-  }
+  costs_.documentIndexMs = indexDocuments(corpus);  // 0 when unchanged or a pre-warm built it
   pending_.clear();  // their tokens would have come in the previous request
   // Per request: history + prompt, the prompt left open so generated tokens extend it.
   const auto t = std::chrono::steady_clock::now();
@@ -63,20 +66,17 @@ void SamDrafter::begin(const DraftCorpus& corpus, const std::vector<llama_token>
   req.reset();
   req.sam.setMaxTokens(prompt.size() + corpus.limits().maxHistoryTokens + 65536);
   for (const auto& h : corpus.history()) req.add(h, DraftSource::History);
-  // A FIM prompt <prefix> P <suffix> S <middle>: S is indexed on its own and P is the open
+  // A FIM prompt <prefix> P <suffix> S <middle> M: S is indexed on its own and P + M is the open
   // document, so the output extends the text it really continues (matches run across the cursor).
-  const PromptLayout& layout = corpus.promptLayout();
-  size_t cursor = prompt.size();
-  if (options_.alignCursor && layout.fimMiddle >= 0 && !prompt.empty() && prompt.back() == layout.fimMiddle) {
-    for (size_t i = prompt.size() - 1; i-- > 0;) {
-      if (prompt[i] == layout.fimSuffix) {
-        cursor = i;
-        break;
-      }
-    }
+  const FimParts fim = options_.alignCursor ? locateFimParts(prompt, corpus.promptLayout()) : FimParts{};
+  const auto at = [&](size_t i) { return prompt.begin() + static_cast<std::ptrdiff_t>(i); };
+  if (fim.found) {
+    req.add(std::vector<llama_token>(at(fim.suffix + 1), at(fim.middle)), DraftSource::Prompt);
+    continued_.assign(prompt.begin(), at(fim.suffix));
+    continued_.insert(continued_.end(), at(fim.middle + 1), prompt.end());
+  } else {
+    continued_ = prompt;
   }
-  if (cursor < prompt.size()) req.add(std::vector<llama_token>(prompt.begin() + static_cast<std::ptrdiff_t>(cursor) + 1, prompt.end() - 1), DraftSource::Prompt);
-  continued_.assign(prompt.begin(), prompt.begin() + static_cast<std::ptrdiff_t>(cursor));
   req.add(continued_, DraftSource::Prompt);
   req.sam.finalize();
   req.open = true;

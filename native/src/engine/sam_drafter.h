@@ -39,6 +39,7 @@ class SamDrafter : public Drafter {
  public:
   explicit SamDrafter(SamDrafterOptions options);
   void begin(const DraftCorpus& corpus, const std::vector<llama_token>& prompt) override;
+  void prepare(const DraftCorpus& corpus) override;
   DraftTree draft(const std::vector<llama_token>& sequence, int32_t maxNodes) override;
   void feedback(const DraftTree& verified, const VerifyOutcome& outcome) override;
   const char* name() const override { return options_.tree ? "auto" : "sam"; }
@@ -49,6 +50,8 @@ class SamDrafter : public Drafter {
   const AcceptanceCalibration& calibration() const { return calibration_; }
 
  private:
+  // Rebuilds the context-document index when the documents changed; the ms it took (0 if not).
+  double indexDocuments(const DraftCorpus& corpus);
   struct Index {
     SuffixAutomaton sam;
     std::vector<int64_t> starts;  // corpus offset of each document

@@ -189,6 +189,9 @@ BeforePrefill Session::documentSwitch(const std::string& key, bool keepCurrent) 
 
 PrefillResult Session::prefill(const PrefillRequest& request, const CancelFlag& cancel) {
   updateCorpus(request.documents);
+  for (auto& [mode, drafter] : drafters_) {
+    if (drafter) drafter->prepare(corpus_);  // the next completion finds its indexes built
+  }
   PrefillExecutor* executor = prefillExecutor();
   PrefillResult result = runPrefill(*context_, request, cancel, executor, documentSwitch(request.kvKey, request.keepCached));
   notePlacement(result.stats, executor != nullptr);
