@@ -8,7 +8,7 @@ import { ExplainModelSource } from './explain/explainModel';
 import { registerExplain } from './explain/explainPanel';
 import { ActiveModel } from './models/activeModel';
 import { COMMAND_SELECT_EXPLAIN_MODEL, COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
-import { TandemLog } from './ui/log';
+import { TandemLog, engineLogLevel } from './ui/log';
 import { SETTINGS_SECTION, readSettings } from './ui/settings';
 import { StatusBar } from './ui/statusBar';
 import { describePlacement } from './ui/statusView';
@@ -28,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   engine = new EngineClient({
     hostScript: context.asAbsolutePath('out/engineHost.js'),
     log: log.at('info'),
+    logLevel: engineLogLevel(readSettings().logLevel),
   });
   context.subscriptions.push(engine);
   const client = engine;
@@ -101,6 +102,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(SETTINGS_SECTION)) return;
+      if (event.affectsConfiguration(`${SETTINGS_SECTION}.logLevel`)) {
+        client.setLogLevel(engineLogLevel(readSettings().logLevel)).catch((err: unknown) => log.warn(`engine log level: ${String(err)}`));
+      }
       status.clearErrors(); // a new model (or none) gets a fresh chance
       model.settingsChanged();
       explainModel.settingsChanged();

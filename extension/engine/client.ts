@@ -1,16 +1,19 @@
 // EngineClient: the extension side of the engine. Forks the engine host lazily (first request),
 // speaks protocol.ts to it, turns AbortSignals into cancel messages, and survives the host dying:
 // pending requests reject with EngineCrashedError, the host restarts with backoff and the last
-// model is loaded again, so the next request just works. Never imports vscode or the addon.
+// model is loaded again, so the next request just works — unless that model is what kills it: a
+// model that crashes the engine while loading, or MAX_MODEL_CRASHES times in a row, is not loaded
+// again (onModelGaveUp says so once). Never imports vscode or the addon.
 import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
 import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
-import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult } from './native';
+import { wellFormed } from '../common/wellFormed';
+import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult, PromptPart } from './native';
 import {
-  ChatMessage, ClientMessage, DeviceSetting, EngineMethods, HostMessage, LoadModelParams, ModelRole, SessionName, MethodName, ProtocolError,
+  ChatMessage, ClientMessage, DeviceSetting, EngineLogLevel, EngineMethods, HostMessage, LoadModelParams, ModelRole, SessionName, MethodName, ProtocolError,
   RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage, skippedPrefill,
 } from './protocol';
 import { BackoffOptions, RestartBackoff } from './restartBackoff';
@@ -25,13 +28,17 @@ export type EngineState =
   | { kind: 'crashed'; error: EngineCrashedError; restartInMs: number }
   | { kind: 'disposed' };
 
+/** Crashes in a row with the same model loaded (no completion finished between them) after which
+ *  it is not loaded again. */
+export const MAX_MODEL_CRASHES = 3;
+
 export interface EngineClientOptions {
   /** The host entry script: out/engineHost.js, or out/test-build/extension/engine/host.js. */
   hostScript: string;
   /** tandem.node to load (else the host looks beside itself and in the build tree). */
   addonPath?: string;
-  /** llama.cpp log level in the host: none|error|warn|info|debug. */
-  logLevel?: string;
+  /** llama.cpp log level in the host (default: the host's, warn); setLogLevel() changes it. */
+  logLevel?: EngineLogLevel;
   env?: NodeJS.ProcessEnv;
   backoff?: Partial<BackoffOptions>;
   /** Receives the host's stderr/stdout lines and the client's own notes. */
@@ -122,13 +129,27 @@ export class EngineClient implements Disposable {
   private wantedExplain?: LoadModelParams;
   private readonly backoff: RestartBackoff;
   private readonly stateEmitter = new Emitter<EngineState>();
+  private readonly gaveUpEmitter = new Emitter<{ path: string; error: EngineError }>();
+  /** Crashes in a row while this model was loaded. */
+  private crashStreak = { path: '', count: 0 };
   private currentState: EngineState = { kind: 'stopped' };
   private disposed = false;
 
   readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
+  /** A model is not loaded again because it crashes the engine (fires once per give-up). */
+  readonly onModelGaveUp: Event<{ path: string; error: EngineError }> = this.gaveUpEmitter.event;
+
+  private logLevel?: EngineLogLevel;
 
   constructor(private readonly options: EngineClientOptions) {
     this.backoff = new RestartBackoff(options.backoff);
+    this.logLevel = options.logLevel;
+  }
+
+  /** The level of llama.cpp's own log lines in the host, now and after restarts. */
+  async setLogLevel(level: EngineLogLevel): Promise<void> {
+    this.logLevel = level;
+    if (this.host && !this.host.exited) await this.call('setLogLevel', { level }, {});
   }
 
   get state(): EngineState {
@@ -184,7 +205,7 @@ export class EngineClient implements Disposable {
   async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     if (!(await this.waitReady(options.signal))) return cancelledResult();
     // synchronous from here to the post, so the host receives messages in the order assumed here
-    const wire: WireCompletionRequest = { ...request, documents: undefined };
+    const wire: WireCompletionRequest = { ...request, prompt: wellFormedPrompt(request.prompt), documents: undefined };
     // a request without documents (an explanation) leaves the completion session's list alone
     if (request.documents) wire.documents = this.syncDocuments(request.documents);
     else delete wire.documents;
@@ -199,7 +220,7 @@ export class EngineClient implements Disposable {
   async prefill(request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> {
     if (!(await this.waitReady(options.signal))) return skippedPrefill();
     // synchronous from here to the post, as in complete()
-    const wire: PrefillRequest = { ...request };
+    const wire: PrefillRequest = { ...request, prompt: wellFormedPrompt(request.prompt) };
     if (request.documents) wire.documents = this.syncDocuments(request.documents);
     return this.call('prefill', { request: wire }, options);
   }
@@ -216,8 +237,9 @@ export class EngineClient implements Disposable {
     return documents.map((document) => {
       const { id, version, source } = document;
       if (this.hostDocuments.get(id) === version) return { id, version, source };
-      const text = document.text ?? document.readText?.();
-      if (text === undefined) return { id, version, source };
+      const raw = document.text ?? document.readText?.();
+      if (raw === undefined) return { id, version, source };
+      const text = wellFormed(raw);
       this.hostDocuments.set(id, version);
       this.documentBytesSent += text.length;
       return { id, version, source, text };
@@ -260,6 +282,7 @@ export class EngineClient implements Disposable {
   async restart(): Promise<void> {
     if (this.disposed) throw stoppedError();
     this.backoff.reset();
+    this.crashStreak = { path: '', count: 0 };
     this.cancelRestartSleep();
     const host = this.host;
     if (host) await this.stopHost(host, new EngineError('The engine was restarted.', 'ENGINE_STOPPED'));
@@ -275,6 +298,7 @@ export class EngineClient implements Disposable {
     if (host) void this.stopHost(host, stoppedError());
     this.setState({ kind: 'disposed' });
     this.stateEmitter.dispose();
+    this.gaveUpEmitter.dispose();
   }
 
   /** dispose(), then wait until the host process has exited. */
@@ -372,7 +396,7 @@ export class EngineClient implements Disposable {
   private spawn(script: string): void {
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' };
     if (this.options.addonPath) env.TANDEM_ADDON = this.options.addonPath;
-    if (this.options.logLevel) env.TANDEM_LOG_LEVEL = this.options.logLevel;
+    if (this.logLevel) env.TANDEM_LOG_LEVEL = this.logLevel;
     this.setState({ kind: 'starting' });
     // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is Electron; this makes it plain Node.
     // execArgv []: don't inherit the editor's or mocha's flags (an --inspect port would clash).
@@ -403,20 +427,44 @@ export class EngineClient implements Disposable {
     if (this.disposed) return;
 
     const delay = this.backoff.crashed(Date.now());
-    const error = new EngineCrashedError(code, signal, true);
-    this.log(`${error.message} Restart in ${delay} ms.`);
+    const wanted = this.wantedModel;
     // (an explain model that crashes the host is remembered as failed by its caller)
     const crashedWhileLoading = [...this.pending.values()].some((p) => p.method === 'loadModel' && p.role !== 'explain');
+    const streak = wanted && !crashedWhileLoading ? this.countCrash(wanted.path) : 0;
+    const givingUp = !!wanted && (crashedWhileLoading || streak >= MAX_MODEL_CRASHES);
+    const error = new EngineCrashedError(code, signal, !givingUp);
     this.rejectAll(error);
-    if (crashedWhileLoading) {
-      // that model may be what kills the process: don't reload it in a loop
-      this.wantedModel = undefined;
-      this.loaded = undefined;
-    }
-    this.setState({ kind: 'crashed', error, restartInMs: delay });
     this.nextStartDelayMs = delay;
     this.ready = undefined;
-    if (this.wantedModel) void this.beginStart().catch(noop); // eager: reload the model now
+    if (givingUp) {
+      // that model is what kills the process: not reloaded in a loop; the host starts again (no
+      // model) on the next request
+      this.wantedModel = undefined;
+      this.loaded = undefined;
+      const gaveUp = new EngineError(crashedWhileLoading
+        ? `The model ${wanted.path} crashed Tandem's engine while loading (${error.message.replace(/^Tandem's engine process /, '')}); it is not loaded again. Select another model, or Restart Engine to try it again.`
+        : `The model ${wanted.path} crashed Tandem's engine ${streak} times in a row; it is not loaded again. Select another model, or Restart Engine to try it again.`,
+      'MODEL_CRASHED');
+      this.log(`${error.message} ${gaveUp.message}`);
+      this.crashStreak = { path: '', count: 0 };
+      this.setState({ kind: 'error', error: gaveUp });
+      this.gaveUpEmitter.fire({ path: wanted.path, error: gaveUp });
+      return;
+    }
+    if (!this.wantedModel) {
+      this.log(`${error.message} It starts again on the next request.`);
+      this.setState({ kind: 'stopped' }); // truthfully: nothing restarts until something needs it
+      return;
+    }
+    this.log(`${error.message} Restart in ${delay} ms.`);
+    this.setState({ kind: 'crashed', error, restartInMs: delay });
+    void this.beginStart().catch(noop); // eager: reload the model now
+  }
+
+  /** One more crash with `path` loaded; the crashes in a row with it. */
+  private countCrash(path: string): number {
+    this.crashStreak = this.crashStreak.path === path ? { path, count: this.crashStreak.count + 1 } : { path, count: 1 };
+    return this.crashStreak.count;
   }
 
   /** Stops a host on purpose; resolves once it exited. */
@@ -539,6 +587,7 @@ export class EngineClient implements Disposable {
         if (!request) return;
         this.pending.delete(message.id);
         request.release();
+        if (message.type === 'result' && request.method === 'complete') this.crashStreak.count = 0; // the model works
         if (message.type === 'result') request.resolve(message.result);
         else request.reject(engineErrorFromWire(message.error));
         return;
@@ -564,6 +613,11 @@ export class EngineClient implements Disposable {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+/** Prompt text the engine can take: lone surrogates become U+FFFD (common/wellFormed.ts). */
+function wellFormedPrompt(prompt: readonly PromptPart[]): PromptPart[] {
+  return prompt.map((part) => (typeof part === 'string' ? wellFormed(part) : typeof part === 'number' ? part : { ...part, text: wellFormed(part.text) }));
 }
 
 function loadParams(path: string, options: LoadModelOptions): LoadModelParams {

@@ -67,9 +67,12 @@ interface LoadedModel {
   sessions: Map<SessionName, SessionSlot>;
 }
 
-export function sessionOptionsFor(params: LoadModelParams): SessionOptions {
+/** A session's options from the load request; the context is held to what the model was trained
+ *  for (a bigger one only costs memory: a workspace or a typo must not make the engine allocate
+ *  gigabytes). */
+export function sessionOptionsFor(params: LoadModelParams, info?: Pick<ModelInfo, 'contextLength'>): SessionOptions {
   const options: SessionOptions = {};
-  if (params.contextSize) options.contextSize = params.contextSize;
+  if (params.contextSize) options.contextSize = info && info.contextLength > 0 ? Math.min(params.contextSize, info.contextLength) : params.contextSize;
   if (params.threads) options.threads = params.threads;
   if (params.documentKvBytes !== undefined) options.documentKvBytes = params.documentKvBytes;
   return options;
@@ -195,6 +198,9 @@ export class EngineHostService {
         return this.complete(message.id, message.params, addon);
       case 'prefill':
         return this.prefill(message.id, message.params, addon);
+      case 'setLogLevel':
+        addon.setLogLevel(message.params.level);
+        return null;
       case 'applyChatTemplate': {
         const { messages, addAssistantTurn, role } = message.params;
         return this.requireModel(role).model.applyChatTemplate(messages, { addAssistantTurn: addAssistantTurn ?? true });
@@ -253,7 +259,7 @@ export class EngineHostService {
       let session: NativeSession;
       try {
         if (cancel.cancelled || this.closed) throw new EngineError('Model load was cancelled.', 'ABORTED');
-        session = await model.createSession(sessionOptionsFor(params));
+        session = await model.createSession(sessionOptionsFor(params, model.info()));
       } catch (err) {
         await model.dispose().catch(() => undefined);
         throw err;
@@ -282,7 +288,7 @@ export class EngineHostService {
     const loaded = this.requireModel(role);
     let slot = loaded.sessions.get(name);
     if (!slot) {
-      const created = loaded.model.createSession(sessionOptionsFor(loaded.params));
+      const created = loaded.model.createSession(sessionOptionsFor(loaded.params, loaded.info));
       slot = newSlot(lazySession(created), created.then(() => undefined, () => undefined));
       loaded.sessions.set(name, slot);
     }

@@ -66,6 +66,10 @@ export interface TokenizeParams extends RoleParams {
 
 export type NoParams = Record<string, never>;
 
+/** Levels of llama.cpp's own log lines in the host (NativeAddon.setLogLevel). */
+export const ENGINE_LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug'] as const;
+export type EngineLogLevel = (typeof ENGINE_LOG_LEVELS)[number];
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -86,10 +90,11 @@ export interface EngineMethods {
   prefill: { params: PrefillParams; result: PrefillResult };
   devices: { params: NoParams; result: DeviceInfo[] };
   applyChatTemplate: { params: ApplyChatTemplateParams; result: string };
+  setLogLevel: { params: { level: EngineLogLevel }; result: null };
 }
 export type MethodName = keyof EngineMethods;
 export const METHOD_NAMES: readonly MethodName[] = [
-  'loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'prefill', 'devices', 'applyChatTemplate',
+  'loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'prefill', 'devices', 'applyChatTemplate', 'setLogLevel',
 ];
 
 export type ErrorCode =
@@ -99,13 +104,14 @@ export type ErrorCode =
   | 'NO_MODEL' // a request needs a model and none is loaded
   | 'ADDON_UNAVAILABLE' // the host could not load tandem.node
   | 'ENGINE_CRASHED' // the host process died with the request pending
+  | 'MODEL_CRASHED' // a model crashed the engine while loading, or too many times in a row: not loaded again
   | 'ENGINE_STOPPED'; // the client was disposed or restarted on purpose
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'MODEL_NOT_FOUND', 'MODEL_IS_DIRECTORY', 'MODEL_EMPTY', 'MODEL_NOT_GGUF', 'MODEL_TRUNCATED',
   'MODEL_NO_TENSORS', 'MODEL_UNSUPPORTED_ARCH', 'MODEL_LOAD_FAILED', 'CONTEXT_OVERFLOW',
   'INVALID_ARGUMENT', 'INVALID_UTF8', 'BUSY', 'DISPOSED', 'ABORTED', 'INTERNAL',
-  'BAD_MESSAGE', 'UNKNOWN_METHOD', 'NO_MODEL', 'ADDON_UNAVAILABLE', 'ENGINE_CRASHED', 'ENGINE_STOPPED',
+  'BAD_MESSAGE', 'UNKNOWN_METHOD', 'NO_MODEL', 'ADDON_UNAVAILABLE', 'ENGINE_CRASHED', 'MODEL_CRASHED', 'ENGINE_STOPPED',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {
@@ -309,6 +315,11 @@ function validateParams(method: MethodName, params: Obj, id: number): void {
       optionalBool(params, 'addAssistantTurn', id);
       return;
     }
+    case 'setLogLevel':
+      if (!(ENGINE_LOG_LEVELS as readonly unknown[]).includes(params.level)) {
+        throw new ProtocolError(`setLogLevel: level must be one of ${ENGINE_LOG_LEVELS.join(', ')}`, id);
+      }
+      return;
     case 'unloadModel':
     case 'modelInfo':
     case 'devices':

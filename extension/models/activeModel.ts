@@ -46,7 +46,7 @@ export interface ModelLoadFailure {
   error: Error;
 }
 
-type EngineForModels = Pick<EngineClient, 'loadModel' | 'loadedModel' | 'state'>;
+type EngineForModels = Pick<EngineClient, 'loadModel' | 'loadedModel' | 'state' | 'onModelGaveUp'>;
 
 function sameSettings(a: ModelSettings, b: ModelSettings): boolean {
   return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads && a.documentCacheMB === b.documentCacheMB &&
@@ -82,12 +82,23 @@ export class ActiveModel implements Disposable {
   /** Fires once per successful load (e.g. to report where the phases run). */
   readonly onLoaded: Event<{ settings: ModelSettings; info: ModelInfo }> = this.loaded.event;
 
+  private readonly gaveUp: Disposable;
+
   constructor(
     private readonly engine: EngineForModels,
     private readonly settings: () => ModelSettings,
     /** Extra check after a load (e.g. FIM support); throwing marks the model as failed. */
     private readonly validate: (info: ModelInfo) => void = () => undefined,
-  ) {}
+  ) {
+    // a model that keeps crashing the engine is remembered as failed, like one that cannot load:
+    // no keystroke loads it again until the settings change or the user restarts the engine
+    this.gaveUp = engine.onModelGaveUp(({ path, error }) => {
+      const wanted = this.settings();
+      if (wanted.path !== path) return;
+      this.failure = { settings: { ...wanted }, error };
+      this.failed.fire(this.failure);
+    });
+  }
 
   /** The configured model, loading it first if needed. */
   ensureLoaded(): Promise<ModelInfo> {
@@ -124,6 +135,7 @@ export class ActiveModel implements Disposable {
   }
 
   dispose(): void {
+    this.gaveUp.dispose();
     this.failed.dispose();
     this.loaded.dispose();
   }

@@ -1,7 +1,9 @@
 // Resumable, verified model download. The file grows in `<dest>.part` and is renamed to `dest`
 // only after its size and SHA-256 check out, so an interrupted or cancelled download loses nothing
 // (the next call resumes with an HTTP Range request) and a corrupt one never takes the model's
-// place. No vscode import: the command adapter lives elsewhere.
+// place. Only HTTPS (plain HTTP to this machine's loopback address only), no redirect to a weaker
+// scheme, and never more bytes than the caller allows. No vscode import: the command adapter lives
+// elsewhere.
 import { createHash, Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -20,6 +22,10 @@ export interface DownloadRequest {
   retries?: number;
   /** Base delay between retries; doubles each time. */
   retryDelayMs?: number;
+  /** The file's exact size when known (pinned): anything else is refused. */
+  sizeBytes?: number;
+  /** Most bytes accepted (a server announcing or sending more is refused; default: sizeBytes). */
+  maxBytes?: number;
 }
 
 export interface DownloadResult {
@@ -31,7 +37,7 @@ export interface DownloadResult {
   attempts: number;
 }
 
-export type DownloadErrorCode = 'ABORTED' | 'HTTP' | 'CHECKSUM' | 'NO_CHECKSUM' | 'SIZE' | 'NETWORK' | 'IO';
+export type DownloadErrorCode = 'ABORTED' | 'HTTP' | 'INSECURE' | 'CHECKSUM' | 'NO_CHECKSUM' | 'SIZE' | 'NETWORK' | 'IO';
 
 export class DownloadError extends Error {
   constructor(readonly code: DownloadErrorCode, message: string) {
@@ -41,6 +47,23 @@ export class DownloadError extends Error {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A host name or address of this machine's loopback interface. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Why a download URL (or a redirect to it, from `from`) is not allowed, or undefined: HTTPS only;
+ *  plain HTTP only to the loopback address (a local mirror, tests); never from HTTPS to HTTP. */
+export function insecureUrl(url: URL, from?: URL): string | undefined {
+  if (url.username || url.password) return `${url.origin}: credentials in a download URL are not used`;
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol !== 'http:') return `unsupported URL scheme ${url.protocol}`;
+  if (!isLoopbackHost(url.hostname)) return `${url.origin} is plain HTTP: only HTTPS is used (plain HTTP only to 127.0.0.1)`;
+  if (from?.protocol === 'https:') return `a redirect from ${from.origin} to plain HTTP (${url.origin}) is not followed`;
+  return undefined;
+}
 
 /** The SHA-256 a server advertises for a file, if any: Hugging Face sends the LFS object id as
  *  X-Linked-Etag on the redirecting response and as ETag on the CDN. */
@@ -60,18 +83,24 @@ interface Response {
 }
 
 function get(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, hops = 0,
-  sha256?: string): Promise<Response> {
+  sha256?: string, from?: URL): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const lib = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
-    if (!lib) return reject(new DownloadError('HTTP', `unsupported URL scheme in ${url}`));
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return reject(new DownloadError('HTTP', `not a URL: ${url}`));
+    }
+    const insecure = insecureUrl(u, from);
+    if (insecure) return reject(new DownloadError('INSECURE', insecure));
+    const lib = u.protocol === 'https:' ? https : http;
     const req = lib.get(u, { headers: { 'user-agent': 'tandem-vscode', ...headers }, signal }, (res) => {
       const hash = sha256 ?? advertisedSha256(res.headers);
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();
         if (hops >= 5) return reject(new DownloadError('HTTP', `too many redirects from ${url}`));
-        get(new URL(res.headers.location, u).toString(), headers, signal, hops + 1, hash).then(resolve, reject);
+        get(new URL(res.headers.location, u).toString(), headers, signal, hops + 1, hash, u).then(resolve, reject);
         return;
       }
       resolve({ res, sha256: hash });
@@ -100,11 +129,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  *  early too when the connection drops (the caller compares sizes and resumes); rejects only when
  *  the file cannot be written or the download was cancelled. */
 function appendBody(res: http.IncomingMessage, part: string, hash: Hash, onBytes: (n: number) => void,
-  signal?: AbortSignal): Promise<void> {
+  signal?: AbortSignal, room = Infinity): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = fs.createWriteStream(part, { flags: 'a' });
     let writeError: Error | undefined;
+    let tooBig = false;
     res.on('data', (chunk: Buffer) => {
+      room -= chunk.length;
+      if (room < 0) {
+        // more than the file can be (a body without Content-Length, or one that lies): stop here
+        tooBig = true;
+        res.destroy();
+        return;
+      }
       hash.update(chunk);
       onBytes(chunk.length);
       if (!out.write(chunk)) { res.pause(); out.once('drain', () => res.resume()); }
@@ -115,6 +152,7 @@ function appendBody(res: http.IncomingMessage, part: string, hash: Hash, onBytes
     out.on('close', () => {
       if (signal?.aborted) reject(abortError());
       else if (writeError) reject(new DownloadError('IO', `cannot write ${part}: ${writeError.message}`));
+      else if (tooBig) reject(new DownloadError('SIZE', `${part}: the server sent more than the file can be; the download was stopped`));
       else resolve();
     });
   });
@@ -130,6 +168,11 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
   let expectedSha = req.sha256?.toLowerCase();
   if (expectedSha && !HEX64.test(expectedSha)) {
     throw new DownloadError('CHECKSUM', `expected SHA-256 must be 64 hex digits, got "${req.sha256}"`);
+  }
+  const maxBytes = req.maxBytes ?? req.sizeBytes ?? Infinity;
+  if (initial > maxBytes) {
+    await fs.promises.rm(part, { force: true });
+    throw new DownloadError('SIZE', `${part} is larger than the file can be (${initial} > ${maxBytes} bytes); it was removed`);
   }
 
   // The hash covers the whole file, so bytes already on disk are hashed first.
@@ -168,13 +211,22 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
       const len = Number(res.headers['content-length']);
       const range = /\/(\d+)\s*$/.exec(String(res.headers['content-range'] ?? ''));
       total = range ? Number(range[1]) : Number.isFinite(len) ? have + len : undefined;
+      if (total !== undefined && (total > maxBytes || (req.sizeBytes !== undefined && total !== req.sizeBytes))) {
+        res.resume();
+        throw new DownloadError('SIZE', `${url} announces ${total} bytes; ${req.sizeBytes !== undefined ? `the file has ${req.sizeBytes}` : `at most ${maxBytes} are accepted`}`);
+      }
       if (!expectedSha) {
         res.resume();
         throw new DownloadError('NO_CHECKSUM',
           `${url} gives no SHA-256 to verify the file against; download it yourself and select it with "Tandem: Select Model"`);
       }
       onProgress?.(have, total);
-      await appendBody(res, part, hash, (n) => { have += n; onProgress?.(have, total); }, signal);
+      try {
+        await appendBody(res, part, hash, (n) => { have += n; onProgress?.(have, total); }, signal, maxBytes - have);
+      } catch (err) {
+        if (err instanceof DownloadError && err.code === 'SIZE') await fs.promises.rm(part, { force: true });
+        throw err;
+      }
       if (total !== undefined && have < total) {
         if (attempts <= retries) {
           await sleep(retryDelayMs * 2 ** (attempts - 1), signal);
@@ -190,9 +242,9 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
   }
 
   if (!expectedSha) throw new DownloadError('NO_CHECKSUM', `${url} gives no SHA-256 to verify the file against`);
-  if (total !== undefined && have !== total) {
+  if ((total !== undefined && have !== total) || (req.sizeBytes !== undefined && have !== req.sizeBytes)) {
     await fs.promises.rm(part, { force: true });
-    throw new DownloadError('SIZE', `downloaded ${have} bytes but the server announced ${total}; the partial file was removed`);
+    throw new DownloadError('SIZE', `downloaded ${have} bytes but expected ${req.sizeBytes ?? total}; the partial file was removed`);
   }
   const got = hash.digest('hex');
   if (got !== expectedSha) {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { discoverModels, FoundModel } from './discovery';
 import { DownloadError, downloadModel } from './download';
-import { modelUrl, recommendedModel } from './recommended';
+import { DEFAULT_DOWNLOAD_BASE_URL, maxDownloadBytes, modelUrl, recommendedModel } from './recommended';
 
 export const COMMAND_SELECT_MODEL = 'tandem.selectModel';
 export const COMMAND_DOWNLOAD_MODEL = 'tandem.downloadModel';
@@ -79,8 +79,9 @@ export async function selectModel(modelDir: string, target: ModelTarget = COMPLE
 
 export async function downloadRecommendedModel(modelDir: string): Promise<string | undefined> {
   const model = recommendedModel();
-  const config = vscode.workspace.getConfiguration('tandem');
-  const baseUrl = config.get<string>('model.downloadBaseUrl', 'https://huggingface.co');
+  // where models come from is the user's choice alone (application scope; only the user's value is
+  // read, whatever a workspace says)
+  const baseUrl = vscode.workspace.getConfiguration('tandem').inspect<string>('model.downloadBaseUrl')?.globalValue || DEFAULT_DOWNLOAD_BASE_URL;
   const dest = path.join(modelDir, model.file);
   const url = modelUrl(model, baseUrl);
   try {
@@ -92,7 +93,7 @@ export async function downloadRecommendedModel(modelDir: string): Promise<string
         let reported = 0;
         try {
           return await downloadModel({
-            url, dest, sha256: model.sha256, signal: abort.signal,
+            url, dest, sha256: model.sha256, sizeBytes: model.sizeBytes, maxBytes: maxDownloadBytes(model), signal: abort.signal,
             onProgress: (received, total) => {
               const size = total ?? model.approxBytes;
               const pct = Math.min(100, (received / size) * 100);

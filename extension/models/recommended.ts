@@ -1,7 +1,12 @@
 // The models "Tandem: Download Recommended Model" offers: Qwen2.5-Coder base models (trained
 // with fill-in-the-middle tokens), as published by ggml-org for llama.cpp's own FIM presets.
-// The SHA-256 is not pinned here (it could not be looked up when this was written); the download
-// verifies against the hash the hub advertises for the file instead and refuses files without one.
+// A pinned SHA-256 and size (sha256, sizeBytes) are what a download is checked against, whatever
+// server it comes from. They are not pinned yet: the publisher's LFS pointers could not be read
+// from the machine this was written on (no access to the hub). Until they are, the download is
+// checked against the SHA-256 the hub advertises over HTTPS (X-Linked-Etag), refuses files without
+// one, and accepts at most MAX_SIZE_SLACK × approxBytes. To pin: `curl -sI
+// https://huggingface.co/<repo>/resolve/main/<file>` gives x-linked-etag (SHA-256) and
+// x-linked-size.
 import * as os from 'node:os';
 
 export interface RecommendedModel {
@@ -12,7 +17,18 @@ export interface RecommendedModel {
   approxBytes: number;
   /** machines with less total memory get a smaller model */
   minMemoryBytes: number;
+  /** the publisher's SHA-256 and size of the file (a mirror must serve identical bytes) */
   sha256?: string;
+  sizeBytes?: number;
+}
+
+export const DEFAULT_DOWNLOAD_BASE_URL = 'https://huggingface.co';
+/** Without a pinned size, a download may be at most this much bigger than approxBytes. */
+export const MAX_SIZE_SLACK = 1.25;
+
+/** The most bytes a download of `m` may have. */
+export function maxDownloadBytes(m: RecommendedModel): number {
+  return m.sizeBytes ?? Math.ceil(m.approxBytes * MAX_SIZE_SLACK);
 }
 
 const GiB = 1024 ** 3;
@@ -36,6 +52,6 @@ export function recommendedModel(totalMemoryBytes: number = os.totalmem()): Reco
 }
 
 /** Download URL; `baseUrl` lets people use a mirror (and tests a local server). */
-export function modelUrl(m: RecommendedModel, baseUrl = 'https://huggingface.co'): string {
+export function modelUrl(m: RecommendedModel, baseUrl = DEFAULT_DOWNLOAD_BASE_URL): string {
   return `${baseUrl.replace(/\/+$/, '')}/${m.repo}/resolve/main/${m.file}`;
 }

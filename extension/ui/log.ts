@@ -5,8 +5,9 @@
 // view, or "Developer: Set Log Level…", default Info) decides what the channel *shows* of that.
 // Both default to info, so out of the box they agree. Raising tandem.logLevel to debug while the
 // channel still shows Info would hide the debug lines silently, so the logger says so once, in
-// the log, with the way to fix it. tandem.logLevel is read on every line (no reload needed) and is
-// also the level to hand the engine host for llama.cpp's own lines (EngineClientOptions.logLevel).
+// the log, with the way to fix it. tandem.logLevel is read on every line (no reload needed) and
+// also sets the level of llama.cpp's own lines in the engine host (engineLogLevel: warnings and
+// errors by default, its info lines at debug), at start and whenever the setting changes.
 //
 // No vscode import: the channel is taken structurally (vscode.LogOutputChannel fits), so this
 // is unit-tested in plain Node.
@@ -35,6 +36,12 @@ export interface LogChannel {
 const RANK: Record<LogLevelName, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 /** vscode.LogLevel value at which the channel shows each of our levels. */
 const VSCODE_LEVEL: Record<LogLevelName, number> = { error: 5, warn: 4, info: 3, debug: 2 };
+
+/** The level of llama.cpp's own lines for a tandem.logLevel: its info lines (hundreds per model
+ *  load) only at debug. */
+export function engineLogLevel(setting: LogLevelName): 'error' | 'warn' | 'info' {
+  return setting === 'error' ? 'error' : setting === 'debug' ? 'info' : 'warn';
+}
 
 export function shouldLog(setting: LogLevelName, level: LogLevelName): boolean {
   return RANK[level] <= RANK[setting];

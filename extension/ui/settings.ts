@@ -22,6 +22,9 @@ export interface TandemSettings {
 }
 
 export const SETTINGS_SECTION = 'tandem';
+/** tandem.engine.contextSize's maximum (package.json); the engine also holds it to the model's
+ *  training context. */
+export const MAX_CONTEXT_SIZE = 131072;
 
 export function readSettings(): TandemSettings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -29,8 +32,8 @@ export function readSettings(): TandemSettings {
     enable: config.get<boolean>('enable', true),
     model: {
       path: expandHome(config.get<string>('model.path', '').trim()),
-      contextSize: positiveInt(config.get<number>('engine.contextSize', 4096), 4096),
-      threads: positiveInt(config.get<number>('engine.threads', 0), 0),
+      contextSize: Math.min(MAX_CONTEXT_SIZE, positiveInt(config.get<number>('engine.contextSize', 4096), 4096)),
+      threads: Math.min(256, positiveInt(config.get<number>('engine.threads', 0), 0)),
       device: deviceSettings(config),
       documentCacheMB: Math.min(16384, positiveInt(config.get<number>('engine.documentCacheMB', DEFAULT_DOCUMENT_CACHE_MB), DEFAULT_DOCUMENT_CACHE_MB)),
     },

@@ -14,8 +14,9 @@
 //
 // --extension: the extension folder to test (default: the repo); its out/test-build holds the
 // tests. Used to prove the suite fails against a deliberately broken copy.
-// The fixture workspace is copied to a temp folder with .vscode/settings.json pointing
-// tandem.model.path at a generated test model. Exit code = the tests' exit code.
+// The fixture workspace is copied to a temp folder; the user settings point tandem.model.path at a
+// generated test model, and the workspace's .vscode/settings.json tries to point it (and other
+// machine-scoped settings) elsewhere. Exit code = the tests' exit code.
 
 const fs = require('fs');
 const os = require('os');
@@ -109,12 +110,25 @@ function stageExtension(src, runDir) {
   return dst;
 }
 
+/** Settings a workspace must not be able to change (machine and application scope): the fixture's
+ *  .vscode/settings.json tries anyway, and settings.test.ts checks VS Code ignores it. */
+const HOSTILE_WORKSPACE_SETTINGS = {
+  'tandem.model.path': '/tmp/workspace-chosen-model.gguf',
+  'tandem.explain.modelPath': '/tmp/workspace-chosen-explain-model.gguf',
+  'tandem.model.downloadBaseUrl': 'http://127.0.0.1:9/evil-mirror',
+  'tandem.engine.contextSize': 1048576,
+};
+
 function prepareWorkspace(runDir, model) {
   const ws = path.join(runDir, 'workspace');
   fs.cpSync(FIXTURE, ws, { recursive: true });
+  // the model is the user's choice: user settings (machine scope; a workspace value is ignored)
+  const user = path.join(runDir, 'user-data', 'User');
+  fs.mkdirSync(user, { recursive: true });
+  fs.writeFileSync(path.join(user, 'settings.json'), `${JSON.stringify({ 'tandem.model.path': model }, null, 2)}\n`);
   fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), `${JSON.stringify({
-    'tandem.model.path': model,
+    ...HOSTILE_WORKSPACE_SETTINGS,
     'tandem.completion.maxTokens': 24,
     // prefetching after a shown suggestion sends extra requests: off, so engine calls are the tests'
     'tandem.completion.prefetch': 'off',
@@ -162,6 +176,7 @@ async function main() {
         TANDEM_TEST_STATS: stats,
         TANDEM_IT_MODEL: model,
         TANDEM_IT_WORKSPACE: ws,
+        TANDEM_IT_HOSTILE_SETTINGS: JSON.stringify(HOSTILE_WORKSPACE_SETTINGS),
         TANDEM_IT_SCRATCH: path.join(runDir, 'scratch'),
         TANDEM_IT_ARTIFACTS: path.join(ROOT, 'test-artifacts'),
         TANDEM_HOST_ARTIFACTS: path.join(ROOT, 'test-artifacts'),

@@ -62,3 +62,27 @@ describe('settings apply without a reload', function () {
     }
   });
 });
+
+describe('a workspace cannot point Tandem at another model, host or size', function () {
+  this.timeout(120_000);
+  before(activateTandem);
+  afterEach(closeAllEditors);
+
+  it('the fixture workspace\'s .vscode/settings.json values for machine and application settings are ignored', async () => {
+    const hostile = JSON.parse(process.env.TANDEM_IT_HOSTILE_SETTINGS ?? '{}') as Record<string, unknown>;
+    assert.ok(Object.keys(hostile).length >= 4, 'runTests.js wrote hostile workspace settings');
+    const config = vscode.workspace.getConfiguration();
+    for (const [key, value] of Object.entries(hostile)) assert.notDeepEqual(config.get(key), value, `${key} took the workspace's value`);
+    assert.equal(config.get('tandem.model.path'), testModelPath(), 'the user\'s model');
+    // and the engine was asked to load the user's model only
+    const spy = engineSpy();
+    const since = Date.now();
+    const editor = await openFixture('src/canvas.ts');
+    await freshSpot(editor, 'let best: Shape | undefined;');
+    await triggerAndWait(since);
+    for (const load of spy.callsSince(0, 'loadModel')) {
+      assert.notEqual(load.params.path, hostile['tandem.model.path']);
+      assert.ok(!load.params.contextSize || load.params.contextSize <= 131072, `contextSize ${load.params.contextSize}`);
+    }
+  });
+});

@@ -72,6 +72,14 @@ describe('engine host process (real addon)', function () {
     assert.ok(again.stats.reusedTokens > 0, 'the completion session kept its cache');
   });
 
+  it('a lone surrogate in a draft document or the prompt costs a character, not every request (INVALID_UTF8)', async () => {
+    const broken = { id: 'tandem:clipboard', version: 1, source: 'clipboard' as const, text: 'const s = "\uD83D"; // half an emoji\n' };
+    const result = await client.complete({ prompt: [...prompt.slice(0, -1), 'x = "\uDE00"', prompt[prompt.length - 1]], maxTokens: 4, documents: [broken] });
+    assert.ok(result.stats.promptTokens > 0);
+    const next = await client.complete({ prompt, maxTokens: 4, documents: [broken] });
+    assert.ok(next.stats.generatedTokens > 0, 'and the next one too');
+  });
+
   it('tokenizes and lists devices through the host', async () => {
     assert.ok((await client.tokenize('function add')).length > 0);
     assert.ok((await client.devices()).some((d) => d.type === 'cpu'));

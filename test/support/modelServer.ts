@@ -15,6 +15,10 @@ export interface ModelServerFaults {
   noHash?: boolean;
   /** pause between 64 KiB chunks, so a test can cancel mid-body */
   chunkDelayMs?: number;
+  /** the hub redirects here instead of to its own CDN path */
+  redirectTo?: string;
+  /** no Content-Length (a chunked body: its size is known only at the end) */
+  noContentLength?: boolean;
 }
 
 export interface ModelServer {
@@ -39,7 +43,7 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
     // Hub layout: /<org>/<repo>/resolve/main/<file> redirects to the CDN with the hash attached.
     const hub = /^\/.+\/resolve\/main\/([^/]+)$/.exec(req.url ?? '');
     if (hub && hub[1] === fileName) {
-      res.writeHead(302, { location: `/cdn/${fileName}`, ...(f.noHash ? {} : { 'x-linked-etag': `"${sha256}"` }) });
+      res.writeHead(302, { location: f.redirectTo ?? `/cdn/${fileName}`, ...(f.noHash ? {} : { 'x-linked-etag': `"${sha256}"` }) });
       return res.end();
     }
     if (req.url !== `/cdn/${fileName}`) { res.writeHead(404); return res.end('not found'); }
@@ -51,7 +55,7 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
       if (start >= data.length) { res.writeHead(416, { 'content-range': `bytes */${data.length}` }); return res.end(); }
       res.writeHead(206, { 'content-length': data.length - start, 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` });
     } else {
-      res.writeHead(200, { 'content-length': data.length });
+      res.writeHead(200, f.noContentLength ? {} : { 'content-length': data.length });
     }
     const drop = f.dropAfterBytes !== undefined && drops < (f.dropTimes ?? 1);
     if (drop) drops++;

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { LoadedModel, LoadModelOptions } from '../../extension/engine/client';
+import { Emitter } from '../../extension/common/emitter';
 import { EngineError } from '../../extension/engine/errors';
 import type { ModelInfo } from '../../extension/engine/native';
 import { ActiveModel, ModelSettings, NoModelConfiguredError } from '../../extension/models/activeModel';
@@ -10,6 +11,8 @@ class FakeEngine {
   devices: unknown[] = [];
   loadedModel: LoadedModel | undefined;
   state: { kind: 'stopped' | 'ready' } = { kind: 'stopped' };
+  readonly gaveUp = new Emitter<{ path: string; error: EngineError }>();
+  readonly onModelGaveUp = this.gaveUp.event;
   async loadModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
     this.loads.push(path);
     this.state = { kind: 'ready' };
@@ -80,6 +83,20 @@ describe('ActiveModel', () => {
     settings.path = '/other.gguf';
     model.settingsChanged();
     assert.deepEqual(engine.loads, []);
+  });
+
+  it('a model the engine gave up on (it kept crashing) is remembered as failed: no keystroke loads it again', async () => {
+    await model.ensureLoaded();
+    engine.gaveUp.fire({ path: '/elsewhere.gguf', error: new EngineError('not ours', 'MODEL_CRASHED') });
+    assert.deepEqual(failures, [], 'another model: nothing to do');
+    engine.gaveUp.fire({ path: '/a.gguf', error: new EngineError('crashed 3 times', 'MODEL_CRASHED') });
+    assert.deepEqual(failures, ['/a.gguf']);
+    engine.loadedModel = undefined;
+    await assert.rejects(model.ensureLoaded(), /crashed 3 times/);
+    assert.deepEqual(engine.loads, ['/a.gguf'], 'not loaded again');
+    model.retry(); // Restart Engine
+    await model.ensureLoaded();
+    assert.deepEqual(engine.loads, ['/a.gguf', '/a.gguf']);
   });
 
   it('a validation failure (no FIM) counts as a failed load', async () => {

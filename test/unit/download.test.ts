@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DownloadError, downloadModel } from '../../extension/models/download';
+import { DownloadError, downloadModel, insecureUrl } from '../../extension/models/download';
 import { ModelServer, startModelServer } from '../support/modelServer';
 
 describe('model download (local HTTP server)', () => {
@@ -110,6 +110,32 @@ describe('model download (local HTTP server)', () => {
     server.faults = { noHash: true };
     await rejectsWith(downloadModel({ url: server.url, dest }), 'NO_CHECKSUM', /no SHA-256/);
     assert.ok(!fs.existsSync(dest));
+  });
+
+  it('uses HTTPS only: plain HTTP only to the loopback address, never a redirect to weaker, no credentials', async () => {
+    const u = (s: string) => new URL(s);
+    assert.equal(insecureUrl(u('https://huggingface.co/x')), undefined);
+    assert.equal(insecureUrl(u('http://127.0.0.1:8080/x')), undefined);
+    assert.equal(insecureUrl(u('http://localhost/x')), undefined);
+    assert.equal(insecureUrl(u('http://[::1]:9/x')), undefined);
+    assert.match(insecureUrl(u('http://mirror.example.com/x'))!, /only HTTPS/);
+    assert.match(insecureUrl(u('http://127.0.0.1/x'), u('https://huggingface.co/y'))!, /redirect from https:\/\/huggingface.co to plain HTTP/);
+    assert.match(insecureUrl(u('ftp://127.0.0.1/x'))!, /unsupported URL scheme ftp:/);
+    assert.match(insecureUrl(u('https://user:pw@host/x'))!, /credentials/);
+    await rejectsWith(downloadModel({ url: 'http://mirror.example.com/org/repo/resolve/main/model.gguf', dest }), 'INSECURE', /only HTTPS/);
+    server.faults = { redirectTo: 'http://10.255.255.1/cdn/model.gguf' }; // a hub sending the download elsewhere in the clear
+    await rejectsWith(downloadModel({ url: server.url, dest }), 'INSECURE', /10\.255\.255\.1 is plain HTTP/);
+    assert.ok(!fs.existsSync(dest) && !fs.existsSync(`${dest}.part`));
+  });
+
+  it('never takes more bytes than the file can be: an announced size over the limit, or a body that keeps coming', async () => {
+    await rejectsWith(downloadModel({ url: server.url, dest, sizeBytes: body.length - 1 }), 'SIZE', /announces \d+ bytes; the file has/);
+    assert.ok(!fs.existsSync(`${dest}.part`), 'refused before writing');
+    server.faults = { noContentLength: true };
+    await rejectsWith(downloadModel({ url: server.url, dest, maxBytes: 100_000 }), 'SIZE', /sent more than the file can be/);
+    assert.ok(!fs.existsSync(`${dest}.part`) && !fs.existsSync(dest), 'the oversized part file is removed');
+    const exact = await downloadModel({ url: server.url, dest, sizeBytes: body.length });
+    assert.equal(exact.bytes, body.length);
   });
 
   it('reports HTTP errors and unreachable servers clearly', async () => {

@@ -2,7 +2,7 @@
 // streaming, cancellation, crash recovery and cleanup, without needing the native build.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { EngineClient, EngineState } from '../../extension/engine/client';
+import { EngineClient, EngineState, MAX_MODEL_CRASHES } from '../../extension/engine/client';
 import { EngineCrashedError, EngineError } from '../../extension/engine/errors';
 import { isAlive } from '../support/processes';
 
@@ -141,6 +141,43 @@ describe('EngineClient with the engine host (fake addon)', function () {
     await client.loadModel('/models/a.gguf');
     await assert.rejects(client.complete({ prompt: [1, 'CRASH', 2, 3], maxTokens: 5 }), EngineCrashedError);
     assert.equal((await client.complete({ prompt, maxTokens: 1 })).text, 'a');
+  });
+
+  it('a model that crashes the engine at every completion is given up after MAX_MODEL_CRASHES, once, with a clear error', async () => {
+    const gaveUp: { path: string; code: string; message: string }[] = [];
+    client.onModelGaveUp(({ path, error }) => gaveUp.push({ path, code: error.code, message: error.message }));
+    await client.loadModel('/models/crash-on-complete.gguf');
+    for (let i = 0; i < MAX_MODEL_CRASHES; i++) {
+      await assert.rejects(client.complete({ prompt, maxTokens: 5 }), EngineCrashedError);
+      if (i < MAX_MODEL_CRASHES - 1) await waitUntil(() => client.state.kind === 'ready');
+    }
+    assert.equal(client.state.kind, 'error');
+    assert.equal(client.state.kind === 'error' && client.state.error.code, 'MODEL_CRASHED');
+    assert.deepEqual(gaveUp.map((g) => [g.path, g.code]), [['/models/crash-on-complete.gguf', 'MODEL_CRASHED']]);
+    assert.match(gaveUp[0].message, /crashed Tandem's engine 3 times in a row; it is not loaded again\. Select another model, or Restart Engine/);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // no restart loop: nothing happens by itself
+    assert.equal(client.pid, undefined);
+    assert.equal(client.state.kind, 'error');
+    await assert.rejects(client.complete({ prompt, maxTokens: 1 }), (err: unknown) => err instanceof EngineError && err.code === 'NO_MODEL');
+    assert.equal(gaveUp.length, 1);
+  });
+
+  it('crashes with completions working in between are not a streak', async () => {
+    await client.loadModel('/models/a.gguf');
+    for (let i = 0; i < MAX_MODEL_CRASHES + 1; i++) {
+      await assert.rejects(client.complete({ prompt: [1, 'CRASH', 2, 3], maxTokens: 5 }), EngineCrashedError);
+      assert.equal((await client.complete({ prompt, maxTokens: 1 })).text, 'a');
+    }
+    assert.equal(client.state.kind, 'ready');
+  });
+
+  it('a model that crashes the engine while loading: the state says so, and nothing restarts', async () => {
+    await assert.rejects(client.loadModel('/models/crash-on-load.gguf'), EngineCrashedError);
+    assert.equal(client.state.kind, 'error');
+    assert.match(client.state.kind === 'error' ? client.state.error.message : '', /crashed Tandem's engine while loading .*it is not loaded again/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(client.pid, undefined, 'no host restarted by itself');
+    assert.equal(client.state.kind, 'error');
   });
 
   it('restart() replaces the host and keeps the model', async () => {

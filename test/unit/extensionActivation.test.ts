@@ -106,6 +106,22 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     assert.equal(await provide(new TextDocument('x = '), new Position(0, 4)), undefined);
     assert.match(mock.statusItems[0].text, /circle-slash/);
   });
+  it('hands the engine host the level of llama.cpp\'s lines from tandem.logLevel, at start and when it changes', async () => {
+    const levels = () => mock.logLines.filter((l) => l.includes('fake addon: llama.cpp log level')).map((l) => l.replace(/.*log level /, ''));
+    const until = async (n: number) => {
+      for (let i = 0; i < 300 && levels().length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    mock.logLines.length = 0;
+    mock.setSetting('tandem.logLevel', 'debug'); // llama.cpp's info lines only at debug
+    await until(1);
+    assert.deepEqual(levels(), ['info']);
+    await mock.vscode.commands.executeCommand('tandem.restartEngine'); // a new host starts with the level
+    await until(2);
+    assert.deepEqual(levels(), ['info', 'info']);
+    mock.setSetting('tandem.logLevel', 'info'); // the default: llama.cpp's warnings and errors
+    await until(3);
+    assert.deepEqual(levels(), ['info', 'info', 'warn']);
+  });
 });
 
 describe('inline provider gating (mocked vscode, fake addon)', function () {

@@ -76,6 +76,17 @@ describe('model commands (mocked vscode)', function () {
     assert.ok(mock.progressReports.some((r) => /of/.test(r.message ?? '')));
   });
 
+  it('downloads only from where the user said: a workspace\'s download URL is ignored', async () => {
+    mock.workspaceSettings.set('tandem.model.downloadBaseUrl', 'http://127.0.0.1:9/workspace-mirror');
+    try {
+      const got = await commands.downloadRecommendedModel(path.join(dir, 'store'));
+      assert.ok(fs.readFileSync(got!).equals(body));
+      assert.ok(server.requests.length > 0, 'the user\'s server served it');
+    } finally {
+      mock.workspaceSettings.clear();
+    }
+  });
+
   it('a corrupt download changes nothing and offers Retry / Select Model', async () => {
     mock.settings.set('tandem.model.path', '/models/old.gguf');
     server.faults = { corruptBody: Buffer.alloc(body.length, 7) };

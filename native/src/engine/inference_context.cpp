@@ -67,9 +67,10 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
 
 bool InferenceContext::abortRequested(void* self) {
   auto* me = static_cast<InferenceContext*>(self);
-  if (me->shuttingDown_.load(std::memory_order_relaxed)) return true;
   const std::atomic<bool>* flag = me->watched_.load(std::memory_order_relaxed);
-  return flag && flag->load(std::memory_order_relaxed);
+  const bool abort = me->shuttingDown_.load(std::memory_order_relaxed) || (flag && flag->load(std::memory_order_relaxed));
+  if (abort) noteDeliberateAbort();  // the error lines llama prints about it are expected
+  return abort;
 }
 
 std::vector<llama_token> InferenceContext::evaluatedSnapshot() const {

@@ -33,6 +33,8 @@ std::atomic<int> stderrThreshold{GGML_LOG_LEVEL_ERROR};
 thread_local ScopedLogCapture* activeCapture = nullptr;
 // ggml continues a line with GGML_LOG_LEVEL_CONT; remember the level it continues.
 thread_local int lastLevel = GGML_LOG_LEVEL_INFO;
+// This thread's abort callback stopped the current computation on purpose (noteDeliberateAbort).
+thread_local bool deliberateAbort = false;
 
 std::string trimmed(const char* text) {
   std::string s(text ? text : "");
@@ -49,7 +51,9 @@ void routeLog(ggml_log_level level, const char* text, void*) {
     if (level == GGML_LOG_LEVEL_CONT && !into.empty()) into.back() += trimmed(text);
     else into.push_back(trimmed(text));
   }
-  if (effective >= stderrThreshold.load(std::memory_order_relaxed) && text) std::fputs(text, stderr);
+  // the "failed to compute graph / failed to decode" lines that follow an abort we asked for
+  const bool quiet = deliberateAbort && effective == GGML_LOG_LEVEL_ERROR;
+  if (!quiet && effective >= stderrThreshold.load(std::memory_order_relaxed) && text) std::fputs(text, stderr);
 }
 
 // Asks the device whether it would take a 512-token matmul whose weights live in host memory:
@@ -120,8 +124,16 @@ void setLogLevel(const std::string& level) {
   stderrThreshold.store(threshold);
 }
 
-ScopedLogCapture::ScopedLogCapture() : previous_(activeCapture) { activeCapture = this; }
-ScopedLogCapture::~ScopedLogCapture() { activeCapture = previous_; }
+void noteDeliberateAbort() { deliberateAbort = true; }
+
+ScopedLogCapture::ScopedLogCapture() : previous_(activeCapture) {
+  activeCapture = this;
+  deliberateAbort = false;
+}
+ScopedLogCapture::~ScopedLogCapture() {
+  activeCapture = previous_;
+  deliberateAbort = false;
+}
 
 std::string ScopedLogCapture::summary() const {
   std::string out;

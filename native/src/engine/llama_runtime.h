@@ -16,6 +16,11 @@ void ensureLlamaRuntime();
 // 'none' | 'error' | 'warn' | 'info' | 'debug'; throws InvalidArgument for anything else.
 void setLogLevel(const std::string& level);
 
+// Called by an abort callback that stops a computation on purpose (a cancelled request): llama's
+// error lines about that computation on this thread are then captured but not printed, until the
+// next ScopedLogCapture starts — cancelling is normal and must not fill the log.
+void noteDeliberateAbort();
+
 // While alive, llama/ggml log lines (warn and error) emitted on this thread are recorded, so an
 // error raised after a failed llama call can include llama's reason.
 class ScopedLogCapture {

@@ -66,16 +66,23 @@ export async function freshSpot(editor: vscode.TextEditor, needle?: string): Pro
 
 const config = () => vscode.workspace.getConfiguration();
 
-/** Sets settings in the workspace; returns a function that restores the previous values. */
+/** Settings only the user sets (machine or application scope): a workspace value is ignored. */
+const USER_ONLY = new Set(['tandem.model.path', 'tandem.explain.modelPath', 'tandem.model.downloadBaseUrl', 'tandem.engine.contextSize',
+  'tandem.engine.threads', 'tandem.engine.documentCacheMB', 'tandem.device', 'tandem.prefillDevice', 'tandem.decodeDevice']);
+
+/** Sets settings in the workspace (user settings for the user-only ones); returns a function that
+ *  restores the previous values. */
 export async function withSettings(values: Record<string, unknown>): Promise<() => Promise<void>> {
-  const before: Record<string, unknown> = {};
+  const before: [string, unknown, vscode.ConfigurationTarget][] = [];
   for (const [key, value] of Object.entries(values)) {
-    before[key] = config().inspect(key)?.workspaceValue;
-    await config().update(key, value, vscode.ConfigurationTarget.Workspace);
+    const target = USER_ONLY.has(key) ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace;
+    const inspected = config().inspect(key);
+    before.push([key, target === vscode.ConfigurationTarget.Global ? inspected?.globalValue : inspected?.workspaceValue, target]);
+    await config().update(key, value, target);
   }
   await sleep(50);
   return async () => {
-    for (const [key, value] of Object.entries(before)) await config().update(key, value, vscode.ConfigurationTarget.Workspace);
+    for (const [key, value, target] of before) await config().update(key, value, target);
     await sleep(50);
   };
 }

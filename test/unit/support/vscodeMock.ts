@@ -117,6 +117,8 @@ export class TextDocument {
 
 export function createVscodeMock() {
   const settings = new Map<string, unknown>();
+  /** Values from the workspace's .vscode/settings.json. */
+  const workspaceSettings = new Map<string, unknown>();
   const configListeners: Listener[] = [];
   const commands = new Map<string, (...args: any[]) => any>();
   const errorMessages: { message: string; actions: string[] }[] = [];
@@ -174,7 +176,13 @@ export function createVscodeMock() {
       onDidChangeTextDocument: listen(documentChangeListeners),
       onDidCloseTextDocument: listen(documentCloseListeners),
       getConfiguration: (section: string) => ({
-        get: (key: string, fallback?: unknown) => (settings.has(`${section}.${key}`) ? settings.get(`${section}.${key}`) : fallback),
+        // a workspace value wins in get(), as VS Code does for settings a workspace may set; code
+        // that must not trust the workspace reads inspect().globalValue
+        get: (key: string, fallback?: unknown) => {
+          const k = `${section}.${key}`;
+          return workspaceSettings.has(k) ? workspaceSettings.get(k) : settings.has(k) ? settings.get(k) : fallback;
+        },
+        inspect: (key: string) => ({ key: `${section}.${key}`, globalValue: settings.get(`${section}.${key}`), workspaceValue: workspaceSettings.get(`${section}.${key}`) }),
         update: async (key: string, value: unknown) => {
           settings.set(`${section}.${key}`, value);
           for (const l of configListeners) l({ affectsConfiguration: (s: string) => `${section}.${key}`.startsWith(s) });
@@ -271,7 +279,7 @@ export function createVscodeMock() {
   };
   return {
     textDocuments, openDocument, editDocument, closeDocument, executedCommands, selectionListeners, activeEditorListeners,
-    vscode, settings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
+    vscode, settings, workspaceSettings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
     providers, statusItems, logLines, panels, clipboard, quickPickOptions,
   };
 }
