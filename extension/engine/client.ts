@@ -14,7 +14,7 @@ import { wellFormed } from '../common/wellFormed';
 import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult, PromptPart } from './native';
 import {
   ChatMessage, ClientMessage, DeviceSetting, EngineLogLevel, EngineMethods, HostMessage, LoadModelParams, ModelRole, SessionName, MethodName, ProtocolError,
-  RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage, skippedPrefill,
+  MAX_DOCUMENT_TEXT_CHARS, RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage, skippedPrefill,
 } from './protocol';
 import { BackoffOptions, RestartBackoff } from './restartBackoff';
 
@@ -239,7 +239,7 @@ export class EngineClient implements Disposable {
       if (this.hostDocuments.get(id) === version) return { id, version, source };
       const raw = document.text ?? document.readText?.();
       if (raw === undefined) return { id, version, source };
-      const text = wellFormed(raw);
+      const text = wellFormed(raw.length > MAX_DOCUMENT_TEXT_CHARS ? raw.slice(0, MAX_DOCUMENT_TEXT_CHARS) : raw);
       this.hostDocuments.set(id, version);
       this.documentBytesSent += text.length;
       return { id, version, source, text };

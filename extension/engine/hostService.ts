@@ -21,7 +21,8 @@ import type {
   NativeSession, PrefillResult, SessionOptions,
 } from './native';
 import {
-  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, ModelRole, PROTOCOL_VERSION, PrefillParams, ProtocolError,
+  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, MAX_DOCUMENT_TEXT_CHARS, ModelRole, PROTOCOL_VERSION, PrefillParams,
+  ProtocolError,
   RequestMessage, SessionName, WireError, cancelledResult, parseClientMessage, skippedPrefill, toWireError,
 } from './protocol';
 
@@ -462,7 +463,10 @@ export class EngineHostService {
     const ids: string[] = [];
     for (const document of documents) {
       if (document.text !== undefined) {
-        this.documentStore.set(document.id, { version: document.version, source: document.source, text: document.text });
+        // what the engine never reads is not kept (another client may send more than the cap)
+        const text = document.text.length > MAX_DOCUMENT_TEXT_CHARS ? document.text.slice(0, MAX_DOCUMENT_TEXT_CHARS) : document.text;
+        if (text !== document.text) document.text = text;
+        this.documentStore.set(document.id, { version: document.version, source: document.source, text });
       }
       this.pendingDocumentRefs.set(document.id, (this.pendingDocumentRefs.get(document.id) ?? 0) + 1);
       ids.push(document.id);

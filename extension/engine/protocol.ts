@@ -11,6 +11,10 @@ import { SPECULATION_MODES } from './native';
 
 export const PROTOCOL_VERSION = 1;
 
+/** Characters of a draft document's text that cross to the engine: it tokenizes at most the first
+ *  MiB of each (CorpusLimits.maxDocumentBytes), so more would only cost memory in both processes. */
+export const MAX_DOCUMENT_TEXT_CHARS = 1 << 20;
+
 /** Sessions the host keeps on a loaded model, each with its own context and thread:
  *  the one named after the model's role is created with the model, others on first use. */
 export type SessionName = 'completion' | 'explain';

@@ -80,6 +80,20 @@ describe('engine host process (real addon)', function () {
     assert.ok(next.stats.generatedTokens > 0, 'and the next one too');
   });
 
+  it('a 50 MB draft document costs the host only what the engine reads of it (1 MiB)', async function () {
+    if (process.platform !== 'linux') this.skip(); // reads /proc
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${client.pid}/status`, 'utf8'))![1]) * 1024;
+    await client.complete({ prompt, maxTokens: 1, documents: [] });
+    const before = rss();
+    const huge = { id: 'huge.txt', version: 1, source: 'otherFile' as const, text: 'const x = 1;\n'.repeat(4_000_000) }; // 52 MB
+    const sent = client.documentBytesSent;
+    await client.complete({ prompt, maxTokens: 1, documents: [huge] });
+    assert.ok(client.documentBytesSent - sent <= 1 << 20, `${client.documentBytesSent - sent} characters crossed to the host`);
+    await client.complete({ prompt, maxTokens: 1, documents: [] });
+    const grown = rss() - before;
+    assert.ok(grown < 48 * 1024 * 1024, `the host grew by ${(grown / 1048576).toFixed(0)} MB`);
+  });
+
   it('tokenizes and lists devices through the host', async () => {
     assert.ok((await client.tokenize('function add')).length > 0);
     assert.ok((await client.devices()).some((d) => d.type === 'cpu'));
