@@ -2,10 +2,11 @@
 // session, streaming the rendered Markdown to a view. Stop aborts the request's AbortSignal,
 // which EngineClient turns into a cancel inside the engine's decode loop. No vscode: the panel
 // (explainPanel.ts) is the view; tests use a fake one.
+import { OneShotTimer } from '../completion/adaptiveDebounce';
 import type { EngineClient } from '../engine/client';
 import type { CompletionStats } from '../engine/native';
 import type { ModelRole } from '../engine/protocol';
-import { renderMarkdown } from './markdown';
+import { escapeHtml, renderMarkdown } from './markdown';
 import {
   ChatTemplateRenderer, ExplainInput, ExplainModel, ExplainPrompt, buildExplainPrompt, extractPlainExplanation,
 } from './prompt';
@@ -23,6 +24,8 @@ export interface ExplainState {
   html: string;
   /** A note under the explanation: the error, "Stopped", or how the prompt was built. */
   message?: string;
+  /** Set when the Markdown could not be rendered: `html` then shows it as escaped plain text. */
+  renderError?: string;
   stats?: CompletionStats;
 }
 
@@ -56,6 +59,8 @@ export interface ExplainDeps {
   activity?: { started(): void; finished(stats?: CompletionStats, error?: Error): void };
   /** Least time between two view updates while text streams in (0 = every piece). */
   renderIntervalMs?: number;
+  /** Markdown to safe HTML; renderMarkdown unless a test injects a failing one. */
+  renderMarkdown?: (markdown: string) => string;
 }
 
 export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
@@ -66,7 +71,10 @@ interface Run {
   /** Set when the model left the plain-prompt comment: its abort is the normal end. */
   endedByModel: boolean;
   state: ExplainState;
-  timer?: ReturnType<typeof setTimeout>;
+  /** The next view update while text streams in. */
+  timer: OneShotTimer;
+  /** A render failure was logged (once per explanation: it may recur on every update). */
+  renderFailureLogged: boolean;
 }
 
 export class ExplainController {
@@ -97,6 +105,8 @@ export class ExplainController {
       abort: new AbortController(),
       endedByModel: false,
       state: { id: 0, title, status: 'loading', markdown: '', html: '' },
+      timer: new OneShotTimer(),
+      renderFailureLogged: false,
     };
     run.state.id = run.id;
     this.current = run;
@@ -157,7 +167,7 @@ export class ExplainController {
   dispose(): void {
     this.disposed = true;
     this.stop();
-    if (this.current?.timer) clearTimeout(this.current.timer);
+    this.current?.timer.dispose();
   }
 
   private maxTokens(): number {
@@ -184,28 +194,46 @@ export class ExplainController {
   private schedule(run: Run): void {
     const interval = this.deps.renderIntervalMs ?? 50;
     if (interval <= 0) return this.publish(run);
-    if (run.timer) return;
-    run.timer = setTimeout(() => {
-      run.timer = undefined;
-      this.publish(run);
-    }, interval);
+    if (run.timer.armed) return;
+    run.timer.arm(interval, () => this.publish(run)); // publish never throws: nothing escapes the timer
   }
 
   private finish(run: Run, status: ExplainStatus, message?: string, stats?: CompletionStats): ExplainState {
-    if (run.timer) clearTimeout(run.timer);
-    run.timer = undefined;
+    run.timer.clear();
     run.state = { ...run.state, status, message, stats };
     this.publish(run);
     return run.state;
   }
 
+  /** Shows the run's state. Never throws: it runs in timers and engine callbacks, where an error
+   *  would escape, and in finish(), where it would leave the view busy for good. */
   private publish(run: Run): void {
     if (this.current !== run || this.disposed) return;
-    if (run.timer) {
-      clearTimeout(run.timer);
-      run.timer = undefined;
+    run.timer.clear();
+    if (!run.state.html && run.state.markdown) run.state = { ...run.state, ...this.render(run, run.state.markdown) };
+    try {
+      this.view(run.state);
+    } catch (err) {
+      this.deps.log?.error(`explain: the view failed: ${errorMessage(err)}`);
     }
-    if (!run.state.html && run.state.markdown) run.state = { ...run.state, html: renderMarkdown(run.state.markdown) };
-    this.view(run.state);
   }
+
+  /** The HTML for `markdown`; if rendering fails, the text as escaped plain text and a note. */
+  private render(run: Run, markdown: string): Pick<ExplainState, 'html' | 'renderError'> {
+    try {
+      return { html: (this.deps.renderMarkdown ?? renderMarkdown)(markdown), renderError: undefined };
+    } catch (err) {
+      const reason = errorMessage(err);
+      if (!run.renderFailureLogged) this.deps.log?.error(`explain: rendering the explanation failed: ${reason}`);
+      run.renderFailureLogged = true;
+      return {
+        html: `<pre>${escapeHtml(markdown)}</pre>`,
+        renderError: `The explanation could not be formatted (${reason}); it is shown as plain text.`,
+      };
+    }
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -106,7 +106,7 @@ export class ExplainPanel implements vscode.Disposable {
       case 'copy': {
         const markdown = this.controller.state?.markdown;
         if (!markdown) return;
-        void Promise.resolve(vscode.env.clipboard.writeText(markdown)).then(() => this.panel?.webview.postMessage({ type: 'copied' }));
+        void Promise.resolve(vscode.env.clipboard.writeText(markdown)).then(() => this.postToWebview({ type: 'copied' }), () => undefined);
         return;
       }
       default:
@@ -115,10 +115,19 @@ export class ExplainPanel implements vscode.Disposable {
   }
 
   private post(state: ExplainState): void {
-    void this.panel?.webview.postMessage({
+    // a render failure's note goes with the other notes (the text itself shows as plain text)
+    const message = [state.message, state.renderError].filter(Boolean).join(' ') || undefined;
+    this.postToWebview({
       type: 'state',
-      state: { id: state.id, title: state.title, status: state.status, html: state.html, message: state.message, hasText: !!state.markdown },
+      state: { id: state.id, title: state.title, status: state.status, html: state.html, message, hasText: !!state.markdown },
     });
+  }
+
+  /** Posts to the webview if it is open; a webview disposed meanwhile rejects, and has nothing
+   *  left to show. */
+  private postToWebview(message: unknown): void {
+    const posted = this.panel?.webview.postMessage(message);
+    void Promise.resolve(posted).then(undefined, () => undefined);
   }
 
   private disposePanelListeners(): void {

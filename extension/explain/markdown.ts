@@ -1,171 +1,369 @@
 // A small, safe Markdown renderer for model output shown in the Explain webview.
 // Safety by construction: every character of the input is HTML-escaped; the only tags in the
-// output are the fixed ones this file writes (p, h1-h6, pre, code, ul, ol, li, blockquote, hr,
+// output are the fixed ones this renderer writes (p, h1-h6, pre, code, ul, ol, li, blockquote, hr,
 // strong, em, del, a, br), and their only attributes are `class="language-…"` on code (from a
 // strict character set) and `href` on links, which are written only for http(s) URLs. So raw
 // HTML, event handlers and javascript:/data: links in the model's text come out as inert text.
 // Streaming-friendly: an unterminated code fence renders as code up to the end of the text.
+// Hostile-input safe: the text is the model's, and the panel re-renders it every ~50 ms while it
+// streams, so rendering is linear in the text's length and uses no recursion. Lines are
+// classified and inline Markdown parsed by hand-written scanners (the regexes left match single
+// characters or a fixed prefix, so they cannot backtrack), and nested block quotes are a chain of
+// blocks fed one line at a time, not nested calls. The scanners keep the rules of the regexes
+// this renderer used to have (quoted at each function), so its output is unchanged.
 // No vscode, no DOM: unit-tested in Node.
+import { renderInline } from './markdownInline';
+import { escapeHtml, isSpaceAt, isSpaceCode, isTerminatorCode, runEnd, skipIndent, skipSpace } from './markdownText';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export { escapeHtml, safeLinkTarget } from './markdownText';
+export { renderInline } from './markdownInline';
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+// ---------------------------------------------------------------------------------------------
+// Lines
+
+/** One source line, with what the block rules ask of any of its suffixes precomputed, so that
+ *  each block-quote level costs O(1) instead of a rescan or copy of the rest of the line. */
+class SourceLine {
+  /** Index of the last non-space character (-1: blank). */
+  readonly lastNonSpace: number;
+  /** Index of the last line terminator (U+2028 / U+2029), -1 when none. */
+  readonly lastTerminator: number;
+
+  constructor(readonly text: string) {
+    let lastNonSpace = text.length - 1;
+    while (lastNonSpace >= 0 && isSpaceCode(text.charCodeAt(lastNonSpace))) lastNonSpace--;
+    this.lastNonSpace = lastNonSpace;
+    this.lastTerminator = Math.max(text.lastIndexOf('\u2028'), text.lastIndexOf('\u2029'));
+  }
 }
 
-/** Only absolute http(s) URLs become links; anything else (javascript:, data:, vbscript:,
- *  relative, command:) is shown as text. */
-export function safeLinkTarget(url: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f]/.test(url)) return undefined;
-  return /^https?:\/\/[^/?#]/i.test(url) ? url : undefined;
+/** The part of a line a block sees: from `start` on (enclosing quotes took the markers before). */
+interface View {
+  line: SourceLine;
+  start: number;
 }
+
+function viewText(view: View): string {
+  return view.line.text.slice(view.start);
+}
+
+function isBlank(view: View): boolean {
+  return view.line.lastNonSpace < view.start;
+}
+
+/** Whether `[from, end)` of the line holds no line terminator (regex `.` could cross it). */
+function noTerminator(line: SourceLine, from: number, end = line.text.length): boolean {
+  if (line.lastTerminator < from) return true;
+  for (let i = from; i < end; i++) if (isTerminatorCode(line.text.charCodeAt(i))) return false;
+  return true;
+}
+
+interface FenceOpen {
+  marker: string;
+  language: string;
+}
+
+/** An opening fence: `^( {0,3})(`{3,}|~{3,})\s*([^`\s]*)[^`]*$` — up to three spaces, three or
+ *  more backticks or tildes, then no backtick anywhere; the language is the first word after. */
+function fenceOpen(view: View): FenceOpen | undefined {
+  const text = view.line.text;
+  const at = skipIndent(text, view.start);
+  const ch = text[at];
+  if (ch !== '`' && ch !== '~') return undefined;
+  const end = runEnd(text, at, ch);
+  if (end - at < 3 || text.indexOf('`', end) !== -1) return undefined;
+  const infoStart = skipSpace(text, end);
+  let infoEnd = infoStart;
+  while (infoEnd < text.length && !isSpaceAt(text, infoEnd)) infoEnd++;
+  const info = text.slice(infoStart, infoEnd);
+  return { marker: text.slice(at, end), language: /^[\w+#.-]{1,32}$/.test(info) ? info : '' };
+}
+
+/** A fence that closes `open`: `^ {0,3}(`{3,}|~{3,})\s*$` of the same character, at least as long. */
+function closesFence(view: View, open: FenceOpen): boolean {
+  const text = view.line.text;
+  const at = skipIndent(text, view.start);
+  const ch = text[at];
+  if (ch !== '`' && ch !== '~') return false;
+  const end = runEnd(text, at, ch);
+  return end - at >= 3 && view.line.lastNonSpace < end && ch === open.marker[0] && end - at >= open.marker.length;
+}
+
+/** A block quote line `^ {0,3}>\s?(.*)$`: the view of its content (one marker taken). */
+function quoted(view: View): View | undefined {
+  const text = view.line.text;
+  const at = skipIndent(text, view.start);
+  if (text[at] !== '>') return undefined;
+  const start = isSpaceAt(text, at + 1) ? at + 2 : at + 1;
+  return view.line.lastTerminator < start ? { line: view.line, start } : undefined;
+}
+
+interface Heading {
+  level: number;
+  content: string;
+}
+
+/** `^ {0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$`: the content ends where only spaces, closing #s and
+ *  spaces are left. Seven or more #s make a heading only when nothing but spaces follows (the
+ *  regex's `#{1,6}` leaves the rest to `#*`): an empty h6. */
+function heading(view: View): Heading | undefined {
+  const { line } = view;
+  const text = line.text;
+  const at = skipIndent(text, view.start);
+  const hashes = runEnd(text, at, '#') - at;
+  if (hashes === 0) return undefined;
+  const rest = at + hashes;
+  if (hashes > 6) return line.lastNonSpace < rest ? { level: 6, content: '' } : undefined;
+  if (rest === text.length) return { level: hashes, content: '' };
+  if (!isSpaceAt(text, rest)) return undefined;
+  const start = skipSpace(text, rest);
+  const end = Math.max(start, closingSequenceStart(text));
+  return noTerminator(line, start, end) ? { level: hashes, content: text.slice(start, end) } : undefined;
+}
+
+/** Where the line's tail of the form `\s*#*\s*` begins. */
+function closingSequenceStart(text: string): number {
+  let i = text.length;
+  while (i > 0 && isSpaceCode(text.charCodeAt(i - 1))) i--;
+  while (i > 0 && text[i - 1] === '#') i--;
+  while (i > 0 && isSpaceCode(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/** `^ {0,3}([-*_])(?:\s*\1){2,}\s*$`: three or more of one of - * _, and only spaces besides. */
+function isRule(view: View): boolean {
+  const text = view.line.text;
+  const at = skipIndent(text, view.start);
+  const ch = text[at];
+  if (ch !== '-' && ch !== '*' && ch !== '_') return false;
+  let count = 0;
+  for (let i = at; i < text.length; i++) {
+    if (text[i] === ch) count++;
+    else if (!isSpaceAt(text, i)) return false;
+  }
+  return count >= 3;
+}
+
+interface ListItem {
+  tag: 'ul' | 'ol';
+  /** The leading whitespace's width, a tab counting four. */
+  indent: number;
+  content: string;
+}
+
+/** `^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$`. */
+function listItem(view: View): ListItem | undefined {
+  const { line } = view;
+  const text = line.text;
+  let indent = 0;
+  let at = view.start;
+  for (; at < text.length; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 9) indent += 4;
+    else if (isSpaceCode(c)) indent++;
+    else break;
+  }
+  let markerEnd: number;
+  if (text[at] === '-' || text[at] === '*' || text[at] === '+') markerEnd = at + 1;
+  else {
+    let digits = at;
+    while (digits < text.length && digits - at < 10 && text[digits] >= '0' && text[digits] <= '9') digits++;
+    if (digits === at || digits - at > 9 || (text[digits] !== '.' && text[digits] !== ')')) return undefined;
+    markerEnd = digits + 1;
+  }
+  if (!isSpaceAt(text, markerEnd)) return undefined;
+  const start = skipSpace(text, markerEnd);
+  if (line.lastTerminator >= start) return undefined;
+  return { tag: markerEnd - at === 1 ? 'ul' : 'ol', indent, content: text.slice(start) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks
 
 interface ListFrame {
   tag: 'ul' | 'ol';
   indent: number;
 }
 
-const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^`\s]*)[^`]*$/;
-const HEADING = /^ {0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$/;
-const RULE = /^ {0,3}([-*_])(?:\s*\1){2,}\s*$/;
-const LIST_ITEM = /^(\s*)([-*+]|\d{1,9}[.)])\s+(.*)$/;
-const QUOTE = /^ {0,3}>\s?(.*)$/;
+interface OpenFence extends FenceOpen {
+  code: string[];
+}
+
+/**
+ * The block structure of one document: the whole text, or the content of one block quote (its
+ * lines with one `>` taken). A quote's content is the `child` block, fed the quoted lines as
+ * they come, so nesting depth costs a chain of objects, never stack. All blocks write to one
+ * output; a block writes nothing while its child is open, so the child's HTML lands where the
+ * quote belongs.
+ */
+class Block {
+  child?: Block;
+  private paragraph: string[] = [];
+  private lists: ListFrame[] = [];
+  private fence?: OpenFence;
+  /** A blank line ended inside a list: the next line decides whether the list goes on. */
+  private blankInList = false;
+  private wroteElement = false;
+
+  constructor(private readonly out: string[]) {}
+
+  /** Handles one line; returns the content to hand to `child` when the line is quoted. */
+  take(view: View): View | undefined {
+    if (this.fence) {
+      this.fenceLine(view);
+      return undefined;
+    }
+    if (this.blankInList) {
+      this.blankInList = false;
+      if (!listItem(view)) this.closeLists();
+    }
+    const fence = fenceOpen(view);
+    if (fence) {
+      this.closeAll();
+      this.fence = { ...fence, code: [] };
+      return undefined;
+    }
+    if (isBlank(view)) {
+      this.flushParagraph();
+      this.closeQuote();
+      this.blankInList = this.lists.length > 0;
+      return undefined;
+    }
+    const content = quoted(view);
+    if (content) {
+      this.flushParagraph();
+      this.closeLists();
+      if (!this.child) {
+        this.write('<blockquote>');
+        this.child = new Block(this.out);
+      }
+      return content;
+    }
+    this.closeQuote();
+    this.takeLeaf(view);
+    return undefined;
+  }
+
+  /** The end of this block's text. */
+  finish(): void {
+    this.finishOwn();
+    this.closeQuote();
+  }
+
+  private takeLeaf(view: View): void {
+    const head = heading(view);
+    if (head) {
+      this.closeAll();
+      this.write(`<h${head.level}>${renderInline(head.content)}</h${head.level}>`);
+      return;
+    }
+    if (isRule(view)) {
+      this.closeAll();
+      this.write('<hr>');
+      return;
+    }
+    const item = listItem(view);
+    if (item) {
+      this.flushParagraph();
+      this.openItem(item);
+      this.write(renderInline(item.content));
+      return;
+    }
+    if (this.lists.length && isSpaceAt(view.line.text, view.start)) {
+      this.write(`<br>${renderInline(viewText(view).trim())}`); // continuation of a list item
+      return;
+    }
+    this.closeLists();
+    this.paragraph.push(viewText(view).trim());
+  }
+
+  private openItem(item: ListItem): void {
+    const lists = this.lists;
+    while (lists.length && item.indent < lists[lists.length - 1].indent) this.closeLists(lists.length - 1);
+    const top = lists[lists.length - 1];
+    if (!top || item.indent > top.indent) {
+      lists.push({ tag: item.tag, indent: item.indent });
+      this.write(`<${item.tag}><li>`);
+    } else if (top.tag !== item.tag) {
+      this.closeLists(lists.length - 1);
+      lists.push({ tag: item.tag, indent: item.indent });
+      this.write(`<${item.tag}><li>`);
+    } else {
+      this.write('</li><li>');
+    }
+  }
+
+  private fenceLine(view: View): void {
+    const fence = this.fence!;
+    if (!closesFence(view, fence)) {
+      fence.code.push(viewText(view));
+      return;
+    }
+    this.fence = undefined;
+    this.writeFence(fence);
+  }
+
+  private writeFence(fence: OpenFence): void {
+    const cls = fence.language ? ` class="language-${escapeHtml(fence.language)}"` : '';
+    this.write(`<pre><code${cls}>${escapeHtml(fence.code.join('\n'))}</code></pre>`);
+  }
+
+  /** Everything of this block but its child, at the end of its text. */
+  private finishOwn(): void {
+    if (this.blankInList) this.closeLists(); // nothing follows the blank line
+    this.blankInList = false;
+    if (this.fence) this.writeFence(this.fence); // unterminated: still streaming
+    this.fence = undefined;
+    this.flushParagraph();
+    this.closeLists();
+  }
+
+  /** Ends the open quote: every block of the child chain, deepest first, in a loop. */
+  private closeQuote(): void {
+    const chain: Block[] = [];
+    for (let block = this.child; block; block = block.child) chain.push(block);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      chain[i].finishOwn();
+      chain[i].child = undefined;
+      this.out.push('</blockquote>');
+    }
+    this.child = undefined;
+  }
+
+  private closeAll(): void {
+    this.flushParagraph();
+    this.closeLists();
+    this.closeQuote();
+  }
+
+  private flushParagraph(): void {
+    if (this.paragraph.length) this.write(`<p>${this.paragraph.map(renderInline).join('<br>\n')}</p>`);
+    this.paragraph = [];
+  }
+
+  private closeLists(toDepth = 0): void {
+    while (this.lists.length > toDepth) this.write(`</li></${this.lists.pop()!.tag}>`);
+  }
+
+  /** One element of this block's HTML; elements are separated by newlines. */
+  private write(html: string): void {
+    if (this.wroteElement) this.out.push('\n');
+    this.out.push(html);
+    this.wroteElement = true;
+  }
+}
 
 export function renderMarkdown(markdown: string): string {
-  const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
-  let paragraph: string[] = [];
-  const lists: ListFrame[] = [];
-  let quote: string[] = [];
-
-  const flushParagraph = () => {
-    if (paragraph.length) out.push(`<p>${paragraph.map(renderInline).join('<br>\n')}</p>`);
-    paragraph = [];
-  };
-  const closeLists = (toDepth = 0) => {
-    while (lists.length > toDepth) out.push(`</li></${lists.pop()!.tag}>`);
-  };
-  const flushQuote = () => {
-    if (quote.length) out.push(`<blockquote>${renderMarkdown(quote.join('\n'))}</blockquote>`);
-    quote = [];
-  };
-  const closeAll = () => {
-    flushParagraph();
-    closeLists();
-    flushQuote();
-  };
-
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const fence = FENCE.exec(line);
-    if (fence) {
-      closeAll();
-      const marker = fence[2];
-      const language = /^[\w+#.-]{1,32}$/.test(fence[3]) ? fence[3] : '';
-      const code: string[] = [];
-      let j = i + 1;
-      for (; j < lines.length; j++) {
-        const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(lines[j]);
-        if (close && close[1][0] === marker[0] && close[1].length >= marker.length) break;
-        code.push(lines[j]);
-      }
-      i = j; // past the closing fence (or the end: still streaming)
-      const cls = language ? ` class="language-${escapeHtml(language)}"` : '';
-      out.push(`<pre><code${cls}>${escapeHtml(code.join('\n'))}</code></pre>`);
-      continue;
+  const root = new Block(out);
+  for (const text of markdown.replace(/\r\n?/g, '\n').split('\n')) {
+    let block = root;
+    let content = block.take({ line: new SourceLine(text), start: 0 });
+    while (content) {
+      block = block.child!;
+      content = block.take(content);
     }
-    if (!line.trim()) {
-      flushParagraph();
-      flushQuote();
-      // a blank line inside a list ends the list only if what follows is not a list item
-      if (lists.length && !LIST_ITEM.test(lines[i + 1] ?? '')) closeLists();
-      continue;
-    }
-    const quoted = QUOTE.exec(line);
-    if (quoted) {
-      flushParagraph();
-      closeLists();
-      quote.push(quoted[1]);
-      continue;
-    }
-    flushQuote();
-    const heading = HEADING.exec(line);
-    if (heading) {
-      closeAll();
-      const level = heading[1].length;
-      out.push(`<h${level}>${renderInline(heading[2] ?? '')}</h${level}>`);
-      continue;
-    }
-    if (RULE.test(line)) {
-      closeAll();
-      out.push('<hr>');
-      continue;
-    }
-    const item = LIST_ITEM.exec(line);
-    if (item) {
-      flushParagraph();
-      const indent = item[1].replace(/\t/g, '    ').length;
-      const tag = /\d/.test(item[2]) ? 'ol' : 'ul';
-      while (lists.length && indent < lists[lists.length - 1].indent) closeLists(lists.length - 1);
-      const top = lists[lists.length - 1];
-      if (!top || indent > top.indent) {
-        lists.push({ tag, indent });
-        out.push(`<${tag}><li>`);
-      } else if (top.tag !== tag) {
-        closeLists(lists.length - 1);
-        lists.push({ tag, indent });
-        out.push(`<${tag}><li>`);
-      } else {
-        out.push('</li><li>');
-      }
-      out.push(renderInline(item[3]));
-      continue;
-    }
-    if (lists.length && /^\s+\S/.test(line)) {
-      out.push(`<br>${renderInline(line.trim())}`); // continuation of a list item
-      continue;
-    }
-    closeLists();
-    paragraph.push(line.trim());
   }
-  closeAll();
-  return out.join('\n');
-}
-
-/** Inline Markdown of one line: code spans, links, emphasis. */
-export function renderInline(text: string): string {
-  let out = '';
-  const code = /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g;
-  let last = 0;
-  for (let m = code.exec(text); m; m = code.exec(text)) {
-    out += renderLinks(text.slice(last, m.index));
-    out += `<code>${escapeHtml(m[2].trim() ? m[2].replace(/^ (.*) $/, '$1') : m[2])}</code>`;
-    last = m.index + m[0].length;
-  }
-  return out + renderLinks(text.slice(last));
-}
-
-function renderLinks(text: string): string {
-  let out = '';
-  const link = /\[([^\]\n]+)\]\(\s*<?([^()\s<>]*)>?(?:\s+"[^"]*")?\s*\)/g;
-  let last = 0;
-  for (let m = link.exec(text); m; m = link.exec(text)) {
-    out += renderEmphasis(escapeHtml(text.slice(last, m.index)));
-    const label = renderEmphasis(escapeHtml(m[1]));
-    const target = safeLinkTarget(m[2]);
-    out += target ? `<a href="${escapeHtml(target)}">${label}</a>` : label;
-    last = m.index + m[0].length;
-  }
-  return out + renderEmphasis(escapeHtml(text.slice(last)));
-}
-
-/** Emphasis on already-escaped text (entities contain no `*`, `_` or `~`). */
-function renderEmphasis(escaped: string): string {
-  return escaped
-    .replace(/\*\*(?=\S)([\s\S]*?\S)\*\*/g, '<strong>$1</strong>')
-    .replace(/(^|[^\w])__(?=\S)([\s\S]*?\S)__(?!\w)/g, '$1<strong>$2</strong>')
-    .replace(/~~(?=\S)([\s\S]*?\S)~~/g, '<del>$1</del>')
-    .replace(/(^|[^*\w])\*(?=[^\s*])([^*]*?[^\s*])\*(?!\*)/g, '$1<em>$2</em>')
-    .replace(/(^|[^\w])_(?=[^\s_])([^_]*?[^\s_])_(?!\w)/g, '$1<em>$2</em>');
+  root.finish();
+  return out.join('');
 }

@@ -24,11 +24,11 @@ interface Call {
   abortedInEngine: boolean;
 }
 
-/** Streams `pieces` one per tick; an abort ends the call like the engine does (text so far,
- *  stopReason 'cancelled'). `hold` keeps it going until aborted. */
+/** Streams `pieces` one per tick (or one per `gapMs`); an abort ends the call like the engine
+ *  does (text so far, stopReason 'cancelled'). `hold` keeps it going until aborted. */
 class FakeEngine {
   readonly calls: Call[] = [];
-  constructor(private readonly pieces: string[], private readonly hold = false) {}
+  constructor(private readonly pieces: string[], private readonly hold = false, private readonly gapMs = 0) {}
   async complete(request: WireCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     const call: Call = { request, options, abortedInEngine: false };
     this.calls.push(call);
@@ -38,7 +38,7 @@ class FakeEngine {
       return call.abortedInEngine;
     };
     for (const piece of this.pieces) {
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => (this.gapMs ? setTimeout(r, this.gapMs) : setImmediate(r)));
       if (aborted()) return { text, tokens: [], stats: stats({ stopReason: 'cancelled' }) };
       text += piece;
       options.onText?.(piece);
@@ -128,6 +128,37 @@ describe('explain: controller (fake engine)', () => {
     assert.equal(final.status, 'error');
     assert.equal(final.message, 'context overflow');
     assert.equal(finished[0]?.message, 'context overflow');
+  });
+
+  it('a render error, on the streaming timer or at the end, shows the text with a note and ends the run', async () => {
+    // the timer path (renderIntervalMs > 0, pieces slower than it) is where errors used to escape
+    const engine = new FakeEngine(['<b>one</b> ', 'two ', 'three'], false, 15);
+    const states: ExplainState[] = [];
+    const errors: string[] = [];
+    const finished: (Error | undefined)[] = [];
+    let renders = 0;
+    const controller = new ExplainController({
+      engine,
+      model: { ensureLoaded: async () => chatModel },
+      renderIntervalMs: 5,
+      renderMarkdown: () => {
+        renders++;
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+      log: { info: () => undefined, error: (line) => errors.push(line) },
+      activity: { started: () => undefined, finished: (_s, e) => finished.push(e) },
+    }, (s) => states.push(s));
+    const final = await controller.explain(input, 't');
+    assert.ok(renders >= 2, `${renders} renders`);
+    assert.ok(states.some((s) => s.status === 'generating' && s.renderError), 'a streaming update carried the note');
+    assert.equal(final.status, 'done');
+    assert.equal(controller.running, false);
+    assert.equal(final.markdown, '<b>one</b> two three');
+    assert.equal(final.html, '<pre>&lt;b&gt;one&lt;/b&gt; two three</pre>', 'the text, escaped, as plain text');
+    assert.match(final.renderError ?? '', /could not be formatted.*Maximum call stack size exceeded/);
+    assert.equal(states[states.length - 1], final);
+    assert.equal(errors.length, 1, 'logged once per explanation');
+    assert.deepEqual(finished, [undefined]);
   });
 
   it('throttles view updates while streaming (and leaves no timer behind)', async () => {
@@ -229,6 +260,41 @@ describe('explain: panel and command (mocked vscode)', function () {
     engine = new FakeEngine(['again']);
     await panel.explain(input, 'a.ts:4');
     assert.equal(mock.panels.length, 2);
+    panel.dispose();
+  });
+
+  it('10,000 nested quotes stream into the panel, which ends its busy state', async () => {
+    // the old renderer recursed per quote level: the stack overflowed in the 50 ms re-render timer
+    // and again at the end, and the panel stayed on "Explaining…"
+    mock.panels.length = 0;
+    const engine = new FakeEngine(['>'.repeat(5_000), '>'.repeat(5_000), ' deep'], false, 15);
+    const panel = new explain.ExplainPanel(context, { engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 5 });
+    const final = await panel.explain(input, 'a.ts:1');
+    assert.equal(final.status, 'done');
+    const shown = lastState(mock.panels[0]);
+    assert.equal(shown.status, 'done');
+    assert.equal(shown.html.split('<blockquote>').length - 1, 10_000);
+    assert.ok(mock.panels[0].posted.filter((m) => m.type === 'state' && m.state.status === 'generating' && m.state.hasText).length >= 1);
+    panel.dispose();
+  });
+
+  it('a render error reaches the panel as a note, and the panel ends its busy state', async () => {
+    mock.panels.length = 0;
+    const engine = new FakeEngine(['Some ', 'text'], false, 15);
+    const panel = new explain.ExplainPanel(context, {
+      engine,
+      model: { ensureLoaded: async () => chatModel },
+      renderIntervalMs: 5,
+      renderMarkdown: () => {
+        throw new Error('renderer broke');
+      },
+      log: { info: () => undefined, error: () => undefined },
+    });
+    await panel.explain(input, 'a.ts:1');
+    const shown = lastState(mock.panels[0]);
+    assert.equal(shown.status, 'done');
+    assert.equal(shown.html, '<pre>Some text</pre>');
+    assert.match(shown.message, /could not be formatted \(renderer broke\)/);
     panel.dispose();
   });
 
