@@ -1,5 +1,6 @@
 // `tandem bench <suite>`: the suites' declared options and the typed settings parsed from them.
-// Pure; the suites themselves live in test/bench (drafting.ts, cost.ts, e2e.ts).
+// Pure; the suites themselves live in extension/bench (drafting.ts, cost.ts, e2e.ts, typing.ts).
+import { MODEL_SHAPES, MODEL_TYPES, ModelShape, ModelType } from '../bench/benchModels';
 import type { SpeculationMode } from '../engine/native';
 import { SPECULATION_MODES } from '../engine/native';
 import { CommandSpec, UsageError, parseOptions } from './args';
@@ -10,12 +11,6 @@ export const ALL_SPECULATION_MODES: readonly SpeculationMode[] = SPECULATION_MOD
 
 export const BENCH_SUITES = ['drafting', 'cost', 'e2e', 'typing'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
-
-/** Generated random-weight model shapes (used when no --model is given). */
-export const MODEL_SHAPES = ['0.5b', 'small', 'tiny'] as const;
-export type ModelShape = (typeof MODEL_SHAPES)[number];
-export const MODEL_TYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
-export type ModelType = (typeof MODEL_TYPES)[number];
 
 /** The batch sizes the engine's own calibration measures, up to 128. */
 export const DEFAULT_COST_KS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64, 96, 128];
@@ -84,7 +79,7 @@ export const BENCH_E2E_SPEC: CommandSpec = {
   notes: ['Random-weight models prove mechanics and overheads (lossless output, cost of drafting), not acceptance.'],
 };
 
-/** Pipeline variants of `bench typing` (test/bench/typing.ts says what each one is). */
+/** Pipeline variants of `bench typing` (extension/bench/typing.ts says what each one is). */
 export const TYPING_LAYOUTS = ['classic', 'anchored'] as const;
 export type TypingLayoutName = (typeof TYPING_LAYOUTS)[number];
 

@@ -1,14 +1,14 @@
 // `tandem bench <suite>`: resolves the suite's inputs (vocab, source folders, a generated model,
-// the cost curve), runs it from test/bench, and prints the table (or, with --json, the one JSON
+// the cost curve), runs it from extension/bench, and prints the table (or, with --json, the one JSON
 // object the suite also writes to OUT/SUITE.json). Exit 1 when e2e finds a mode whose text differs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultSources, runDraftingBench } from '../../test/bench/drafting';
-import { ensureBenchModel } from '../../test/bench/benchModels';
-import { readCostCurveFile, runCostBench } from '../../test/bench/cost';
-import { CPU_CURVE_FACTS, CPU_CURVE_FACTS_ORIGIN } from '../../test/bench/costCurves';
-import { runE2eBench } from '../../test/bench/e2e';
-import { runTypingBench } from '../../test/bench/typing';
+import { defaultSources, runDraftingBench } from '../bench/drafting';
+import { ensureBenchModel } from '../bench/benchModels';
+import { readCostCurveFile, runCostBench } from '../bench/cost';
+import { CPU_CURVE_FACTS, CPU_CURVE_FACTS_ORIGIN } from '../bench/costCurves';
+import { runE2eBench } from '../bench/e2e';
+import { runTypingBench } from '../bench/typing';
 import type { NativeAddon } from '../engine/native';
 import { formatHelp } from './args';
 import {

@@ -9,8 +9,8 @@ import {
   ALL_SPECULATION_MODES, BENCH_SPECS, BENCH_SUITES, DEFAULT_COST_KS, formatBenchOverview, parseBench, parseKs, parseModes,
 } from '../../extension/cli/benchArgs';
 import { COMMANDS, parseModels } from '../../extension/cli/commands';
-import { readCostCurveFile } from '../../test/bench/cost';
-import { findMismatches, firstDifference } from '../../test/bench/outputComparison';
+import { readCostCurveFile } from '../../extension/bench/cost';
+import { findMismatches, firstDifference } from '../../extension/bench/outputComparison';
 
 const usage = (fn: () => unknown, message: RegExp) =>
   assert.throws(fn, (err: unknown) => {

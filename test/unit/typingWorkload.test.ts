@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TypingStep, makeTypingWorkload } from '../bench/typingWorkload';
+import { TypingStep, makeTypingWorkload } from '../../extension/bench/typingWorkload';
 
 function sampleFile(name: string): string {
   const lines = [`// ${name}`, `export function ${name}(items) {`, '  let total = 0;'];

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cursorLines, makeWorkload, prng } from '../bench/workload';
+import { cursorLines, makeWorkload, prng } from '../../extension/bench/workload';
 
 function sampleFile(name: string, body: string[]): string {
   const lines = [`// ${name}`, `export function ${name}(items) {`];

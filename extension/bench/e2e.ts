@@ -6,10 +6,10 @@
 // completion, speed-ups over off and over the best ngram-* mode, and whether every mode produced
 // exactly off's text. Random-weight models prove mechanics and overheads, not acceptance.
 import * as os from 'node:os';
-import { buildFimPrompt, hasFimTokens } from '../../extension/context/fimPrompt';
+import { buildFimPrompt, hasFimTokens } from '../context/fimPrompt';
 import type {
   CompletionResult, ContextDocument, ModelInfo, NativeAddon, NativeSession, PromptPart, SpeculationMode,
-} from '../../extension/engine/native';
+} from '../engine/native';
 import { deviceOption } from './cost';
 import { findMismatches, OutputMismatch } from './outputComparison';
 import { barChartSvg, markdownTable, writeReport } from './report';

@@ -11,14 +11,14 @@
 // real time until the provider answered), completion time. A request is labelled by what led to it:
 // typing forward (char, enter, backspace) or the start of a burst (open, jump, switch).
 import * as os from 'node:os';
-import { CompletionController, CompletionSettings } from '../../extension/completion/completionController';
-import { CursorContextReader, DocumentView, ReaderSettings } from '../../extension/completion/cursorContextReader';
-import { ChunkIndex, ChunkSource, chunksForCursor } from '../../extension/context/contextChunks';
-import type { CursorWindow } from '../../extension/context/cursorWindow';
-import { PromptLayout } from '../../extension/context/promptAnchor';
-import { fitToContext } from '../../extension/context/promptBudget';
-import { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, EngineClient, OutgoingDocument } from '../../extension/engine/client';
-import type { CompletionResult, ModelInfo, PrefillResult, SpeculationMode } from '../../extension/engine/native';
+import { CompletionController, CompletionSettings } from '../completion/completionController';
+import { CursorContextReader, DocumentView, ReaderSettings } from '../completion/cursorContextReader';
+import { ChunkIndex, ChunkSource, chunksForCursor } from '../context/contextChunks';
+import type { CursorWindow } from '../context/cursorWindow';
+import { PromptLayout } from '../context/promptAnchor';
+import { fitToContext } from '../context/promptBudget';
+import { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, EngineClient, OutgoingDocument } from '../engine/client';
+import type { CompletionResult, ModelInfo, PrefillResult, SpeculationMode } from '../engine/native';
 import { lineChartSvg, markdownTable, writeReport } from './report';
 import { fmt, percentile } from './stats';
 import { BurstStart, TypingStep, TypingWorkload, makeTypingWorkload } from './typingWorkload';

@@ -3,7 +3,7 @@
 // addon on real forward passes (addon.measureCost). The curve ([k, ms], built from the runs as the
 // engine's own calibration does) can feed `bench drafting --cost-curve FILE`.
 import * as fs from 'node:fs';
-import type { CostMeasurement, NativeAddon } from '../../extension/engine/native';
+import type { CostMeasurement, NativeAddon } from '../engine/native';
 import { CPU_CURVE_FACTS } from './costCurves';
 import { LineSeries, lineChartSvg, markdownTable, writeReport } from './report';
 import { fmt, median } from './stats';

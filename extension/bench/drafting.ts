@@ -7,7 +7,7 @@
 // and a flat GPU-like curve. Modes the addon rejects are skipped with the addon's reason.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DraftingTotals, NativeAddon, SpeculationMode } from '../../extension/engine/native';
+import type { DraftingTotals, NativeAddon, SpeculationMode } from '../engine/native';
 import { FLAT_CURVE } from './costCurves';
 import { groupedBarChartSvg, markdownTable, writeReport } from './report';
 import { fmt, ratio } from './stats';

@@ -4,8 +4,14 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MakeTestModelOptions, NativeAddon } from '../../extension/engine/native';
-import type { ModelShape, ModelType } from '../../extension/cli/benchArgs';
+import type { MakeTestModelOptions, NativeAddon } from '../engine/native';
+
+
+/** Generated random-weight model shapes (used when no --model is given). */
+export const MODEL_SHAPES = ['0.5b', 'small', 'tiny'] as const;
+export type ModelShape = (typeof MODEL_SHAPES)[number];
+export const MODEL_TYPES = ['f32', 'f16', 'q8_0', 'q4_0'] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
 
 type Shape = Omit<MakeTestModelOptions, 'vocabPath' | 'out' | 'seed' | 'type'> & { vocab: 'qwen2' | 'deepseek-coder' };
 
