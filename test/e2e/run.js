@@ -2,7 +2,7 @@
 'use strict';
 // End-to-end UI scenarios: the real VS Code 1.139 workbench (code-server) in headless chromium,
 // Tandem installed like a user has it: the built extension packaged into a VSIX with vsce
-// (test/host/vsix.js, as `npm run package` does) and installed by code-server's own
+// (.ci/package-vsix.js, as `npm run package` does) and installed by code-server's own
 // --install-extension into a fresh extensions folder; driven with the keyboard and mouse through
 // playwright-core. One screenshot per step in test-artifacts/e2e-*.png. Prints spec-like lines and
 // a last line `tandem-tally {"passes":N,"failures":N,"pending":N}`; --stats FILE writes the same JSON.
