@@ -56,10 +56,13 @@ module.exports = { packageVsix, readManifest, vsceTarget, REQUIRED_FILES, ROOT }
 
 if (require.main === module) {
   const argv = process.argv.slice(2);
-  const i = argv.indexOf('--out');
   try {
-    if (argv.some((a, k) => a !== '--out' && k !== i + 1)) throw new Error(`usage: node .ci/package-vsix.js [--out FILE]`);
-    console.log(packageVsix({ out: i >= 0 ? argv[i + 1] : undefined }));
+    let out;
+    for (let k = 0; k < argv.length; k++) {
+      if (argv[k] === '--out' && argv[k + 1] !== undefined) out = argv[++k];
+      else throw new Error(`unknown option ${JSON.stringify(argv[k])}; usage: node .ci/package-vsix.js [--out FILE]`);
+    }
+    console.log(packageVsix({ out }));
   } catch (err) {
     console.error(`[vsix] error: ${err.message}`);
     process.exit(1);
