@@ -1,22 +1,30 @@
-// EngineClient: the extension side of the engine. Forks the engine host lazily (first request),
-// speaks protocol.ts to it, turns AbortSignals into cancel messages, and survives the host dying:
-// pending requests reject with EngineCrashedError, the host restarts with backoff and the last
-// model is loaded again, so the next request just works — unless that model is what kills it: a
-// model that crashes the engine while loading, or MAX_MODEL_CRASHES times in a row, is not loaded
-// again (onModelGaveUp says so once). Never imports vscode or the addon.
-import { ChildProcess, fork } from 'node:child_process';
-import * as fs from 'node:fs';
-import type { Readable } from 'node:stream';
+// EngineClient: the extension side of the engine, and the one facade over it. It starts the engine
+// host lazily (first request) and keeps one running (hostProcess.ts), speaks protocol.ts to it
+// (engineRpc.ts: replies, streams, AbortSignals as cancel messages), sends draft documents
+// incrementally (documentSync.ts) and tracks the model of each role (roleModels.ts). It survives
+// the host dying: pending requests reject with EngineCrashedError, the host restarts with backoff
+// and the last completion model is loaded again, so the next request just works — unless that
+// model is what kills it: a model that crashes the engine while loading, or MAX_MODEL_CRASHES
+// times in a row, is not loaded again (restartBackoff.ts; onModelGaveUp says so once). Never
+// imports vscode or the addon.
 import { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
-import { EngineCrashedError, EngineError, engineErrorFromWire } from './errors';
 import { wellFormed } from '../common/wellFormed';
-import type { CompletionResult, ContextDocument, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult, PromptPart } from './native';
+import { DocumentSync, OutgoingDocument } from './documentSync';
+import { CallOptions, EngineRpc } from './engineRpc';
+import { EngineCrashedError, EngineError, engineErrorFromWire, engineStoppedError, loadCancelledError } from './errors';
+import { HostProcessOptions, HostSupervisor } from './hostProcess';
+import type { ChatMessage, CompletionResult, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult, PromptPart } from './native';
 import {
-  ChatMessage, ClientMessage, DeviceSetting, EngineLogLevel, EngineMethods, HostMessage, LoadModelParams, ModelRole, SessionName, MethodName, ProtocolError,
-  MAX_DOCUMENT_TEXT_CHARS, RequestMessage, TokenizeParams, WireCompletionRequest, cancelledResult, parseHostMessage, skippedPrefill,
+  DeviceSetting, EngineLogLevel, EngineMethods, HelloMessage, LoadModelParams, MethodName, ModelRole, SessionName, TokenizeParams,
+  WireCompletionRequest, cancelledResult, skippedPrefill,
 } from './protocol';
-import { BackoffOptions, RestartBackoff } from './restartBackoff';
+import { CrashStreak } from './restartBackoff';
+import { LoadedModel, RoleModels, roleOf } from './roleModels';
+
+export { MAX_MODEL_CRASHES } from './restartBackoff';
+export type { LoadedModel } from './roleModels';
+export type { OutgoingDocument } from './documentSync';
 
 export type EngineState =
   | { kind: 'stopped' } // not started yet: it starts on the first request
@@ -28,23 +36,11 @@ export type EngineState =
   | { kind: 'crashed'; error: EngineCrashedError; restartInMs: number }
   | { kind: 'disposed' };
 
-/** Crashes in a row with the same model loaded (no completion finished between them) after which
- *  it is not loaded again. */
-export const MAX_MODEL_CRASHES = 3;
-
-export interface EngineClientOptions {
-  /** The host entry script: out/engineHost.js, or out/test-build/extension/engine/host.js. */
-  hostScript: string;
-  /** tandem.node to load (else the host looks beside itself and in the build tree). */
-  addonPath?: string;
+export interface EngineClientOptions extends HostProcessOptions {
   /** llama.cpp log level in the host (default: the host's, warn); setLogLevel() changes it. */
   logLevel?: EngineLogLevel;
-  env?: NodeJS.ProcessEnv;
-  backoff?: Partial<BackoffOptions>;
   /** Receives the host's stderr/stdout lines and the client's own notes. */
   log?: (line: string) => void;
-  /** How long a stopping host gets before SIGKILL. */
-  killGraceMs?: number;
 }
 
 export interface LoadModelOptions {
@@ -56,12 +52,6 @@ export interface LoadModelOptions {
   documentKvBytes?: number;
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
-}
-
-/** A draft document as the caller has it: `readText` is called only when the host lacks that
- *  version (so a large open file is not copied on every keystroke). */
-export interface OutgoingDocument extends ContextDocument {
-  readText?: () => string;
 }
 
 /** A completion request; its documents may be OutgoingDocuments (text read lazily). */
@@ -78,60 +68,15 @@ export interface CompleteOptions {
   role?: ModelRole;
 }
 
-export interface LoadedModel {
-  params: LoadModelParams;
-  info: ModelInfo;
-}
-
-interface PendingRequest {
-  method: MethodName;
-  /** The model role a loadModel request loads. */
-  role?: ModelRole;
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  onText?(text: string): void;
-  onProgress?(fraction: number): void;
-  /** Detaches the abort listener. */
-  release(): void;
-}
-
-interface HostProcess {
-  child: ChildProcess;
-  exited: boolean;
-  /** Set when we stop it on purpose: its exit is not a crash. */
-  stopping: boolean;
-  exitWaiters: (() => void)[];
-}
-
-const noop = (): void => undefined;
-
 export class EngineClient implements Disposable {
-  private host?: HostProcess;
-  /** Settles once a host runs (with the wanted model reloaded after a crash); requests wait on it. */
-  private ready?: Promise<void>;
-  private nextStartDelayMs = 0;
-  private restartTimer?: NodeJS.Timeout;
-  private wakeRestartSleep?: () => void;
-  private readonly pending = new Map<number, PendingRequest>();
-  private nextId = 1;
-  /** Documents (id → version) whose text the current host process has received. */
-  private readonly hostDocuments = new Map<string, number>();
-  /** Bytes of document text sent to the current host (for tests and the status view). */
-  documentBytesSent = 0;
-  /** The model to keep loaded: reloaded after a crash. */
-  private wantedModel?: LoadModelParams;
-  private loaded?: LoadedModel;
-  /** The separate explain model in the current host process (not restored after a crash: the
-   *  next explanation loads it again). */
-  private explainLoaded?: LoadedModel;
-  /** The explain load asked for last (undefined after an unload): a reply to an older request
-   *  must not mark a model loaded that the host has freed since. */
-  private wantedExplain?: LoadModelParams;
-  private readonly backoff: RestartBackoff;
+  private readonly supervisor: HostSupervisor;
+  private readonly rpc: EngineRpc;
+  private readonly documents = new DocumentSync();
+  private readonly models = new RoleModels();
+  /** Crashes in a row while the completion model was loaded. */
+  private readonly crashes = new CrashStreak();
   private readonly stateEmitter = new Emitter<EngineState>();
   private readonly gaveUpEmitter = new Emitter<{ path: string; error: EngineError }>();
-  /** Crashes in a row while this model was loaded. */
-  private crashStreak = { path: '', count: 0 };
   private currentState: EngineState = { kind: 'stopped' };
   private disposed = false;
 
@@ -139,17 +84,35 @@ export class EngineClient implements Disposable {
   /** A model is not loaded again because it crashes the engine (fires once per give-up). */
   readonly onModelGaveUp: Event<{ path: string; error: EngineError }> = this.gaveUpEmitter.event;
 
-  private logLevel?: EngineLogLevel;
-
   constructor(private readonly options: EngineClientOptions) {
-    this.backoff = new RestartBackoff(options.backoff);
-    this.logLevel = options.logLevel;
+    this.rpc = new EngineRpc({
+      hello: (message) => this.onHello(message),
+      answered: (method) => {
+        if (method === 'complete') this.crashes.modelWorked();
+      },
+      log: (line) => this.log(line),
+    });
+    this.supervisor = new HostSupervisor(options, {
+      starting: () => {
+        this.setState({ kind: 'starting' });
+        this.documents.reset(); // a new process has no documents, and no explain model
+        this.models.newProcess();
+      },
+      started: () => this.restoreModel(),
+      startFailed: (error) => this.setState({ kind: 'error', error }),
+      crashed: (code, signal, delayMs) => this.onCrash(code, signal, delayMs),
+      stopping: (reason) => this.rpc.rejectAll(reason),
+      message: (raw) => this.rpc.receive(raw),
+      log: (line) => this.log(line),
+    });
+    this.supervisor.logLevel = options.logLevel;
   }
 
   /** The level of llama.cpp's own log lines in the host, now and after restarts. */
   async setLogLevel(level: EngineLogLevel): Promise<void> {
-    this.logLevel = level;
-    if (this.host && !this.host.exited) await this.call('setLogLevel', { level }, {});
+    this.supervisor.logLevel = level;
+    const host = this.supervisor.host;
+    if (host && !host.exited) await this.call('setLogLevel', { level }, {});
   }
 
   get state(): EngineState {
@@ -158,56 +121,53 @@ export class EngineClient implements Disposable {
 
   /** The host's process id, while one runs. */
   get pid(): number | undefined {
-    return this.host?.child.pid;
+    return this.supervisor.host?.pid;
+  }
+
+  /** Characters of document text sent to the current host (for tests and the status view). */
+  get documentBytesSent(): number {
+    return this.documents.bytesSent;
   }
 
   /** The model the engine holds (or is restoring after a crash). */
   get loadedModel(): LoadedModel | undefined {
-    return this.loaded;
+    return this.models.loaded('completion');
   }
 
   async loadModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
-    const params = loadParams(path, options);
-    if (!(await this.waitReady(options.signal))) throw new EngineError('Model load was cancelled.', 'ABORTED');
-    return this.requestLoad(params, options);
+    return this.load(loadParams(path, options), options);
   }
 
   /** The separate explain model, while the engine holds one. */
   get loadedExplainModel(): LoadedModel | undefined {
-    return this.explainLoaded;
+    return this.models.loaded('explain');
   }
 
   /** Loads a second model for explanations (role 'explain'), beside the completion model. The
    *  previous explain model is freed first; the engine's state (the completion model's) does not
    *  change, and a failure here leaves completions alone. */
   async loadExplainModel(path: string, options: LoadModelOptions = {}): Promise<ModelInfo> {
-    const params: LoadModelParams = { ...loadParams(path, options), role: 'explain' };
-    if (!(await this.waitReady(options.signal))) throw new EngineError('Model load was cancelled.', 'ABORTED');
-    const host = this.host;
-    this.explainLoaded = undefined; // the host frees the old one before loading
-    this.wantedExplain = params;
-    const info = await this.call('loadModel', params, { signal: options.signal, onProgress: options.onProgress });
-    if (this.host === host && this.wantedExplain === params) this.explainLoaded = { params, info };
-    return info;
+    return this.load({ ...loadParams(path, options), role: 'explain' }, options);
   }
 
   /** Frees the explain model (explanations then run on the completion model). */
   async unloadExplainModel(): Promise<void> {
-    this.explainLoaded = undefined;
-    this.wantedExplain = undefined;
-    if (!this.host) return;
-    await this.call('unloadModel', { role: 'explain' }, {});
+    await this.unload('explain');
+  }
+
+  async unloadModel(): Promise<void> {
+    await this.unload('completion');
   }
 
   /** Runs one completion on the completion session. Aborting resolves with stopReason 'cancelled'.
    *  Documents go to the host incrementally: text only for an (id, version) this host process has
    *  not received yet. */
   async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
-    if (!(await this.waitReady(options.signal))) return cancelledResult();
+    if (!(await this.supervisor.waitReady(options.signal))) return cancelledResult();
     // synchronous from here to the post, so the host receives messages in the order assumed here
     const wire: WireCompletionRequest = { ...request, prompt: wellFormedPrompt(request.prompt), documents: undefined };
     // a request without documents (an explanation) leaves the completion session's list alone
-    if (request.documents) wire.documents = this.syncDocuments(request.documents);
+    if (request.documents) wire.documents = this.documents.sync(request.documents);
     else delete wire.documents;
     const params: EngineMethods['complete']['params'] = { session: options.session ?? 'completion', request: wire };
     if (options.role && options.role !== 'completion') params.role = options.role;
@@ -218,84 +178,48 @@ export class EngineClient implements Disposable {
    *  runs it only while no completion is busy and stops it for any that arrives). Aborting stops
    *  it; what it prefilled stays cached. Resolves with cancelled: true when it was stopped. */
   async prefill(request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> {
-    if (!(await this.waitReady(options.signal))) return skippedPrefill();
+    if (!(await this.supervisor.waitReady(options.signal))) return skippedPrefill();
     // synchronous from here to the post, as in complete()
     const wire: PrefillRequest = { ...request, prompt: wellFormedPrompt(request.prompt) };
-    if (request.documents) wire.documents = this.syncDocuments(request.documents);
+    if (request.documents) wire.documents = this.documents.sync(request.documents);
     return this.call('prefill', { request: wire }, options);
-  }
-
-  /** The documents as the host must get them: text only for versions it lacks. A request that
-   *  lists documents replaces the list: the host drops unlisted ones, so they are forgotten here. */
-  private syncDocuments(documents: readonly OutgoingDocument[]): ContextDocument[] {
-    const listed = new Set(documents.map((d) => d.id));
-    for (const id of this.hostDocuments.keys()) if (!listed.has(id)) this.hostDocuments.delete(id);
-    return this.documentsForHost(documents);
-  }
-
-  private documentsForHost(documents: readonly OutgoingDocument[]): ContextDocument[] {
-    return documents.map((document) => {
-      const { id, version, source } = document;
-      if (this.hostDocuments.get(id) === version) return { id, version, source };
-      const raw = document.text ?? document.readText?.();
-      if (raw === undefined) return { id, version, source };
-      const text = wellFormed(raw.length > MAX_DOCUMENT_TEXT_CHARS ? raw.slice(0, MAX_DOCUMENT_TEXT_CHARS) : raw);
-      this.hostDocuments.set(id, version);
-      this.documentBytesSent += text.length;
-      return { id, version, source, text };
-    });
   }
 
   /** Formats a conversation with a loaded model's chat template (INVALID_ARGUMENT without one):
    *  the completion model's, or with role 'explain' the explain model's. */
   async applyChatTemplate(messages: ChatMessage[], options: { addAssistantTurn?: boolean; role?: ModelRole } = {}): Promise<string> {
-    await this.waitReady();
+    await this.supervisor.waitReady();
     return this.call('applyChatTemplate', { messages, ...options }, {});
   }
 
   async tokenize(text: string, options: Omit<TokenizeParams, 'text'> = {}): Promise<number[]> {
-    await this.waitReady();
+    await this.supervisor.waitReady();
     return this.call('tokenize', { text, ...options }, {});
   }
 
   async devices(): Promise<DeviceInfo[]> {
-    await this.waitReady();
+    await this.supervisor.waitReady();
     return this.call('devices', {}, {});
   }
 
   /** The model the engine holds for a role (default: the completion model). */
   async modelInfo(role: ModelRole = 'completion'): Promise<ModelInfo | null> {
-    await this.waitReady();
+    await this.supervisor.waitReady();
     return this.call('modelInfo', role === 'completion' ? {} : { role }, {});
-  }
-
-  async unloadModel(): Promise<void> {
-    this.wantedModel = undefined;
-    this.loaded = undefined;
-    if (!this.host) return;
-    await this.call('unloadModel', {}, {});
-    this.setState({ kind: 'idle' });
   }
 
   /** Stops the host (pending requests reject with ENGINE_STOPPED) and starts a fresh one with the
    *  same model. For the "Restart Engine" command. */
   async restart(): Promise<void> {
-    if (this.disposed) throw stoppedError();
-    this.backoff.reset();
-    this.crashStreak = { path: '', count: 0 };
-    this.cancelRestartSleep();
-    const host = this.host;
-    if (host) await this.stopHost(host, new EngineError('The engine was restarted.', 'ENGINE_STOPPED'));
-    this.nextStartDelayMs = 0;
-    await this.beginStart();
+    if (this.disposed) throw engineStoppedError();
+    this.crashes.reset();
+    await this.supervisor.restart(new EngineError('The engine was restarted.', 'ENGINE_STOPPED'));
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.cancelRestartSleep();
-    const host = this.host;
-    if (host) void this.stopHost(host, stoppedError());
+    this.supervisor.dispose();
     this.setState({ kind: 'disposed' });
     this.stateEmitter.dispose();
     this.gaveUpEmitter.dispose();
@@ -303,64 +227,57 @@ export class EngineClient implements Disposable {
 
   /** dispose(), then wait until the host process has exited. */
   async disposeAsync(): Promise<void> {
-    const host = this.host;
+    const host = this.supervisor.host;
     this.dispose();
-    if (host && !host.exited) await new Promise<void>((resolve) => host.exitWaiters.push(resolve));
+    if (host) await host.whenExited();
   }
 
-  // ── startup and restart ──────────────────────────────────────────────────────────────────────
+  // ── models ───────────────────────────────────────────────────────────────────────────────────
 
-  private ensureReady(): Promise<void> {
-    if (this.disposed) return Promise.reject(stoppedError());
-    return this.ready ?? this.beginStart();
+  private async load(params: LoadModelParams, options: LoadModelOptions): Promise<ModelInfo> {
+    if (!(await this.supervisor.waitReady(options.signal))) throw loadCancelledError();
+    return this.requestLoad(params, options);
   }
 
-  /** Waits for a usable host; false when the signal aborted first. */
-  private async waitReady(signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return false;
-    const ready = this.ensureReady();
-    if (!signal) {
-      await ready;
-      return true;
-    }
-    let onAbort = noop;
-    const aborted = new Promise<false>((resolve) => {
-      onAbort = () => resolve(false);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+  /** Loads a model of either role. The engine's state is the completion model's: an explain
+   *  model's load leaves it alone. */
+  private async requestLoad(params: LoadModelParams, options: LoadModelOptions): Promise<ModelInfo> {
+    const reportsState = roleOf(params) === 'completion';
+    const host = this.supervisor.host;
+    this.models.requested(params);
+    if (reportsState) this.setState({ kind: 'loading', modelPath: params.path, progress: 0 });
     try {
-      return await Promise.race([ready.then(() => true as const), aborted]);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private beginStart(): Promise<void> {
-    const delay = this.nextStartDelayMs;
-    this.nextStartDelayMs = 0;
-    const started: Promise<void> = this.startHost(delay).catch((err: unknown) => {
-      if (this.ready === started) this.ready = undefined; // the next request tries again
+      const info = await this.call('loadModel', params, {
+        signal: options.signal,
+        onProgress: (fraction) => {
+          options.onProgress?.(fraction);
+          if (reportsState && this.models.isWanted(params)) this.setState({ kind: 'loading', modelPath: params.path, progress: fraction });
+        },
+      });
+      if (this.supervisor.host === host && this.models.succeeded(params, info) && reportsState) this.setState({ kind: 'ready', model: info });
+      return info;
+    } catch (err) {
+      if (this.models.isWanted(params) && !(err instanceof EngineCrashedError)) {
+        const kept = this.models.failed(params, !!this.supervisor.host);
+        const error = err instanceof EngineError ? err : new EngineError(String(err), 'INTERNAL');
+        // Still serving the previous model: the engine is ready; the failure goes to the caller
+        // (ActiveModel reports it), not into the engine's state.
+        if (reportsState) this.setState(kept ? { kind: 'ready', model: kept.info } : { kind: 'error', error });
+      }
       throw err;
-    });
-    started.catch(noop); // callers handle it; an eager restart nobody awaits must not go unhandled
-    this.ready = started;
-    return started;
+    }
   }
 
-  private async startHost(delayMs: number): Promise<void> {
-    if (delayMs > 0) await this.sleepBeforeRestart(delayMs);
-    if (this.disposed) throw stoppedError();
-    const script = this.options.hostScript;
-    try {
-      await fs.promises.access(script);
-    } catch {
-      const error = new EngineError(`Tandem's engine host script is missing: ${script}. Run \`npm run build\`.`, 'ADDON_UNAVAILABLE');
-      this.setState({ kind: 'error', error });
-      throw error;
-    }
-    if (this.disposed) throw stoppedError();
-    this.spawn(script);
-    const wanted = this.wantedModel;
+  private async unload(role: ModelRole): Promise<void> {
+    this.models.forget(role);
+    if (!this.supervisor.host) return;
+    await this.call('unloadModel', role === 'completion' ? {} : { role }, {});
+    if (role === 'completion') this.setState({ kind: 'idle' });
+  }
+
+  /** A host started: load the completion model again (after a crash or restart). */
+  private async restoreModel(): Promise<void> {
+    const wanted = this.models.wanted('completion');
     if (!wanted) {
       this.setState({ kind: 'idle' });
       return;
@@ -374,233 +291,54 @@ export class EngineClient implements Disposable {
     }
   }
 
-  private sleepBeforeRestart(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.wakeRestartSleep = resolve;
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        this.wakeRestartSleep = undefined;
-        resolve();
-      }, ms);
-    });
-  }
-
-  private cancelRestartSleep(): void {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    const wake = this.wakeRestartSleep;
-    this.wakeRestartSleep = undefined;
-    wake?.();
-  }
-
-  private spawn(script: string): void {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: '1' };
-    if (this.options.addonPath) env.TANDEM_ADDON = this.options.addonPath;
-    if (this.logLevel) env.TANDEM_LOG_LEVEL = this.logLevel;
-    this.setState({ kind: 'starting' });
-    // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is Electron; this makes it plain Node.
-    // execArgv []: don't inherit the editor's or mocha's flags (an --inspect port would clash).
-    const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env, execArgv: [], serialization: 'json' });
-    const host: HostProcess = { child, exited: false, stopping: false, exitWaiters: [] };
-    this.host = host;
-    this.hostDocuments.clear(); // a new process has no documents, and no explain model
-    this.explainLoaded = undefined;
-    this.documentBytesSent = 0;
-    this.backoff.started(Date.now());
-    forwardLines(child.stdout, (line) => this.log(line));
-    forwardLines(child.stderr, (line) => this.log(line));
-    child.on('message', (raw) => this.onMessage(raw));
-    child.on('exit', (code, signal) => this.onExit(host, code, signal));
-    child.on('error', (err) => {
-      this.log(`engine host process error: ${err.message}`);
-      // a process that never started emits no 'exit'
-      if (child.pid === undefined) this.onExit(host, null, null);
-    });
-  }
-
-  private onExit(host: HostProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (host.exited) return;
-    host.exited = true;
-    for (const wake of host.exitWaiters.splice(0)) wake();
-    if (host.stopping || this.host !== host) return;
-    this.host = undefined;
-    if (this.disposed) return;
-
-    const delay = this.backoff.crashed(Date.now());
-    const wanted = this.wantedModel;
+  /** The host died: fail what was pending, and decide whether the completion model is loaded
+   *  again (true: restart now) or given up. */
+  private onCrash(code: number | null, signal: NodeJS.Signals | null, delayMs: number): boolean {
+    const wanted = this.models.wanted('completion');
     // (an explain model that crashes the host is remembered as failed by its caller)
-    const crashedWhileLoading = [...this.pending.values()].some((p) => p.method === 'loadModel' && p.role !== 'explain');
-    const streak = wanted && !crashedWhileLoading ? this.countCrash(wanted.path) : 0;
-    const givingUp = !!wanted && (crashedWhileLoading || streak >= MAX_MODEL_CRASHES);
-    const error = new EngineCrashedError(code, signal, !givingUp);
-    this.rejectAll(error);
-    this.nextStartDelayMs = delay;
-    this.ready = undefined;
-    if (givingUp) {
+    const whileLoading = this.rpc.loading('completion');
+    const verdict = wanted ? this.crashes.crashed(wanted.path, whileLoading) : undefined;
+    const error = new EngineCrashedError(code, signal, !verdict?.giveUp);
+    this.rpc.rejectAll(error);
+    if (wanted && verdict?.giveUp) {
       // that model is what kills the process: not reloaded in a loop; the host starts again (no
       // model) on the next request
-      this.wantedModel = undefined;
-      this.loaded = undefined;
-      const gaveUp = new EngineError(crashedWhileLoading
+      this.models.forget('completion');
+      const gaveUp = new EngineError(whileLoading
         ? `The model ${wanted.path} crashed Tandem's engine while loading (${error.message.replace(/^Tandem's engine process /, '')}); it is not loaded again. Select another model, or Restart Engine to try it again.`
-        : `The model ${wanted.path} crashed Tandem's engine ${streak} times in a row; it is not loaded again. Select another model, or Restart Engine to try it again.`,
+        : `The model ${wanted.path} crashed Tandem's engine ${verdict.streak} times in a row; it is not loaded again. Select another model, or Restart Engine to try it again.`,
       'MODEL_CRASHED');
       this.log(`${error.message} ${gaveUp.message}`);
-      this.crashStreak = { path: '', count: 0 };
       this.setState({ kind: 'error', error: gaveUp });
       this.gaveUpEmitter.fire({ path: wanted.path, error: gaveUp });
-      return;
+      return false;
     }
-    if (!this.wantedModel) {
+    if (!wanted) {
       this.log(`${error.message} It starts again on the next request.`);
       this.setState({ kind: 'stopped' }); // truthfully: nothing restarts until something needs it
-      return;
+      return false;
     }
-    this.log(`${error.message} Restart in ${delay} ms.`);
-    this.setState({ kind: 'crashed', error, restartInMs: delay });
-    void this.beginStart().catch(noop); // eager: reload the model now
-  }
-
-  /** One more crash with `path` loaded; the crashes in a row with it. */
-  private countCrash(path: string): number {
-    this.crashStreak = this.crashStreak.path === path ? { path, count: this.crashStreak.count + 1 } : { path, count: 1 };
-    return this.crashStreak.count;
-  }
-
-  /** Stops a host on purpose; resolves once it exited. */
-  private stopHost(host: HostProcess, reason: EngineError): Promise<void> {
-    host.stopping = true;
-    if (this.host === host) {
-      this.host = undefined;
-      this.ready = undefined;
-    }
-    this.rejectAll(reason);
-    const exited = new Promise<void>((resolve) => {
-      if (host.exited) resolve();
-      else host.exitWaiters.push(resolve);
-    });
-    if (!host.exited) {
-      // the host frees its model and exits when the channel closes; SIGKILL if it doesn't
-      const killTimer = setTimeout(() => host.child.kill('SIGKILL'), this.options.killGraceMs ?? 2000);
-      killTimer.unref();
-      host.exitWaiters.push(() => clearTimeout(killTimer));
-      if (host.child.connected) host.child.disconnect();
-      else host.child.kill('SIGTERM');
-    }
-    return exited;
+    this.log(`${error.message} Restart in ${delayMs} ms.`);
+    this.setState({ kind: 'crashed', error, restartInMs: delayMs });
+    return true; // eager: reload the model now
   }
 
   // ── requests ─────────────────────────────────────────────────────────────────────────────────
 
-  private async requestLoad(params: LoadModelParams, options: LoadModelOptions): Promise<ModelInfo> {
-    this.wantedModel = params;
-    this.setState({ kind: 'loading', modelPath: params.path, progress: 0 });
-    const current = () => this.wantedModel === params; // false once a newer load was asked for
-    try {
-      const info = await this.call('loadModel', params, {
-        signal: options.signal,
-        onProgress: (fraction) => {
-          options.onProgress?.(fraction);
-          if (current()) this.setState({ kind: 'loading', modelPath: params.path, progress: fraction });
-        },
-      });
-      if (current()) {
-        this.loaded = { params, info };
-        this.setState({ kind: 'ready', model: info });
-      }
-      return info;
-    } catch (err) {
-      if (current() && !(err instanceof EngineCrashedError)) {
-        // the host keeps the previous model when a load fails; or has none after a restart
-        this.wantedModel = this.host && this.loaded && this.loaded.params !== params ? this.loaded.params : undefined;
-        if (!this.wantedModel) this.loaded = undefined;
-        const error = err instanceof EngineError ? err : new EngineError(String(err), 'INTERNAL');
-        // Still serving the previous model: the engine is ready; the failure goes to the caller
-        // (ActiveModel reports it), not into the engine's state.
-        this.setState(this.loaded ? { kind: 'ready', model: this.loaded.info } : { kind: 'error', error });
-      }
-      throw err;
-    }
-  }
-
-  private call<M extends MethodName>(
-    method: M,
-    params: EngineMethods[M]['params'],
-    options: { signal?: AbortSignal; onText?: (text: string) => void; onProgress?: (fraction: number) => void },
-  ): Promise<EngineMethods[M]['result']> {
-    const host = this.host;
-    if (this.disposed) return Promise.reject(stoppedError());
+  private call<M extends MethodName>(method: M, params: EngineMethods[M]['params'], options: CallOptions): Promise<EngineMethods[M]['result']> {
+    if (this.disposed) return Promise.reject(engineStoppedError());
+    const host = this.supervisor.host;
     if (!host || host.exited) {
       return Promise.reject(new EngineError("Tandem's engine process is not running; it is restarting.", 'ENGINE_CRASHED'));
     }
-    const id = this.nextId++;
-    const { signal } = options;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => this.post(host, { type: 'cancel', id });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        method,
-        role: method === 'loadModel' ? (params as LoadModelParams).role : undefined,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        onText: options.onText,
-        onProgress: options.onProgress,
-        release: () => signal?.removeEventListener('abort', onAbort),
-      });
-      this.post(host, { type: 'request', id, method, params } as RequestMessage);
-      if (signal?.aborted) onAbort();
-    });
+    return this.rpc.call(host, method, params, options);
   }
 
-  private post(host: HostProcess, message: ClientMessage): void {
-    if (!host.child.connected) return; // its exit rejects whatever is pending
-    host.child.send(message, (err) => {
-      if (err) this.log(`could not send ${message.type} to the engine host: ${err.message}`);
-    });
-  }
-
-  private onMessage(raw: unknown): void {
-    let message: HostMessage;
-    try {
-      message = parseHostMessage(raw);
-    } catch (err) {
-      this.log(`ignored bad message from the engine host: ${err instanceof ProtocolError ? err.message : String(err)}`);
-      return;
-    }
-    switch (message.type) {
-      case 'hello':
-        if (message.addon) this.log(`engine host ${message.pid} started (tandem ${message.addon.tandem}, llama.cpp ${message.addon.llamaCpp})`);
-        if (message.addonError) {
-          this.log(message.addonError.message);
-          this.setState({ kind: 'error', error: engineErrorFromWire(message.addonError) });
-        }
-        return;
-      case 'stream':
-        this.pending.get(message.id)?.onText?.(message.text);
-        return;
-      case 'progress':
-        this.pending.get(message.id)?.onProgress?.(message.fraction);
-        return;
-      case 'result':
-      case 'error': {
-        const request = this.pending.get(message.id);
-        if (!request) return;
-        this.pending.delete(message.id);
-        request.release();
-        if (message.type === 'result' && request.method === 'complete') this.crashStreak.count = 0; // the model works
-        if (message.type === 'result') request.resolve(message.result);
-        else request.reject(engineErrorFromWire(message.error));
-        return;
-      }
-    }
-  }
-
-  private rejectAll(error: Error): void {
-    const requests = [...this.pending.values()];
-    this.pending.clear();
-    for (const request of requests) {
-      request.release();
-      request.reject(error);
+  private onHello(message: HelloMessage): void {
+    if (message.addon) this.log(`engine host ${message.pid} started (tandem ${message.addon.tandem}, llama.cpp ${message.addon.llamaCpp})`);
+    if (message.addonError) {
+      this.log(message.addonError.message);
+      this.setState({ kind: 'error', error: engineErrorFromWire(message.addonError) });
     }
   }
 
@@ -628,25 +366,4 @@ function loadParams(path: string, options: LoadModelOptions): LoadModelParams {
   if (options.device !== undefined) params.device = options.device;
   if (options.documentKvBytes !== undefined) params.documentKvBytes = options.documentKvBytes;
   return params;
-}
-
-function stoppedError(): EngineError {
-  return new EngineError("Tandem's engine was shut down.", 'ENGINE_STOPPED');
-}
-
-/** Calls onLine for each line the stream produces (and keeps the pipe drained). */
-function forwardLines(stream: Readable | null, onLine: (line: string) => void): void {
-  if (!stream) return;
-  stream.setEncoding('utf8');
-  let buffered = '';
-  stream.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line.trim()) onLine(line.trimEnd());
-  });
-  stream.on('end', () => {
-    if (buffered.trim()) onLine(buffered.trimEnd());
-    buffered = '';
-  });
 }

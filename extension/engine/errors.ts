@@ -33,3 +33,13 @@ export function engineErrorFromWire(error: WireError): EngineError {
 export function isAbortLike(err: unknown): boolean {
   return err instanceof EngineError && err.code === 'ABORTED';
 }
+
+/** A model load that was cancelled or superseded (not the model's fault). */
+export function loadCancelledError(): EngineError {
+  return new EngineError('Model load was cancelled.', 'ABORTED');
+}
+
+/** The engine was shut down (EngineClient disposed). */
+export function engineStoppedError(): EngineError {
+  return new EngineError("Tandem's engine was shut down.", 'ENGINE_STOPPED');
+}

@@ -338,14 +338,21 @@ export interface NativeSession {
   dispose(): Promise<void>;
 }
 
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+/** One message of a conversation (NativeModel.applyChatTemplate, the explain prompts). */
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
 export interface NativeModel {
   info(): ModelInfo;
   tokenize(text: string | Uint8Array, options?: { addSpecial?: boolean; parseSpecial?: boolean }): Promise<number[]>;
   detokenize(tokens: number[], options?: { renderSpecial?: boolean }): Promise<string>;
   /** Formats a conversation with the model's chat template (llama.cpp's built-in renderer);
    *  INVALID_ARGUMENT when the model has none or llama.cpp does not know it. */
-  applyChatTemplate(messages: { role: 'system' | 'user' | 'assistant'; content: string }[],
-    options?: { addAssistantTurn?: boolean }): string;
+  applyChatTemplate(messages: ChatMessage[], options?: { addAssistantTurn?: boolean }): string;
   createSession(options?: SessionOptions): Promise<NativeSession>;
   /** Frees the weights once every session is disposed. Idempotent. */
   dispose(): Promise<void>;

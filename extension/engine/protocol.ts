@@ -5,7 +5,7 @@
 // Messages travel as JSON over Node's IPC channel, so everything here must be JSON-safe, and both
 // sides validate what they receive: a bad message is answered with an error, never a crash.
 import type {
-  CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PrefillRequest, PrefillResult, PromptPart,
+  ChatMessage, CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PrefillRequest, PrefillResult, PromptPart,
 } from './native';
 import { SPECULATION_MODES } from './native';
 
@@ -73,11 +73,6 @@ export type NoParams = Record<string, never>;
 /** Levels of llama.cpp's own log lines in the host (NativeAddon.setLogLevel). */
 export const ENGINE_LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug'] as const;
 export type EngineLogLevel = (typeof ENGINE_LOG_LEVELS)[number];
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
 
 export interface ApplyChatTemplateParams extends RoleParams {
   messages: ChatMessage[];

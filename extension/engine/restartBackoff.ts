@@ -1,6 +1,8 @@
 // When to restart the engine host after it died: quickly the first time, then doubling up to a
 // ceiling so a crash loop (a model that kills the process on load) can't spin. A process that ran
-// healthily for a while earns a fresh start. Pure: the caller passes the clock.
+// healthily for a while earns a fresh start. And when to stop loading a model again: one that
+// crashed the engine while loading, or MAX_MODEL_CRASHES times in a row, is given up (CrashStreak).
+// Pure: the caller passes the clock.
 
 export interface BackoffOptions {
   /** Delay before the first restart. */
@@ -44,5 +46,42 @@ export class RestartBackoff {
 
   get crashes(): number {
     return this.consecutiveCrashes;
+  }
+}
+
+/** Crashes in a row with the same model loaded (no completion finished between them) after which
+ *  it is not loaded again. */
+export const MAX_MODEL_CRASHES = 3;
+
+/** The crash-streak rule. */
+export class CrashStreak {
+  private path = '';
+  private count = 0;
+
+  /** The engine died with the model `path` wanted (`whileLoading`: a load of it was pending).
+   *  giveUp: do not load it again; streak: the crashes in a row with it (0 for a crash while
+   *  loading, which gives up at once). */
+  crashed(path: string, whileLoading: boolean): { giveUp: boolean; streak: number } {
+    if (whileLoading) {
+      this.reset();
+      return { giveUp: true, streak: 0 };
+    }
+    this.count = this.path === path ? this.count + 1 : 1;
+    this.path = path;
+    const streak = this.count;
+    if (streak < MAX_MODEL_CRASHES) return { giveUp: false, streak };
+    this.reset();
+    return { giveUp: true, streak };
+  }
+
+  /** A completion finished: the model works, the streak is broken. */
+  modelWorked(): void {
+    this.count = 0;
+  }
+
+  /** Forget past crashes (a restart the user asked for, or a give-up). */
+  reset(): void {
+    this.path = '';
+    this.count = 0;
   }
 }

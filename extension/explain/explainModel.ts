@@ -2,14 +2,15 @@
 // engine as a second model on the first explanation, freed when the setting is cleared and
 // reloaded when it changes. Unset: the completion model (with its chat template, or the plain
 // prompt for a base model without one). A failed explain model load is reported once per
-// settings (onLoadFailed) and remembered, so it is not retried on every Explain; completions never
-// depend on it. No vscode: settings arrive through a function.
+// settings (onLoadFailed) and remembered, so it is not retried on every Explain (the shared logic
+// is models/modelSource.ts); completions never depend on it. No vscode: settings arrive through a
+// function.
 import { Disposable } from '../common/disposable';
-import { Emitter, Event } from '../common/emitter';
+import type { Event } from '../common/emitter';
 import type { EngineClient, LoadedModel } from '../engine/client';
 import type { ModelInfo } from '../engine/native';
-import { modelLoadFailure } from '../models/activeModel';
 import type { ModelRole } from '../engine/protocol';
+import { LoadFailure, ModelLoadAction, ModelSource, decideModelLoad } from '../models/modelSource';
 import type { ExplainModelProvider, ExplainModelChoice } from './explainController';
 
 export interface ExplainModelSettings {
@@ -20,20 +21,12 @@ export interface ExplainModelSettings {
   threads: number;
 }
 
-export interface ExplainModelFailure {
-  settings: ExplainModelSettings;
-  error: Error;
-}
+export type ExplainModelFailure = LoadFailure<ExplainModelSettings>;
 
 type EngineForExplain = Pick<EngineClient, 'loadExplainModel' | 'unloadExplainModel' | 'loadedExplainModel'>;
 
 /** What ensureLoaded() does for the current settings (the decision, apart from doing it). */
-export type ExplainModelAction =
-  | { kind: 'useCompletionModel' }
-  | { kind: 'useLoaded'; info: ModelInfo }
-  | { kind: 'reportFailure'; error: Error }
-  | { kind: 'awaitLoading' }
-  | { kind: 'load' };
+export type ExplainModelAction = { kind: 'useCompletionModel' } | ModelLoadAction;
 
 export function sameExplainSettings(a: ExplainModelSettings, b: ExplainModelSettings): boolean {
   return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads;
@@ -48,19 +41,15 @@ export function decideExplainModel(
   state: { loaded?: LoadedModel; failure?: ExplainModelFailure; loading?: ExplainModelSettings },
 ): ExplainModelAction {
   if (!wanted.path) return { kind: 'useCompletionModel' };
-  if (state.loaded && sameExplainSettings(settingsOf(state.loaded), wanted)) return { kind: 'useLoaded', info: state.loaded.info };
-  if (state.failure && sameExplainSettings(state.failure.settings, wanted)) return { kind: 'reportFailure', error: state.failure.error };
-  if (state.loading && sameExplainSettings(state.loading, wanted)) return { kind: 'awaitLoading' };
-  return { kind: 'load' };
+  const loaded = state.loaded && { settings: settingsOf(state.loaded), info: state.loaded.info };
+  return decideModelLoad(wanted, { ...state, loaded }, sameExplainSettings);
 }
 
 export class ExplainModelSource implements ExplainModelProvider, Disposable {
-  private loading?: { settings: ExplainModelSettings; promise: Promise<ModelInfo> };
-  private failure?: ExplainModelFailure;
-  private readonly failed = new Emitter<ExplainModelFailure>();
+  private readonly source: ModelSource<ExplainModelSettings>;
 
   /** Fires once per failed load of an explain model (not for the remembered failure). */
-  readonly onLoadFailed: Event<ExplainModelFailure> = this.failed.event;
+  readonly onLoadFailed: Event<ExplainModelFailure>;
 
   constructor(
     private readonly engine: EngineForExplain,
@@ -68,73 +57,51 @@ export class ExplainModelSource implements ExplainModelProvider, Disposable {
     private readonly completionModel: { ensureLoaded(): Promise<ModelInfo> },
     private readonly settings: () => ExplainModelSettings,
     private readonly log?: { info(message: string): void },
-  ) {}
+  ) {
+    this.source = new ModelSource<ExplainModelSettings>({
+      same: sameExplainSettings,
+      loaded: () => {
+        const loaded = this.engine.loadedExplainModel;
+        return loaded && { settings: settingsOf(loaded), info: loaded.info };
+      },
+      load: (wanted) => {
+        this.log?.info(`loading the explain model ${wanted.path}`);
+        return this.engine.loadExplainModel(wanted.path, { contextSize: wanted.contextSize || undefined, threads: wanted.threads || undefined });
+      },
+    });
+    this.onLoadFailed = this.source.onLoadFailed;
+  }
 
   async ensureLoaded(): Promise<ExplainModelChoice> {
-    const wanted = { ...this.settings() };
-    const action = decideExplainModel(wanted, { loaded: this.engine.loadedExplainModel, failure: this.failure, loading: this.loading?.settings });
-    switch (action.kind) {
-      case 'useCompletionModel':
-        return withRole(await this.completionModel.ensureLoaded(), 'completion');
-      case 'useLoaded':
-        return withRole(action.info, 'explain');
-      case 'reportFailure':
-        throw action.error;
-      case 'awaitLoading':
-        return withRole(await this.loading!.promise, 'explain');
-      case 'load':
-        return withRole(await this.load(wanted), 'explain');
-    }
+    const wanted = this.settings();
+    if (!wanted.path) return withRole(await this.completionModel.ensureLoaded(), 'completion');
+    return withRole(await this.source.ensure(wanted), 'explain');
   }
 
   /** Settings changed: free the explain model when it is no longer wanted, and load the new one
    *  at once when one was in use (otherwise it loads on the next Explain). */
   settingsChanged(): void {
     const wanted = { ...this.settings() };
-    if (this.failure && !sameExplainSettings(this.failure.settings, wanted)) this.failure = undefined;
+    this.source.settingsChanged(wanted);
     const loaded = this.engine.loadedExplainModel;
-    const current = loaded ? settingsOf(loaded) : this.loading?.settings;
+    const current = loaded ? settingsOf(loaded) : this.source.loadingSettings;
     if (!current || sameExplainSettings(current, wanted)) return;
     if (!wanted.path) {
-      this.loading = undefined;
+      this.source.abandonLoading();
       this.log?.info('explain model setting cleared: freeing the explain model (the completion model explains)');
       this.engine.unloadExplainModel().catch(() => undefined); // nothing to report: it is gone either way
       return;
     }
-    this.load(wanted).catch(() => undefined); // reported through onLoadFailed
+    this.source.load(wanted).catch(() => undefined); // reported through onLoadFailed
   }
 
   /** Forget a remembered failure (after "Restart Engine", or the file was fixed). */
   retry(): void {
-    this.failure = undefined;
+    this.source.retry();
   }
 
   dispose(): void {
-    this.failed.dispose();
-  }
-
-  private load(wanted: ExplainModelSettings): Promise<ModelInfo> {
-    this.log?.info(`loading the explain model ${wanted.path}`);
-    const promise = this.engine.loadExplainModel(wanted.path, {
-      contextSize: wanted.contextSize || undefined,
-      threads: wanted.threads || undefined,
-    });
-    const loading = { settings: wanted, promise };
-    this.loading = loading;
-    promise.then(
-      () => {
-        if (this.loading === loading) this.loading = undefined;
-      },
-      (error: unknown) => {
-        if (this.loading !== loading) return; // superseded by a newer setting: not this one's failure
-        this.loading = undefined;
-        const err = modelLoadFailure(error);
-        if (!err) return;
-        this.failure = { settings: wanted, error: err };
-        this.failed.fire(this.failure);
-      },
-    );
-    return promise;
+    this.source.dispose();
   }
 }
 

@@ -13,13 +13,9 @@
 //
 // No vscode: unit-tested in Node.
 import { randomBytes } from 'node:crypto';
-import type { ModelInfo, PromptPart } from '../engine/native';
+import type { ChatMessage, ModelInfo, PromptPart } from '../engine/native';
 
-export type ChatRole = 'system' | 'user' | 'assistant';
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-}
+export type { ChatMessage, ChatRole } from '../engine/native';
 
 /** Renders a conversation with the model's chat template, ending with an open assistant turn
  *  (the engine host's applyChatTemplate, llama.cpp's built-in renderer). */

@@ -1,11 +1,13 @@
-// Keeps the configured model loaded in the engine: loads it on first need, reloads it when the
-// settings change, and remembers a failed load (per settings) so a broken model path yields one
-// error, not one per keystroke. No vscode: settings arrive through a function.
+// Keeps the configured completion model loaded in the engine: loads it on first need, reloads it
+// when the settings change, and remembers a failed load (per settings) so a broken model path
+// yields one error, not one per keystroke (the shared logic is modelSource.ts). No vscode:
+// settings arrive through a function.
 import { Disposable } from '../common/disposable';
-import { Emitter, Event } from '../common/emitter';
+import type { Event } from '../common/emitter';
 import type { EngineClient, LoadedModel } from '../engine/client';
 import type { ModelInfo } from '../engine/native';
 import type { DeviceSetting } from '../engine/protocol';
+import { LoadFailure, ModelSource } from './modelSource';
 
 const MIB = 1024 * 1024;
 /** tandem.engine.documentCacheMB's default (the engine's own default too). */
@@ -32,19 +34,7 @@ export class NoModelConfiguredError extends Error {
   }
 }
 
-/** The failure a load rejected with, as an Error; undefined when it was superseded or cancelled,
- *  which is not the model's fault. A crash while loading counts (retrying it per keystroke would
- *  be a crash loop). */
-export function modelLoadFailure(error: unknown): Error | undefined {
-  const err = error instanceof Error ? error : new Error(String(error));
-  const code = (err as { code?: unknown }).code;
-  return code === 'ABORTED' || code === 'ENGINE_STOPPED' ? undefined : err;
-}
-
-export interface ModelLoadFailure {
-  settings: ModelSettings;
-  error: Error;
-}
+export type ModelLoadFailure = LoadFailure<ModelSettings>;
 
 type EngineForModels = Pick<EngineClient, 'loadModel' | 'loadedModel' | 'state' | 'onModelGaveUp'>;
 
@@ -72,15 +62,12 @@ function settingsOf(loaded: LoadedModel): ModelSettings {
 }
 
 export class ActiveModel implements Disposable {
-  private loading?: { settings: ModelSettings; promise: Promise<ModelInfo> };
-  private failure?: ModelLoadFailure;
-  private readonly failed = new Emitter<ModelLoadFailure>();
-  private readonly loaded = new Emitter<{ settings: ModelSettings; info: ModelInfo }>();
+  private readonly source: ModelSource<ModelSettings>;
 
   /** Fires once per failed load (not for the cached failure handed to later callers). */
-  readonly onLoadFailed: Event<ModelLoadFailure> = this.failed.event;
+  readonly onLoadFailed: Event<ModelLoadFailure>;
   /** Fires once per successful load (e.g. to report where the phases run). */
-  readonly onLoaded: Event<{ settings: ModelSettings; info: ModelInfo }> = this.loaded.event;
+  readonly onLoaded: Event<{ settings: ModelSettings; info: ModelInfo }>;
 
   private readonly gaveUp: Disposable;
 
@@ -90,13 +77,30 @@ export class ActiveModel implements Disposable {
     /** Extra check after a load (e.g. FIM support); throwing marks the model as failed. */
     private readonly validate: (info: ModelInfo) => void = () => undefined,
   ) {
+    this.source = new ModelSource<ModelSettings>({
+      same: sameSettings,
+      loaded: () => {
+        const loaded = this.engine.loadedModel;
+        return loaded && { settings: settingsOf(loaded), info: loaded.info };
+      },
+      load: async (wanted) => {
+        const info = await this.engine.loadModel(wanted.path, {
+          contextSize: wanted.contextSize || undefined,
+          threads: wanted.threads || undefined,
+          device: deviceSetting(wanted.device),
+          documentKvBytes: wanted.documentCacheMB * MIB,
+        });
+        this.validate(info);
+        return info;
+      },
+    });
+    this.onLoadFailed = this.source.onLoadFailed;
+    this.onLoaded = this.source.onLoaded;
     // a model that keeps crashing the engine is remembered as failed, like one that cannot load:
     // no keystroke loads it again until the settings change or the user restarts the engine
     this.gaveUp = engine.onModelGaveUp(({ path, error }) => {
       const wanted = this.settings();
-      if (wanted.path !== path) return;
-      this.failure = { settings: { ...wanted }, error };
-      this.failed.fire(this.failure);
+      if (wanted.path === path) this.source.fail({ ...wanted }, error);
     });
   }
 
@@ -104,24 +108,19 @@ export class ActiveModel implements Disposable {
   ensureLoaded(): Promise<ModelInfo> {
     const wanted = this.settings();
     if (!wanted.path) return Promise.reject(new NoModelConfiguredError());
-    const loaded = this.engine.loadedModel;
-    if (loaded && sameSettings(settingsOf(loaded), wanted) && !this.failure) return Promise.resolve(loaded.info);
-    if (this.failure && sameSettings(this.failure.settings, wanted)) return Promise.reject(this.failure.error);
-    if (this.loading && sameSettings(this.loading.settings, wanted)) return this.loading.promise;
-    return this.load(wanted);
+    return this.source.ensure(wanted);
   }
 
   /** The configured model when the engine holds it now (never starts a load). */
   get loadedInfo(): ModelInfo | undefined {
     const wanted = this.settings();
-    const loaded = this.engine.loadedModel;
-    return wanted.path && loaded && sameSettings(settingsOf(loaded), wanted) && !this.failure ? loaded.info : undefined;
+    return wanted.path ? this.source.current(wanted) : undefined;
   }
 
   /** Settings changed: load the new model now if the engine already runs, else on first need. */
   settingsChanged(): void {
     const wanted = this.settings();
-    if (this.failure && !sameSettings(this.failure.settings, wanted)) this.failure = undefined;
+    this.source.settingsChanged(wanted);
     const started = this.engine.state.kind !== 'stopped';
     const loaded = this.engine.loadedModel;
     if (wanted.path && started && !(loaded && sameSettings(settingsOf(loaded), wanted))) {
@@ -131,42 +130,11 @@ export class ActiveModel implements Disposable {
 
   /** Forget a remembered failure (after "Restart Engine", or the file was fixed). */
   retry(): void {
-    this.failure = undefined;
+    this.source.retry();
   }
 
   dispose(): void {
     this.gaveUp.dispose();
-    this.failed.dispose();
-    this.loaded.dispose();
-  }
-
-  private load(requested: ModelSettings): Promise<ModelInfo> {
-    const wanted = { ...requested }; // a snapshot: the caller's object may change later
-    const promise = (async () => {
-      const info = await this.engine.loadModel(wanted.path, {
-        contextSize: wanted.contextSize || undefined,
-        threads: wanted.threads || undefined,
-        device: deviceSetting(wanted.device),
-        documentKvBytes: wanted.documentCacheMB * MIB,
-      });
-      this.validate(info);
-      return info;
-    })();
-    const loading = { settings: wanted, promise };
-    this.loading = loading;
-    promise.then(
-      (info) => {
-        if (this.loading === loading) this.loading = undefined;
-        this.loaded.fire({ settings: wanted, info });
-      },
-      (error: unknown) => {
-        if (this.loading === loading) this.loading = undefined;
-        const err = modelLoadFailure(error);
-        if (!err) return;
-        this.failure = { settings: wanted, error: err };
-        this.failed.fire(this.failure);
-      },
-    );
-    return promise;
+    this.source.dispose();
   }
 }

@@ -1,9 +1,10 @@
 // The engine host's request handling in-process, over the fake addon: bad input gets an error
 // answer (never a throw), and every request gets exactly one answer.
 import * as assert from 'node:assert/strict';
-import { EXPLAIN_RESUME_QUIET_MS, EngineHostService } from '../../extension/engine/hostService';
+import { EngineHostService } from '../../extension/engine/hostService';
 import type { NativeAddon } from '../../extension/engine/native';
 import type { HostMessage } from '../../extension/engine/protocol';
+import { EXPLAIN_RESUME_QUIET_MS } from '../../extension/engine/scheduler';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fakeAddon = require('./fixtures/fakeAddon') as NativeAddon;

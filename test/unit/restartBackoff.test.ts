@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { RestartBackoff } from '../../extension/engine/restartBackoff';
+import { CrashStreak, MAX_MODEL_CRASHES, RestartBackoff } from '../../extension/engine/restartBackoff';
 
 describe('RestartBackoff', () => {
   it('doubles from 250 ms to a 10 s ceiling while the process keeps dying young', () => {
@@ -33,5 +33,32 @@ describe('RestartBackoff', () => {
     backoff.crashed(0);
     backoff.reset();
     assert.equal(backoff.crashed(0), 10);
+  });
+});
+
+describe('CrashStreak', () => {
+  it(`gives a model up after ${MAX_MODEL_CRASHES} crashes in a row with it, then starts over`, () => {
+    const streak = new CrashStreak();
+    const verdicts = Array.from({ length: MAX_MODEL_CRASHES }, () => streak.crashed('/a.gguf', false));
+    assert.deepEqual(verdicts.map((v) => [v.giveUp, v.streak]), [[false, 1], [false, 2], [true, 3]]);
+    assert.deepEqual(streak.crashed('/a.gguf', false), { giveUp: false, streak: 1 });
+  });
+
+  it('a completion finishing, another model, or reset() breaks the streak', () => {
+    const streak = new CrashStreak();
+    streak.crashed('/a.gguf', false);
+    streak.crashed('/a.gguf', false);
+    streak.modelWorked();
+    assert.equal(streak.crashed('/a.gguf', false).streak, 1);
+    assert.equal(streak.crashed('/b.gguf', false).streak, 1);
+    streak.reset();
+    assert.equal(streak.crashed('/b.gguf', false).streak, 1);
+  });
+
+  it('a crash while loading gives up at once', () => {
+    const streak = new CrashStreak();
+    streak.crashed('/a.gguf', false);
+    assert.deepEqual(streak.crashed('/a.gguf', true), { giveUp: true, streak: 0 });
+    assert.equal(streak.crashed('/a.gguf', false).streak, 1, 'and starts over');
   });
 });
