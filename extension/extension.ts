@@ -110,8 +110,7 @@ export function activate(context: vscode.ExtensionContext): void {
       explainModel.settingsChanged();
     }),
     vscode.commands.registerCommand(COMMAND_TOGGLE, async () => {
-      const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-      await config.update('enable', !config.get<boolean>('enable', true), vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('enable', !readSettings().enable, vscode.ConfigurationTarget.Global);
     }),
     vscode.commands.registerCommand(COMMAND_SHOW_LOG, () => log.show()),
     ...registerModelCommands(context),

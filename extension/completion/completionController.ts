@@ -13,6 +13,7 @@ import type { AnchoredText, PromptLayout } from '../context/promptAnchor';
 import { tailByTokens } from '../context/tokenEstimate';
 import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, OutgoingDocument } from '../engine/client';
 import type { CompletionResult, CompletionStats, ModelInfo, PrefillResult, PromptPart, SpeculationMode } from '../engine/native';
+import type { CompletionSettingsSection } from '../ui/settings';
 import { AdaptiveDebounce, DEFAULT_DEBOUNCE, DebounceOptions, OneShotTimer, delay } from './adaptiveDebounce';
 import { CompletionPlan, planCompletion } from './completionPlan';
 import { postProcessCompletion } from './postProcess';
@@ -52,16 +53,15 @@ export interface CursorContext extends AnchorContext {
   kvKey?: string;
 }
 
-export interface CompletionSettings {
-  maxTokens: number;
-  prefixTokens: number;
-  /** Show the first line of a multi-line completion while the rest decodes. */
-  streamFirstLine: boolean;
+/** What the controller reads of the completion settings (ui/settings.ts), resolved for it:
+ *  `prefetch` is whether prefetching is allowed now (the setting against the power source), and
+ *  `speculation` may be any mode the engine knows (`tandem bench typing` compares them all). */
+export type CompletionSettings = Pick<CompletionSettingsSection, 'maxTokens' | 'prefixTokens' | 'streamFirstLine'> & {
   /** Continue a shown suggestion as if accepted, while nobody types. */
   prefetch: boolean;
-  /** Speculative decoding mode (the text is the same in every mode). */
+  /** Speculative decoding mode (the text is the same in every mode); absent: the engine's default. */
   speculation?: SpeculationMode;
-}
+};
 
 /** Told about each engine request (the status bar shows "generating" and the stats). */
 export interface CompletionActivity {

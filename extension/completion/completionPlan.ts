@@ -40,11 +40,3 @@ export function planCompletion(input: PlanInput): CompletionPlan {
   }
   return { multiline: true, maxTokens, stop: [], timeBudgetMs: COMPLETION_TIME_BUDGET_MS };
 }
-
-/** Ghost text from the model's output with no editor context (trailing whitespace trimmed, one
- *  line for single-line plans). The provider uses postProcessCompletion, which knows the code
- *  around the cursor. */
-export function ghostTextFrom(text: string, plan: CompletionPlan): string {
-  const trimmed = text.replace(/\s+$/u, '');
-  return plan.multiline ? trimmed : trimmed.split('\n')[0] ?? '';
-}

@@ -5,9 +5,10 @@
 // it a view of a TextDocument, `tandem bench typing` its own documents.
 import { CursorWindow, LineSource, readCursorWindow } from '../context/cursorWindow';
 import type { ContextChunk } from '../context/fimPrompt';
-import { AnchorBudgets, AnchorPlan, AnchoredText, PromptAnchors, PromptLayout, middleTokensFor } from '../context/promptAnchor';
+import { AnchorBudgets, AnchorPlan, AnchoredText, PromptAnchors, middleTokensFor } from '../context/promptAnchor';
 import { coldBudgets } from '../context/promptBudget';
 import type { OutgoingDocument } from '../engine/client';
+import type { CompletionSettingsSection } from '../ui/settings';
 import type { CursorContext, PromptText } from './completionController';
 import { ANCHOR_CHARS, MAX_TYPED_CHARS } from './suggestionStore';
 
@@ -30,14 +31,8 @@ export interface SourcesAtCursor {
 }
 export type PromptSources = (window: CursorWindow, contextTokens: number) => SourcesAtCursor;
 
-export interface ReaderSettings {
-  promptLayout: PromptLayout;
-  prefixTokens: number;
-  suffixTokens: number;
-  contextTokens: number;
-  /** Target prefill time of a cold prompt window (0: full budgets always). */
-  coldStartMs: number;
-}
+/** The prompt settings the reader uses (ui/settings.ts; fitted to the engine's context). */
+export type ReaderSettings = Pick<CompletionSettingsSection, 'promptLayout' | 'prefixTokens' | 'suffixTokens' | 'contextTokens' | 'coldStartMs'>;
 
 export interface ReaderOptions {
   /** Send the document id as the engine's per-document KV key. */

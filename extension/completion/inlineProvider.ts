@@ -8,10 +8,12 @@ import * as vscode from 'vscode';
 import type { Disposable } from '../common/disposable';
 import type { WorkspaceContext } from '../context/workspaceContext';
 import type { PrefillResult } from '../engine/native';
+import type { ModelSettings } from '../models/activeModel';
+import type { CompletionSettingsSection, TandemSettings } from '../ui/settings';
 import { detectIndentUnit } from './postProcess';
 import { abortOnCancel } from './abortOnCancel';
 import type { CompletionController } from './completionController';
-import { CompletionSettingsView, inlineSuggestEnabled, languageEnabled } from './completionSettings';
+import { inlineSuggestEnabled, languageEnabled } from './completionSettings';
 import { CursorContextReader, DocumentView, ReadRequest } from './cursorContextReader';
 
 export type { CompletionActivity } from './completionController';
@@ -19,8 +21,9 @@ export type { CompletionActivity } from './completionController';
 export interface InlineProviderDeps {
   controller: CompletionController;
   /** Global switch and model path (tandem.enable, tandem.model.path). */
-  settings: () => { enable: boolean; model: { path: string } };
-  completionSettings: () => CompletionSettingsView;
+  settings: () => Pick<TandemSettings, 'enable'> & { model: Pick<ModelSettings, 'path'> };
+  /** The completion settings, their prompt budgets fitted to the engine's context. */
+  completionSettings: () => CompletionSettingsSection;
   context?: Pick<WorkspaceContext, 'forCursor'>;
   /** Reads cursor contexts and keeps each document's prompt anchor (default: a new one). */
   reader?: CursorContextReader;
@@ -49,7 +52,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     // VS Code's suggest widget is open with an item selected: complete as if that item were
     // accepted; VS Code shows the result only if it starts with the item's text and replaces the
     // same range (then Tab takes both, the suggestion and the ghost text after it).
-    const selected = suggestWidgetEdit(document, position, context?.selectedCompletionInfo);
+    const selected = suggestWidgetEdit(document, position, context.selectedCompletionInfo);
     if (selected === null) return undefined;
 
     const cursor = selected
@@ -60,7 +63,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       : undefined;
     const abort = abortOnCancel(token);
     try {
-      const explicit = context?.triggerKind === 0; // InlineCompletionTriggerKind.Invoke
+      const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
       const answer = await this.deps.controller.provide(cursor, abort.signal, explicit);
       if (!answer || token.isCancellationRequested) return undefined;
       if (selected) return [new vscode.InlineCompletionItem(selected.text + answer.text, selected.range)];
@@ -118,7 +121,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
   }
 
   /** `cursorLine` replaces the text of the cursor's line (a selected suggestion, applied). */
-  private readRequest(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsView, cursorLine?: string): ReadRequest {
+  private readRequest(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsSection, cursorLine?: string): ReadRequest {
     const view: DocumentView = { ...linesOf(document), id: documentIdOf(document), version: document.version, languageId: document.languageId };
     const context = this.deps.context;
     return {
@@ -149,14 +152,14 @@ function suggestWidgetEdit(
 }
 
 export function documentIdOf(document: vscode.TextDocument): string {
-  return document.uri?.toString() ?? 'untitled';
+  return document.uri.toString();
 }
 
 /** The editor's indentation for this document, else a guess from the code before the cursor. */
 function indentUnitOf(document: vscode.TextDocument, prefix: string): string {
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document === document) {
-    const { insertSpaces, tabSize } = editor.options ?? {};
+    const { insertSpaces, tabSize } = editor.options;
     if (insertSpaces === false) return '\t';
     if (insertSpaces === true && typeof tabSize === 'number') return ' '.repeat(tabSize);
   }

@@ -75,7 +75,9 @@ export class PowerSource {
   }
 }
 
-export type PrefetchMode = 'off' | 'onAC' | 'always';
+/** tandem.completion.prefetch: never, only on mains power, or always. */
+export const PREFETCH_MODES = ['off', 'onAC', 'always'] as const;
+export type PrefetchMode = (typeof PREFETCH_MODES)[number];
 
 export function prefetchAllowed(mode: PrefetchMode, power: PowerSource): boolean {
   if (mode === 'always') return true;

@@ -10,7 +10,8 @@ import type { ModelInfo } from '../engine/native';
 import { OneShotTimer } from './adaptiveDebounce';
 import { CompletionActivity, CompletionController } from './completionController';
 import { fitToContext } from '../context/promptBudget';
-import { readCompletionSettings } from './completionSettings';
+import type { ModelSettings } from '../models/activeModel';
+import type { TandemSettings } from '../ui/settings';
 import { TandemInlineCompletionProvider } from './inlineProvider';
 import { PowerSource, prefetchAllowed } from './powerSource';
 
@@ -18,7 +19,8 @@ export interface InlineCompletionDeps {
   engine: Pick<EngineClient, 'complete'> & Partial<Pick<EngineClient, 'prefill'>>;
   /** The configured model, loaded on first need; `loaded` without loading. */
   model: { ensureLoaded(): Promise<ModelInfo>; readonly loadedInfo?: ModelInfo };
-  settings: () => { enable: boolean; maxTokens: number; model: { path: string; contextSize: number } };
+  /** Tandem's settings (ui/settings.ts readSettings). */
+  settings: () => Pick<TandemSettings, 'enable' | 'completion'> & { model: Pick<ModelSettings, 'path' | 'contextSize'> };
   activity: CompletionActivity;
   log: (line: string) => void;
 }
@@ -30,9 +32,10 @@ export const PREWARM_REST_MS = 300;
 export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Disposable & { controller: CompletionController } {
   const store = new DisposableStore();
   const power = new PowerSource();
+  // the prompt budgets fitted to the engine's context (promptBudget.ts)
   const completionSettings = () => {
-    const general = deps.settings();
-    return fitToContext(readCompletionSettings(), general.model.contextSize, general.maxTokens);
+    const { model, completion } = deps.settings();
+    return fitToContext(completion, model.contextSize, completion.maxTokens);
   };
   const controller = store.add(new CompletionController({
     engine: deps.engine,
@@ -40,18 +43,12 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     loadedModel: () => deps.model.loadedInfo,
     settings: () => {
       const completion = completionSettings();
-      return {
-        maxTokens: deps.settings().maxTokens,
-        prefixTokens: completion.prefixTokens,
-        streamFirstLine: completion.streamFirstLine,
-        prefetch: prefetchAllowed(completion.prefetch, power),
-        speculation: completion.speculation,
-      };
+      return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
     },
     activity: deps.activity,
     log: deps.log,
   }));
-  const workspaceContext = store.add(new WorkspaceContext(() => readCompletionSettings().clipboardContext));
+  const workspaceContext = store.add(new WorkspaceContext(() => deps.settings().completion.clipboardContext));
   const provider = new TandemInlineCompletionProvider({
     controller,
     settings: deps.settings,
@@ -83,16 +80,14 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     });
   };
   store.add(vscode.window.onDidChangeActiveTextEditor((editor) => restSoon(editor)));
-  if (vscode.window.onDidChangeTextEditorSelection) {
-    store.add(vscode.window.onDidChangeTextEditorSelection((event) => {
-      // a click or arrow key away from a running request aborts it in the engine now, not when it ends
-      const { document } = event.textEditor;
-      provider.cursorMoved(document, event.selections);
-      const typed = seenVersions.has(document) && seenVersions.get(document) !== document.version;
-      seenVersions.set(document, document.version);
-      if (typed) rest.clear();
-      else if (event.textEditor === vscode.window.activeTextEditor) restSoon(event.textEditor);
-    }));
-  }
+  store.add(vscode.window.onDidChangeTextEditorSelection((event) => {
+    // a click or arrow key away from a running request aborts it in the engine now, not when it ends
+    const { document } = event.textEditor;
+    provider.cursorMoved(document, event.selections);
+    const typed = seenVersions.has(document) && seenVersions.get(document) !== document.version;
+    seenVersions.set(document, document.version);
+    if (typed) rest.clear();
+    else if (event.textEditor === vscode.window.activeTextEditor) restSoon(event.textEditor);
+  }));
   return { controller, dispose: () => store.dispose() };
 }

@@ -76,8 +76,8 @@ export class WorkspaceContext implements vscode.Disposable {
   forCursor(document: vscode.TextDocument, window: CursorWindow, contextTokens: number): ContextRequest {
     const id = document.uri.toString();
     const path = this.pathOf(document);
-    const repoName = vscode.workspace.getWorkspaceFolder?.(document.uri)?.name;
-    const trusted = vscode.workspace.isTrusted !== false;
+    const repoName = vscode.workspace.getWorkspaceFolder(document.uri)?.name;
+    const trusted = vscode.workspace.isTrusted;
     const exclude = { documentId: id, firstLine: window.firstLine, lastLine: window.lastLine };
     return {
       path,
@@ -102,7 +102,7 @@ export class WorkspaceContext implements vscode.Disposable {
   private otherDocuments(current: vscode.TextDocument): vscode.TextDocument[] {
     const openUris = openTabUris();
     return vscode.workspace.textDocuments.filter((d) =>
-      d !== current && !d.isClosed && (!openUris || openUris.has(d.uri.toString())) && this.eligible(d).ok);
+      d !== current && !d.isClosed && openUris.has(d.uri.toString()) && this.eligible(d).ok);
   }
 
   private chunkSources(current: vscode.TextDocument, exclude: { documentId: string; firstLine: number; lastLine: number }): ChunkSource[] {
@@ -176,9 +176,9 @@ export class WorkspaceContext implements vscode.Disposable {
    *  workbench (code-server, vscode.dev) a read needs the page's clipboard permission and shows
    *  the user an error toast without it, so the clipboard is not read there. */
   private clipboardText(): string {
-    if (!this.clipboardEnabled() || vscode.env?.uiKind === vscode.UIKind?.Web) return '';
+    if (!this.clipboardEnabled() || vscode.env.uiKind === vscode.UIKind.Web) return '';
     const clip = this.clipboard;
-    if (!clip.reading && Date.now() - clip.readAt > CLIPBOARD_MAX_AGE_MS && vscode.env?.clipboard) {
+    if (!clip.reading && Date.now() - clip.readAt > CLIPBOARD_MAX_AGE_MS) {
       clip.reading = true;
       vscode.env.clipboard.readText().then(
         (text) => {
@@ -226,16 +226,14 @@ export class WorkspaceContext implements vscode.Disposable {
   }
 
   private pathOf(document: vscode.TextDocument): string {
-    return vscode.workspace.asRelativePath ? vscode.workspace.asRelativePath(document.uri, false) : document.uri.path;
+    return vscode.workspace.asRelativePath(document.uri, false);
   }
 }
 
-/** Uris of the text editors open in tabs, when the API has tab groups. */
-function openTabUris(): Set<string> | undefined {
-  const groups = vscode.window.tabGroups?.all;
-  if (!groups) return undefined;
+/** Uris of the text editors open in tabs. */
+function openTabUris(): Set<string> {
   const uris = new Set<string>();
-  for (const group of groups) {
+  for (const group of vscode.window.tabGroups.all) {
     for (const tab of group.tabs) {
       const input = tab.input as { uri?: vscode.Uri } | undefined;
       if (input?.uri) uris.add(input.uri.toString());

@@ -1,6 +1,7 @@
 // The status bar's menu: a quick pick with enable/disable, select model, show log and explain
 // selection. Each entry runs an existing command, so the menu holds no logic of its own.
 import * as vscode from 'vscode';
+import type { TandemSettings } from './settings';
 
 export const COMMAND_STATUS_MENU = 'tandem.showMenu';
 
@@ -39,7 +40,7 @@ export function statusMenuItems(state: { enabled: boolean; hasSelection: boolean
 }
 
 /** Shows the menu and runs the chosen command; resolves with that command (undefined: dismissed). */
-export async function showStatusMenu(settings: () => { enable: boolean }, commands = DEFAULT_MENU_COMMANDS): Promise<string | undefined> {
+export async function showStatusMenu(settings: () => Pick<TandemSettings, 'enable'>, commands = DEFAULT_MENU_COMMANDS): Promise<string | undefined> {
   const editor = vscode.window.activeTextEditor;
   const items = statusMenuItems({ enabled: settings().enable, hasSelection: !!editor && !editor.selection.isEmpty }, commands);
   const picked = await vscode.window.showQuickPick(items, { title: 'Tandem', placeHolder: 'Tandem' });
@@ -49,6 +50,6 @@ export async function showStatusMenu(settings: () => { enable: boolean }, comman
 }
 
 /** Registers COMMAND_STATUS_MENU (give it to the StatusBar as its click command). */
-export function registerStatusMenu(settings: () => { enable: boolean }, commands = DEFAULT_MENU_COMMANDS): vscode.Disposable {
+export function registerStatusMenu(settings: () => Pick<TandemSettings, 'enable'>, commands = DEFAULT_MENU_COMMANDS): vscode.Disposable {
   return vscode.commands.registerCommand(COMMAND_STATUS_MENU, () => showStatusMenu(settings, commands));
 }

@@ -17,15 +17,16 @@ function explainTabs(): vscode.Tab[] {
     .filter((t) => t.input instanceof vscode.TabInputWebview && /tandem/i.test(t.input.viewType));
 }
 
-function contributed(): boolean {
-  const cmds: { command: string }[] = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON?.contributes?.commands ?? [];
-  return cmds.some((c) => c.command === COMMAND);
-}
-
 describe('Explain Selection', function () {
   this.timeout(120_000);
   before(activateTandem);
   afterEach(closeAllEditors);
+
+  it('is contributed and registered', async () => {
+    const contributed: { command: string }[] = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON?.contributes?.commands ?? [];
+    assert.ok(contributed.some((c) => c.command === COMMAND), `${COMMAND} is in package.json contributes.commands`);
+    assert.ok((await vscode.commands.getCommands(true)).includes(COMMAND), `${COMMAND} is registered`);
+  });
 
   async function selectAndExplain(): Promise<number> {
     const editor = await openFixture('src/shapes.ts');
@@ -40,8 +41,7 @@ describe('Explain Selection', function () {
   let running: Promise<void> = Promise.resolve();
   afterEach(() => running);
 
-  it('opens the panel and streams the explanation', async function () {
-    if (!contributed()) this.skip(); // landing: tandem.explainSelection not contributed yet
+  it('opens the panel and streams the explanation', async () => {
     const spy = engineSpy();
     // a short explanation: streaming is what is tested, and 512 tokens crawl on a loaded CI machine
     const restore = await withSettings({ 'tandem.explain.maxTokens': 64 });
@@ -59,8 +59,7 @@ describe('Explain Selection', function () {
     }
   });
 
-  it('closing the panel (Stop) cancels the running explanation', async function () {
-    if (!contributed()) this.skip();
+  it('closing the panel (Stop) stops the running explanation in the engine', async () => {
     const spy = engineSpy();
     const restore = await withSettings({ 'tandem.explain.maxTokens': 4096 });
     try {
@@ -72,8 +71,10 @@ describe('Explain Selection', function () {
       for (const tab of tabs) await vscode.window.tabGroups.close(tab);
       assert.equal(explainTabs().length, 0, 'the explain panel closed');
       await spy.waitFor(() => call.answeredAt, 30_000, 'the explain request to end');
-      assert.ok(call.cancelledAt || call.result?.stats?.stopReason === 'cancelled' || call.error?.code === 'ABORTED',
-        `cancelled: ${describeCalls([call])}`);
+      // sending the cancel is not enough: the engine's own answer must say it stopped for it (a
+      // 4096-token explanation of a random-weight model does not end on its own this soon)
+      assert.ok(call.cancelledAt, `a cancel was sent: ${describeCalls([call])}`);
+      assert.ok(call.result?.stats?.stopReason === 'cancelled' || call.error?.code === 'ABORTED', `the engine stopped: ${describeCalls([call])}`);
     } finally {
       await restore();
     }

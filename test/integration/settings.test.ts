@@ -6,12 +6,6 @@ import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
 import { EXTENSION_ID, activateTandem, freshSpot, closeAllEditors, cursorAfter, openFixture, scratchDir, testModelPath, triggerAndWait, withSettings } from './support/helpers';
 
-/** The contributed setting whose name matches, e.g. the speculation mode (landing). */
-function contributedSetting(re: RegExp): string | undefined {
-  const props = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON?.contributes?.configuration?.properties ?? {};
-  return Object.keys(props).find((k) => re.test(k));
-}
-
 describe('settings apply without a reload', function () {
   this.timeout(120_000);
   before(activateTandem);
@@ -48,17 +42,20 @@ describe('settings apply without a reload', function () {
     }
   });
 
-  it('the speculation mode setting reaches the engine', async function () {
-    const key = contributedSetting(/speculation/i);
-    if (!key) this.skip(); // landing: no speculation setting contributed yet
-    const restore = await withSettings({ [key!]: 'off' });
-    try {
-      const editor = await openFixture('src/canvas.ts');
-      await freshSpot(editor, 'let best: Shape | undefined;');
-      const call = await triggerAndWait(Date.now());
-      assert.equal(call.params.request.speculation, 'off');
-    } finally {
-      await restore();
+  it('tandem.completion.speculation reaches the engine', async () => {
+    const key = 'tandem.completion.speculation';
+    const contributed = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON?.contributes?.configuration?.properties ?? {};
+    assert.ok(key in contributed, `${key} is contributed`);
+    for (const mode of ['off', 'pld']) {
+      const restore = await withSettings({ [key]: mode });
+      try {
+        const editor = await openFixture('src/canvas.ts');
+        await freshSpot(editor, 'let best: Shape | undefined;');
+        const call = await triggerAndWait(Date.now());
+        assert.equal(call.params.request.speculation, mode);
+      } finally {
+        await restore();
+      }
     }
   });
 });

@@ -1,15 +1,10 @@
-// The completion pipeline without vscode: type-through cache, reuse of the running generation,
-// streaming the first line, abort on a keystroke elsewhere, adaptive debounce, prefetch, and
-// that nothing is left running when the user stops typing.
+// The completion controller (completionController.ts) without vscode: type-through cache, reuse
+// of the running generation, streaming the first line, abort on a keystroke elsewhere, debounce,
+// prefetch, and that nothing is left running when the user stops typing.
 import * as assert from 'node:assert/strict';
-import { AdaptiveDebounce, delay } from '../../extension/completion/adaptiveDebounce';
 import { CompletionController, CompletionSettings, CursorContext } from '../../extension/completion/completionController';
-import { PowerSource, linuxPowerState, prefetchAllowed } from '../../extension/completion/powerSource';
 import type { ClientCompletionRequest, CompleteOptions } from '../../extension/engine/client';
 import type { CompletionResult } from '../../extension/engine/native';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { FIM_MODEL as MODEL } from './support/fimModel';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -226,29 +221,7 @@ describe('completion controller', () => {
   });
 });
 
-describe('adaptive debounce', () => {
-  it('follows the typing rhythm within bounds', () => {
-    const d = new AdaptiveDebounce({ minMs: 100, maxMs: 350, initialMs: 150, pauseMs: 1500, window: 8, factor: 1.3 });
-    assert.equal(d.delayMs(), 150);
-    let t = 0;
-    for (let i = 0; i < 10; i++) d.keystroke((t += 90)); // fast typist
-    assert.equal(d.delayMs(), 117);
-    for (let i = 0; i < 10; i++) d.keystroke((t += 400)); // slow typist
-    assert.equal(d.delayMs(), 350);
-    for (let i = 0; i < 10; i++) d.keystroke((t += 30));
-    assert.equal(d.delayMs(), 100);
-    d.keystroke((t += 10_000)); // a pause is not rhythm
-    assert.equal(d.delayMs(), 100);
-  });
-
-  it('delay() clears its timer when aborted', async () => {
-    const abort = new AbortController();
-    const waiting = delay(10_000, abort.signal);
-    abort.abort();
-    assert.equal(await waiting, false);
-    assert.equal(await delay(1, new AbortController().signal), true);
-  });
-
+describe('completion controller: debounce', () => {
   it('a cache hit is not debounced', async () => {
     const engine = new ScriptedEngine(() => 'abcdef', 1);
     const controller = new CompletionController({
@@ -262,36 +235,5 @@ describe('adaptive debounce', () => {
     assert.equal(hit?.source, 'cache');
     assert.ok(performance.now() - started < 50);
     controller.dispose();
-  });
-});
-
-describe('power source for prefetch', () => {
-  it('reads Linux power supplies: mains online → ac, battery only → battery, none → ac (desktop)', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-power-'));
-    const supply = (name: string, type: string, online?: string) => {
-      fs.mkdirSync(path.join(root, name));
-      fs.writeFileSync(path.join(root, name, 'type'), `${type}\n`);
-      if (online !== undefined) fs.writeFileSync(path.join(root, name, 'online'), `${online}\n`);
-    };
-    assert.equal(await linuxPowerState(root), 'ac');
-    supply('BAT0', 'Battery');
-    supply('AC', 'Mains', '0');
-    assert.equal(await linuxPowerState(root), 'battery');
-    fs.writeFileSync(path.join(root, 'AC', 'online'), '1\n');
-    assert.equal(await linuxPowerState(root), 'ac');
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-
-  it('onAC allows prefetch only once mains power is known', async () => {
-    const power = new PowerSource(async () => 'battery');
-    assert.equal(prefetchAllowed('onAC', power), false);
-    await power.settled();
-    assert.equal(prefetchAllowed('onAC', power), false);
-    assert.equal(prefetchAllowed('always', power), true);
-    const ac = new PowerSource(async () => 'ac');
-    ac.current();
-    await ac.settled();
-    assert.equal(prefetchAllowed('onAC', ac), true);
-    assert.equal(prefetchAllowed('off', ac), false);
   });
 });

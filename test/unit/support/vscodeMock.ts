@@ -1,5 +1,7 @@
-// A minimal stand-in for the `vscode` module, enough to activate the extension in plain Node and
-// drive its adapters (provider, status bar, settings, commands). Installed by hooking require.
+// A stand-in for the `vscode` module, enough to activate the extension in plain Node and drive its
+// adapters (provider, status bar, settings, commands, workspace context). Installed by hooking
+// require. Product code uses the real API as it is (no optional chaining or existence checks for
+// the mock's sake): whatever of the API it uses, this mock provides.
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import Module from 'node:module';
 
@@ -44,6 +46,10 @@ export class InlineCompletionItem {
 }
 export class ThemeColor {
   constructor(readonly id: string) {}
+}
+/** The input of a tab showing a text editor. */
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
 }
 
 export class CancellationTokenSource {
@@ -115,6 +121,21 @@ export class TextDocument {
   }
 }
 
+/** A text editor on a document: its selections and its indentation options. */
+export class TextEditor {
+  selections: Selection[];
+  options: { insertSpaces: boolean | string; tabSize: number | string } = { insertSpaces: true, tabSize: 4 };
+  constructor(readonly document: TextDocument, selection = new Selection(new Position(0, 0), new Position(0, 0))) {
+    this.selections = [selection];
+  }
+  get selection(): Selection {
+    return this.selections[0];
+  }
+  set selection(selection: Selection) {
+    this.selections = [selection];
+  }
+}
+
 export function createVscodeMock() {
   const settings = new Map<string, unknown>();
   /** Values from the workspace's .vscode/settings.json. */
@@ -131,7 +152,7 @@ export function createVscodeMock() {
     cancelProgressAfterMs?: number;
   } = {};
   const progressReports: { message?: string; increment?: number }[] = [];
-  const workspaceFolders: { uri: { fsPath: string } }[] = [];
+  const workspaceFolders: { uri: { fsPath: string }; name?: string }[] = [];
   const providers: any[] = [];
   const statusItems: any[] = [];
   const logLines: string[] = [];
@@ -144,6 +165,8 @@ export function createVscodeMock() {
 
   // documents, edits and selection events (the completion pipeline's workspace context)
   const textDocuments: TextDocument[] = [];
+  /** Open documents without a tab (opened by an extension, or their tab closed). */
+  const tablessDocuments = new Set<TextDocument>();
   const documentChangeListeners: Listener[] = [];
   const documentCloseListeners: Listener[] = [];
   const selectionListeners: Listener[] = [];
@@ -157,7 +180,7 @@ export function createVscodeMock() {
   const vscode = {
     TextEditorSelectionChangeKind: { Keyboard: 1, Mouse: 2, Command: 3 },
     InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
-    Position, Range, Selection, Uri, InlineCompletionItem, ThemeColor, CancellationTokenSource,
+    Position, Range, Selection, Uri, InlineCompletionItem, ThemeColor, CancellationTokenSource, TabInputText,
     ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2, Three: 3 },
     UIKind: { Desktop: 1, Web: 2 },
     env: {
@@ -172,7 +195,8 @@ export function createVscodeMock() {
       textDocuments,
       isTrusted: true,
       asRelativePath: (uri: Uri) => uri.path.replace(/^\//u, ''),
-      getWorkspaceFolder: () => undefined,
+      /** The workspace folder whose path the URI starts with. */
+      getWorkspaceFolder: (uri: Uri) => workspaceFolders.find((f) => uri.path === f.uri.fsPath || uri.path.startsWith(`${f.uri.fsPath.replace(/\/+$/u, '')}/`)),
       onDidChangeTextDocument: listen(documentChangeListeners),
       onDidCloseTextDocument: listen(documentCloseListeners),
       getConfiguration: (section: string) => ({
@@ -200,8 +224,15 @@ export function createVscodeMock() {
         info: (l: string) => logLines.push(l), error: (l: string) => logLines.push(`ERROR ${l}`), show: () => undefined, dispose: () => undefined,
         warn: (l: string) => logLines.push(`WARN ${l}`), debug: (l: string) => logLines.push(`DEBUG ${l}`), logLevel: 3,
       }),
-      /** The editor commands act on (tests assign it). */
-      activeTextEditor: undefined as { document: TextDocument; selection: Selection } | undefined,
+      /** The editor commands act on (tests assign it: a TextEditor, or just what a command reads). */
+      activeTextEditor: undefined as (Pick<TextEditor, 'document' | 'selection'> & Partial<TextEditor>) | undefined,
+      /** One group with a tab for each open document (but those opened without one). */
+      tabGroups: {
+        get all() {
+          const tabs = textDocuments.filter((d) => !tablessDocuments.has(d)).map((d) => ({ label: d.fileName, input: new TabInputText(d.uri) }));
+          return [{ isActive: true, tabs }];
+        },
+      },
       createWebviewPanel: (viewType: string, title: string, showOptions: unknown, options: unknown) => {
         const panel = new MockWebviewPanel(viewType, title, showOptions, options);
         panels.push(panel);
@@ -261,9 +292,10 @@ export function createVscodeMock() {
     settings.set(key, value);
     for (const l of configListeners) l({ affectsConfiguration: (s: string) => key.startsWith(s) });
   };
-  /** Opens a document (it joins workspace.textDocuments). */
-  const openDocument = (doc: TextDocument) => {
+  /** Opens a document (it joins workspace.textDocuments), in a tab unless `tab` is false. */
+  const openDocument = (doc: TextDocument, { tab = true } = {}) => {
     textDocuments.push(doc);
+    if (!tab) tablessDocuments.add(doc);
     return doc;
   };
   /** Replaces a document's text and fires onDidChangeTextDocument for an edit at `line`. */
@@ -274,6 +306,7 @@ export function createVscodeMock() {
   };
   const closeDocument = (doc: TextDocument) => {
     textDocuments.splice(textDocuments.indexOf(doc), 1);
+    tablessDocuments.delete(doc);
     doc.isClosed = true;
     for (const l of [...documentCloseListeners]) l(doc);
   };

@@ -1,11 +1,11 @@
-// Cursor-move cancel through the VS Code wiring (mocked vscode, scripted engine): a selection
-// change in the editor whose request is in flight aborts that request's engine call at once when
-// the new position cannot be served (a click or arrow key elsewhere, a selection), and leaves it
-// alone while the user types into it.
+// registration.ts, cursor-move cancel (mocked vscode, scripted engine): a selection change in the
+// editor whose request is in flight aborts that request's engine call at once when the new
+// position cannot be served (a click or arrow key elsewhere, a selection), and leaves it alone
+// while the user types into it.
 import * as assert from 'node:assert/strict';
 import type { ClientCompletionRequest, CompleteOptions } from '../../extension/engine/client';
 import type { CompletionResult } from '../../extension/engine/native';
-import { CancellationTokenSource, Position, Range, Selection, TextDocument } from './support/vscodeMock';
+import { CancellationTokenSource, Position, Range, Selection, TextDocument, TextEditor } from './support/vscodeMock';
 import { FIM_MODEL as MODEL } from './support/fimModel';
 import { useRegistrationModule } from './support/registrationModule';
 
@@ -33,13 +33,14 @@ class SlowEngine {
 }
 
 
-describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
+describe('registration: cursor-move cancel (mocked vscode, scripted engine)', () => {
   const loaded = useRegistrationModule();
   let mock: ReturnType<typeof loaded.mock>;
   let registration: ReturnType<typeof loaded.registration>;
   beforeEach(() => {
     mock = loaded.mock();
     registration = loaded.registration();
+    mock.settings.set('tandem.model.path', '/m.gguf');
   });
 
   function start(text = 'const x = \nconst y = 2;\n') {
@@ -47,13 +48,13 @@ describe('cursor-move cancel (mocked vscode, scripted engine)', () => {
     const registered = registration.registerInlineCompletions({
       engine,
       model: { ensureLoaded: async () => MODEL },
-      settings: () => ({ enable: true, maxTokens: 64, model: { path: '/m.gguf', contextSize: 4096 } }),
+      settings: loaded.settings().readSettings,
       activity: { started: () => undefined, finished: () => undefined },
       log: () => undefined,
     });
     const provider = mock.providers[mock.providers.length - 1];
     const document = mock.openDocument(new TextDocument(text, 'typescript', '/work/a.ts'));
-    const editor = { document };
+    const editor = new TextEditor(document);
     /** A selection change as VS Code reports it (kind: 1 keyboard, 2 mouse). */
     const moveTo = (anchor: Position, active = anchor, kind = KEYBOARD) => {
       for (const listener of [...mock.selectionListeners]) {

@@ -1,5 +1,5 @@
-// Table-driven tests of the completion rules: which plan a cursor gets, and what ghost text a raw
-// model output becomes (stop rules, suffix dedupe, indentation, trimming). `█` marks the cursor.
+// Post-processing (postProcess.ts): what ghost text a raw model output becomes at a cursor (stop
+// rules, suffix dedupe, indentation, trimming). `█` marks the cursor.
 import * as assert from 'node:assert/strict';
 import { planCompletion } from '../../extension/completion/completionPlan';
 import { detectIndentUnit, postProcessCompletion } from '../../extension/completion/postProcess';
@@ -25,28 +25,6 @@ function ghost(document: string, raw: string, indentUnit = '    '): string {
   const plan = planCompletion({ linePrefix: c.linePrefix, lineSuffix: c.lineSuffix, maxTokens: 64 });
   return postProcessCompletion({ text: raw, ...c, multiline: plan.multiline, indentUnit });
 }
-
-describe('completion plan: single line or multi-line', () => {
-  const cases: [string, string, boolean][] = [
-    ['mid-line', 'foo(█)', false],
-    ['mid-line with spaces after', 'x = █  y', false],
-    ['empty line in a block', 'def f():\n    █\n', true],
-    ['empty line at top level', '█', true],
-    ['end of a line that opens a block ({)', 'function f() {█', true],
-    ['end of a line that opens a block (:)', 'if x:█', true],
-    ['end of an arrow', 'const f = () =>█', true],
-    ['end of a plain statement', 'const x = 1█', false],
-    ['end of a call', 'print(x)█', false],
-  ];
-  for (const [name, doc, multiline] of cases) {
-    it(`${name}: ${multiline ? 'multi-line' : 'single line'}`, () => {
-      const c = at(doc);
-      const plan = planCompletion({ linePrefix: c.linePrefix, lineSuffix: c.lineSuffix, maxTokens: 64 });
-      assert.equal(plan.multiline, multiline);
-      assert.deepEqual(plan.stop, multiline ? [] : ['\n']);
-    });
-  }
-});
 
 describe('post-processing and stop rules', () => {
   const cases: { name: string; doc: string; raw: string; want: string; indentUnit?: string }[] = [

@@ -1,10 +1,11 @@
-// Pre-warm through the VS Code wiring (mocked vscode, recording engine): the place where the cursor
-// comes to rest is prefilled once — a newly active editor, a click — but typing never starts
+// registration.ts, pre-warm (mocked vscode, recording engine): the place where the cursor comes to
+// rest is prefilled once — a newly active editor, a click — but typing never starts
 // background work, a keystroke stops a running pre-warm, and an idle editor sends nothing more.
 import * as assert from 'node:assert/strict';
 import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions } from '../../extension/engine/client';
 import type { CompletionResult, PrefillResult } from '../../extension/engine/native';
-import { CancellationTokenSource, Position, Selection, TextDocument } from './support/vscodeMock';
+import { CancellationTokenSource, Position, Selection, TextDocument, TextEditor } from './support/vscodeMock';
+import { estimateTokens } from '../../extension/context/tokenEstimate';
 import { FIM_MODEL as MODEL } from './support/fimModel';
 import { useRegistrationModule } from './support/registrationModule';
 
@@ -33,7 +34,7 @@ class RecordingEngine {
 }
 
 
-describe('pre-warm wiring (mocked vscode, recording engine)', function () {
+describe('registration: pre-warm (mocked vscode, recording engine)', function () {
   this.timeout(10_000);
   const loaded = useRegistrationModule();
   let mock: ReturnType<typeof loaded.mock>;
@@ -41,24 +42,25 @@ describe('pre-warm wiring (mocked vscode, recording engine)', function () {
   beforeEach(() => {
     mock = loaded.mock();
     registration = loaded.registration();
+    mock.settings.set('tandem.model.path', '/m.gguf');
+    mock.settings.set('tandem.completion.maxTokens', 16);
   });
 
-  function start(loaded = true) {
+  function start(modelLoaded = true, lines = 60) {
     const engine = new RecordingEngine();
     const registered = registration.registerInlineCompletions({
       engine,
-      model: { ensureLoaded: async () => MODEL, loadedInfo: loaded ? MODEL : undefined },
-      settings: () => ({ enable: true, maxTokens: 16, model: { path: '/m.gguf', contextSize: 4096 } }),
+      model: { ensureLoaded: async () => MODEL, loadedInfo: modelLoaded ? MODEL : undefined },
+      settings: loaded.settings().readSettings,
       activity: { started: () => undefined, finished: () => undefined },
       log: () => undefined,
     });
-    const text = Array.from({ length: 60 }, (_, i) => `const v${i} = f(${i});`).join('\n');
+    const text = Array.from({ length: lines }, (_, i) => `const v${i} = f(${i});`).join('\n');
     const document = mock.openDocument(new TextDocument(text, 'typescript', '/work/a.ts'));
-    const editor = { document, selections: [new Selection(new Position(10, 0), new Position(10, 0))], selection: new Selection(new Position(10, 0), new Position(10, 0)) };
+    const editor = new TextEditor(document, new Selection(new Position(10, 0), new Position(10, 0)));
     const place = (line: number, character: number) => {
       const at = new Position(line, character);
       editor.selection = new Selection(at, at);
-      editor.selections = [editor.selection];
     };
     const activate = () => {
       (mock.vscode.window as { activeTextEditor: unknown }).activeTextEditor = editor;
@@ -96,6 +98,29 @@ describe('pre-warm wiring (mocked vscode, recording engine)', function () {
     } finally {
       t.registered.dispose();
     }
+  });
+
+  it('prompts fit tandem.engine.contextSize: the prompt budgets are scaled down to it', async () => {
+    const promptTokens: number[] = [];
+    try {
+      for (const contextSize of [4096, 512]) {
+        mock.settings.set('tandem.engine.contextSize', contextSize);
+        const t = start(true, 2000);
+        try {
+          t.place(1500, 0);
+          t.activate();
+          await sleep(registration.PREWARM_REST_MS + 100);
+          const prompt = t.engine.prefills[0]?.request.prompt ?? [];
+          promptTokens.push(estimateTokens(prompt.filter((p) => typeof p === 'string').join('')));
+        } finally {
+          t.registered.dispose();
+        }
+      }
+    } finally {
+      mock.settings.delete('tandem.engine.contextSize');
+    }
+    assert.ok(promptTokens[1] <= 512 * 0.9 - 16, `with 512: fitted (${promptTokens.join(' vs ')} tokens)`);
+    assert.ok(promptTokens[0] > 2 * promptTokens[1], `with 4096: the full budgets (${promptTokens.join(' vs ')} tokens)`);
   });
 
   it('typing never starts a pre-warm, even when it pauses', async () => {

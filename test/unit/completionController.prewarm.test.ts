@@ -1,11 +1,10 @@
-// Pre-warm and cold-prompt budgets without vscode: the controller prefills what the next keystroke
-// would send, never twice for the same prompt, stops for a keystroke, and learns the prefill speed;
-// the reader gives a cold window the budgets that fit the time target and pre-warms a full one,
-// which takes effect only once it is prefilled.
+// Pre-warm without vscode (CompletionController.prewarm, CursorContextReader.readForPrewarm): the
+// controller prefills what the next keystroke would send, never twice for the same prompt, stops
+// for a keystroke, and learns the prefill speed; the reader gives a cold window the budgets that
+// fit the time target and pre-warms a full one, which takes effect only once it is prefilled.
 import * as assert from 'node:assert/strict';
 import { CompletionController, CompletionSettings } from '../../extension/completion/completionController';
 import { CursorContextReader, DocumentView, ReaderSettings, budgetsOf } from '../../extension/completion/cursorContextReader';
-import { ASSUMED_TOKENS_PER_MS, PrefillRate, coldBudgets } from '../../extension/context/promptBudget';
 import { estimateTokens } from '../../extension/context/tokenEstimate';
 import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions } from '../../extension/engine/client';
 import type { CompletionResult, PrefillResult } from '../../extension/engine/native';
@@ -61,35 +60,7 @@ function setup({ modelLoaded = true } = {}) {
   return { engine, controller, reader, read, prewarmRead };
 }
 
-describe('cold prompt budgets', () => {
-  const full = { prefixTokens: 1024, suffixTokens: 256, contextTokens: 512, middleTokens: 256 };
-
-  it('scales the budgets down to what the measured speed prefills within the target', () => {
-    const cut = coldBudgets(full, 0.2, 1000); // 200 tokens in a second
-    assert.ok(cut.prefixTokens + cut.suffixTokens + cut.contextTokens <= 200);
-    assert.ok(cut.prefixTokens > cut.suffixTokens && cut.suffixTokens > 0, 'in proportion');
-    assert.equal(cut.middleTokens, full.middleTokens);
-    assert.deepEqual(coldBudgets(full, 10, 1000), full, 'a fast device gets the full budgets');
-    assert.deepEqual(coldBudgets(full, 0.01, 0), full, 'target 0: no cut');
-    const assumed = coldBudgets(full, undefined, 1000);
-    assert.ok(assumed.prefixTokens + assumed.suffixTokens + assumed.contextTokens <= ASSUMED_TOKENS_PER_MS * 1000);
-  });
-
-  it('measures the prefill speed from big enough samples, fading old ones, per model', () => {
-    const rate = new PrefillRate();
-    assert.equal(rate.tokensPerMs(), undefined);
-    rate.observe('a', 8, 100); // too few tokens to say anything
-    assert.equal(rate.tokensPerMs(), undefined);
-    rate.observe('a', 100, 1000);
-    assert.equal(rate.tokensPerMs(), 0.1);
-    rate.observe('a', 1000, 1000);
-    assert.ok(rate.tokensPerMs()! > 0.5, 'recent samples weigh more');
-    rate.observe('b', 50, 1000);
-    assert.equal(rate.tokensPerMs(), 0.05, 'a new model starts over');
-  });
-});
-
-describe('pre-warm', () => {
+describe('completion controller: pre-warm', () => {
   it('prefills the prompt the next keystroke sends (same prompt bar the typed text), once', async () => {
     const { engine, controller, read } = setup();
     const doc = documentOf(source);

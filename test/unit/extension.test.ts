@@ -1,9 +1,9 @@
-// The extension activated in plain Node with a mocked `vscode` and the fake addon in a real
-// engine host: the provider's prompt → engine → ghost text path, cancellation, settings changes,
+// extension.ts: the extension activated in plain Node with a mocked `vscode` and the fake addon in
+// a real engine host: the provider's prompt → engine → ghost text path, cancellation, settings changes,
 // the one-time load error notification, and shutdown.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CancellationTokenSource, Position, Range, TextDocument, createVscodeMock, installVscodeMock, requireFresh } from './support/vscodeMock';
+import { CancellationTokenSource, Position, Range, TextDocument, createVscodeMock, installVscodeMock } from './support/vscodeMock';
 
 const buildRoot = path.resolve(__dirname, '../..'); // out/test-build
 const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
@@ -121,41 +121,5 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     mock.setSetting('tandem.logLevel', 'info'); // the default: llama.cpp's warnings and errors
     await until(3);
     assert.deepEqual(levels(), ['info', 'info', 'warn']);
-  });
-});
-
-describe('inline provider gating (mocked vscode, fake addon)', function () {
-  this.timeout(10_000);
-  it('follows tandem.disabledLanguages / enabledLanguages and editor.inlineSuggest.enabled', async () => {
-    const mock = createVscodeMock();
-    const uninstall = installVscodeMock(mock.vscode);
-    try {
-      const settingsModule = require.resolve('../../extension/completion/completionSettings');
-      const { readCompletionSettings } = requireFresh<typeof import('../../extension/completion/completionSettings')>(settingsModule);
-      const { TandemInlineCompletionProvider } = requireFresh<typeof import('../../extension/completion/inlineProvider')>(
-        require.resolve('../../extension/completion/inlineProvider'));
-      const calls: string[] = [];
-      const controller = {
-        provide: async (ctx: { languageId: string }) => (calls.push(ctx.languageId), { text: 'x', source: 'engine', partial: false }),
-        prefillRate: { tokensPerMs: () => undefined },
-      };
-      const provider = new TandemInlineCompletionProvider({
-        controller: controller as never, settings: () => ({ enable: true, model: { path: '/m.gguf' } }), completionSettings: readCompletionSettings,
-      });
-      const provide = (languageId: string) => provider.provideInlineCompletionItems(
-        new TextDocument('a = ', languageId, `/w/a.${languageId}`) as never, new Position(0, 4) as never, { triggerKind: 1 } as never,
-        new CancellationTokenSource().token as never);
-      assert.equal((await provide('python'))?.length, 1);
-      mock.setSetting('tandem.disabledLanguages', ['markdown']);
-      assert.equal(await provide('markdown'), undefined);
-      mock.setSetting('tandem.enabledLanguages', ['python']);
-      assert.equal(await provide('go'), undefined);
-      assert.equal((await provide('python'))?.length, 1);
-      mock.setSetting('editor.inlineSuggest.enabled', false);
-      assert.equal(await provide('python'), undefined);
-      assert.deepEqual(calls, ['python', 'python']);
-    } finally {
-      uninstall();
-    }
   });
 });

@@ -1,11 +1,13 @@
-// The clipboard as context: read in the background, sent as a draft document and offered as a
-// prompt chunk; never read where the setting is off or in a browser workbench (where a read
-// shows the user a permission error toast).
+// The workspace context (workspaceContext.ts) through a mocked vscode: which open documents are
+// context and draft sources (those in tabs; only the current file in an untrusted workspace), the
+// repository name, and the clipboard — read in the background, sent as a draft document and
+// offered as a prompt chunk; never read where the setting is off or in a browser workbench (where
+// a read shows the user a permission error toast).
 import * as assert from 'node:assert/strict';
 import type { CursorWindow } from '../../extension/context/cursorWindow';
 import { TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh } from './support/vscodeMock';
 
-describe('clipboard context (mocked vscode)', () => {
+describe('workspace context (mocked vscode)', () => {
   let mock: ReturnType<typeof createVscodeMock>;
   let uninstall: () => void;
   let WorkspaceContext: typeof import('../../extension/context/workspaceContext').WorkspaceContext;
@@ -26,6 +28,48 @@ describe('clipboard context (mocked vscode)', () => {
   afterEach(() => {
     uninstall();
     forgetModules(modulePath);
+  });
+
+  it('other documents open in tabs are context and draft sources; one open without a tab is not', () => {
+    const context = new WorkspaceContext(() => false);
+    try {
+      mock.openDocument(doc);
+      mock.openDocument(new TextDocument('function totalPrice(items) {\n  return items.length;\n}\n', 'javascript', '/work/price.js'));
+      mock.openDocument(new TextDocument('function totalCount(items) {\n  return items.length;\n}\n', 'javascript', '/work/hidden.js'), { tab: false });
+      const request = context.forCursor(doc as never, window, 512);
+      assert.deepEqual(request.documents().map((d) => d.id), ['file:///work/total.js#snapshot', 'file:///work/price.js']);
+      assert.deepEqual([...new Set(request.chunks().map((c) => c.path))], ['work/price.js']);
+    } finally {
+      context.dispose();
+    }
+  });
+
+  it('in an untrusted workspace only the current file is read', () => {
+    const context = new WorkspaceContext(() => true);
+    try {
+      (mock.vscode.workspace as { isTrusted: boolean }).isTrusted = false;
+      mock.openDocument(doc);
+      mock.openDocument(new TextDocument('function totalPrice(items) {}\n', 'javascript', '/work/price.js'));
+      const request = context.forCursor(doc as never, window, 512);
+      assert.deepEqual(request.documents(), []);
+      assert.deepEqual(request.chunks(), []);
+      assert.equal(mock.clipboard.reads, 0);
+    } finally {
+      context.dispose();
+    }
+  });
+
+  it('names the repository after the workspace folder of the document', () => {
+    const context = new WorkspaceContext(() => false);
+    try {
+      assert.equal(context.forCursor(doc as never, window, 512).repoName, undefined, 'outside any folder');
+      mock.workspaceFolders.push({ uri: { fsPath: '/work' }, name: 'shop' });
+      const request = context.forCursor(doc as never, window, 512);
+      assert.equal(request.repoName, 'shop');
+      assert.equal(request.path, 'work/total.js');
+    } finally {
+      context.dispose();
+    }
   });
 
   const clipboardDocuments = (context: InstanceType<typeof WorkspaceContext>) =>
