@@ -13,7 +13,7 @@ import type { CompletionSettingsSection, TandemSettings } from '../ui/settings';
 import { detectIndentUnit } from './postProcess';
 import { abortOnCancel } from './abortOnCancel';
 import type { CompletionController } from './completionController';
-import { inlineSuggestEnabled, languageEnabled } from './completionSettings';
+import { inlineSuggestEnabled, languageEnabled } from './languageGate';
 import { CursorContextReader, DocumentView, ReadRequest } from './cursorContextReader';
 
 export type { CompletionActivity } from './completionController';

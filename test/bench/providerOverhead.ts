@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { CompletionController } = require('../../extension/completion/completionController') as typeof import('../../extension/completion/completionController');
   const { TandemInlineCompletionProvider } = require('../../extension/completion/inlineProvider') as typeof import('../../extension/completion/inlineProvider');
-  const { readCompletionSettings } = require('../../extension/completion/completionSettings') as typeof import('../../extension/completion/completionSettings');
+  const { readSettings } = require('../../extension/ui/settings') as typeof import('../../extension/ui/settings');
   const { WorkspaceContext } = require('../../extension/context/workspaceContext') as typeof import('../../extension/context/workspaceContext');
   const { EngineClient } = require('../../extension/engine/client') as typeof import('../../extension/engine/client');
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -59,8 +59,8 @@ async function main(): Promise<void> {
   const client = new EngineClient({ hostScript: '/nonexistent' });
   let engineMs = 0;
   let ipcBytes = 0;
-  const internals = client as unknown as { waitReady: () => Promise<boolean>; call: (method: string, params: unknown) => Promise<unknown> };
-  internals.waitReady = async () => true;
+  const internals = client as unknown as { supervisor: { waitReady: () => Promise<boolean> }; call: (method: string, params: unknown) => Promise<unknown> };
+  internals.supervisor.waitReady = async () => true;
   internals.call = async (_method, params) => {
     ipcBytes += JSON.stringify({ type: 'request', id: 1, method: 'complete', params }).length; // what Node's IPC does in this process
     const t = performance.now();
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   });
   const workspace = new WorkspaceContext(() => true);
   const provider = new TandemInlineCompletionProvider({
-    controller, settings: () => ({ enable: true, model: { path: '/m.gguf' } }), completionSettings: readCompletionSettings, context: workspace,
+    controller, settings: () => ({ enable: true, model: { path: '/m.gguf' } }), completionSettings: () => readSettings().completion, context: workspace,
   });
 
   // type at a line start inside a function body near the middle of the file

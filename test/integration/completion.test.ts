@@ -102,7 +102,7 @@ describe('inline completions', function () {
   // In real VS Code: a request in flight ends cancelled in the engine once the cursor moves away.
   // VS Code's own provider cancellation (plus the controller's abandon grace) would also end it,
   // so this does not prove the abort comes from the selection event itself; the unit test
-  // cursorMoveCancel.test.ts proves that (aborted synchronously, inside the event).
+  // test/unit/registration.cursorMove.test.ts proves that (aborted synchronously, inside the event).
   it('moving the cursor away from a request in flight ends it cancelled inside the engine', async () => {
     const spy = engineSpy();
     const restore = await withSettings({ 'tandem.completion.maxTokens': 1024 });

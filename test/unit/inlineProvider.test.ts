@@ -8,7 +8,7 @@ import { CancellationTokenSource, Position, TextDocument, createVscodeMock, forg
 
 const providerPath = require.resolve('../../extension/completion/inlineProvider');
 const settingsPath = require.resolve('../../extension/ui/settings');
-const vscodeModules = ['../../extension/completion/completionSettings', '../../extension/completion/abortOnCancel']
+const vscodeModules = ['../../extension/completion/languageGate', '../../extension/completion/abortOnCancel']
   .map((m) => require.resolve(m));
 
 describe('inline provider (mocked vscode, stand-in controller)', function () {

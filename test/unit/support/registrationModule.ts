@@ -6,7 +6,7 @@ import { createVscodeMock, forgetModules, installVscodeMock, requireFresh } from
 
 const registrationPath = require.resolve('../../../extension/completion/registration');
 const settingsPath = require.resolve('../../../extension/ui/settings');
-const vscodeModules = ['../../../extension/completion/inlineProvider', '../../../extension/completion/completionSettings',
+const vscodeModules = ['../../../extension/completion/inlineProvider', '../../../extension/completion/languageGate',
   '../../../extension/completion/abortOnCancel', '../../../extension/context/workspaceContext', '../../../extension/ui/settings'].map((m) => require.resolve(m));
 
 /** Installs the mock and loads the modules before the suite; undoes both after it. */

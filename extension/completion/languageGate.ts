@@ -1,12 +1,7 @@
 // Whether a document gets inline completions: Tandem's language toggles (read by ui/settings.ts,
 // the one reader of Tandem's settings) and VS Code's editor.inlineSuggest.enabled.
 import * as vscode from 'vscode';
-import { CompletionSettingsSection, readSettings } from '../ui/settings';
-
-/** tandem.completion.* and the language toggles: the completion section of readSettings(). */
-export function readCompletionSettings(): CompletionSettingsSection {
-  return readSettings().completion;
-}
+import type { CompletionSettingsSection } from '../ui/settings';
 
 /** Completions are on for a language when it is enabled ("*" or its id) and not disabled. */
 export function languageEnabled(languageId: string, settings: Pick<CompletionSettingsSection, 'enabledLanguages' | 'disabledLanguages'>): boolean {

@@ -3,43 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { discoverModels, searchRoots } from '../../extension/models/discovery';
-import { GgufHeaderError, readGgufHeader, summarize } from '../../extension/models/ggufHeader';
-import { modelUrl, RECOMMENDED_MODELS, recommendedModel } from '../../extension/models/recommended';
-import { ggufBytes, writeGguf } from '../support/ggufWriter';
+import { writeGguf } from '../support/ggufWriter';
 
 const coderMeta = (name: string, fileType: number) => ({
   'general.architecture': 'qwen2', 'general.name': name, 'general.file_type': { u32: fileType },
   'qwen2.context_length': { u32: 32768 }, 'tokenizer.ggml.tokens': ['<|fim_prefix|>', 'a', 'b'],
-});
-
-describe('GGUF header reader', () => {
-  let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-gguf-')); });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('reads architecture, name, quantization and context length, skipping arrays', async () => {
-    const f = path.join(dir, 'm.gguf');
-    writeGguf(f, coderMeta('Qwen2.5 Coder 0.5B', 7), 5);
-    const h = await readGgufHeader(f);
-    assert.equal(h.tensorCount, 5);
-    assert.equal(h.metadata.get('tokenizer.ggml.tokens'), 3);
-    assert.deepEqual(summarize(h), {
-      architecture: 'qwen2', name: 'Qwen2.5 Coder 0.5B', quantization: 'Q8_0', contextLength: 32768, tensorCount: 5,
-    });
-  });
-
-  it('explains what is wrong with files that are not GGUF models', async () => {
-    const cases: [string, Buffer, RegExp][] = [
-      ['empty.gguf', Buffer.alloc(0), /empty file/],
-      ['text.gguf', Buffer.from('this is not a model at all, just some text'), /not a GGUF file/],
-      ['cut.gguf', ggufBytes(coderMeta('x', 2)).subarray(0, 60), /truncated GGUF header/],
-    ];
-    for (const [name, bytes, msg] of cases) {
-      const f = path.join(dir, name);
-      fs.writeFileSync(f, bytes);
-      await assert.rejects(readGgufHeader(f), (e: unknown) => e instanceof GgufHeaderError && msg.test(e.message));
-    }
-  });
 });
 
 describe('local model discovery', () => {
@@ -97,17 +65,5 @@ describe('local model discovery', () => {
     assert.ok(dirs.includes('huggingface:/hf/hub'));
     assert.ok(dirs.includes('ollama:/om'));
     assert.ok(dirs.includes('llama.cpp:/lc'));
-  });
-});
-
-describe('recommended models', () => {
-  it('picks the larger model only with enough memory', () => {
-    assert.equal(recommendedModel(32 * 1024 ** 3).id, 'qwen2.5-coder-1.5b-q8_0');
-    assert.equal(recommendedModel(8 * 1024 ** 3).id, 'qwen2.5-coder-0.5b-q8_0');
-  });
-  it('builds hub URLs and accepts a mirror', () => {
-    const m = RECOMMENDED_MODELS[1];
-    assert.equal(modelUrl(m), 'https://huggingface.co/ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF/resolve/main/qwen2.5-coder-0.5b-q8_0.gguf');
-    assert.equal(modelUrl(m, 'http://127.0.0.1:9/'), 'http://127.0.0.1:9/ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF/resolve/main/qwen2.5-coder-0.5b-q8_0.gguf');
   });
 });
