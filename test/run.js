@@ -20,15 +20,34 @@ function step(title, cmd, args, opts = {}) {
   return r.status === 0;
 }
 
-function findCppTests() {
-  for (const p of ['native/build/tandem_engine_tests', 'native/build/Release/tandem_engine_tests']) {
+function findNativeBinary(name) {
+  for (const p of [`native/build/${name}`, `native/build/Release/${name}`]) {
     if (fs.existsSync(path.join(root, p))) return path.join(root, p);
   }
   return null;
 }
 
-function runCpp() {
-  const bin = findCppTests();
+// The model file fuzzer (native/fuzz): a fixed seed and count, so every run tries the same mutants
+// (~20 s here, ~45 s with the machine busy; the same 600 found 19 crashes before the metadata
+// checks). Each mutant the check accepts is loaded by the engine in a child process; a crash or
+// hang there, or in the check, fails this one test. Mutants that crash go to test-artifacts/.
+const FUZZ_ITERATIONS = 600;
+function runModelFuzz() {
+  if (process.platform === 'win32') return { passed: 0, failed: 0, skipped: 1 };  // it forks: POSIX only
+  const bin = findNativeBinary('tandem_model_fuzz');
+  if (!bin) return { passed: 0, failed: 1, note: 'tandem_model_fuzz was not built' };
+  const args = ['--iterations', String(FUZZ_ITERATIONS), '--seed', '1', '--quiet', '--findings', path.join(root, 'test-artifacts', 'model-fuzz')];
+  console.log(`\n=== model file fuzz (${path.relative(root, bin)} ${args.slice(0, 4).join(' ')})`);
+  const r = spawnSync(bin, args, { cwd: root, encoding: 'utf8', timeout: 110_000, maxBuffer: 16 * 1024 * 1024 });
+  process.stdout.write(r.stdout || '');
+  process.stderr.write(r.stderr || '');
+  if (r.error) return { passed: 0, failed: 1, note: `model file fuzz: ${r.error.code === 'ETIMEDOUT' ? 'timed out after 110 s' : r.error.message}` };
+  if (r.status === 0) return { passed: 1, failed: 0 };
+  return { passed: 0, failed: 1, note: `model file fuzz ${r.status === 1 ? 'found crashes (see above)' : `exited ${r.status ?? r.signal}`}` };
+}
+
+function runCppUnitTests() {
+  const bin = findNativeBinary('tandem_engine_tests');
   if (!bin) return { passed: 0, failed: 1, note: 'tandem_engine_tests was not built' };
   console.log(`\n=== suite cpp (${path.relative(root, bin)})`);
   const r = spawnSync(bin, [], { cwd: root, encoding: 'utf8' });
@@ -39,6 +58,16 @@ function runCpp() {
   const counts = { passed: +m[1], failed: +m[2] };
   if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
   return counts;
+}
+
+function runCpp() {
+  const unit = runCppUnitTests();
+  const fuzz = runModelFuzz();
+  const notes = [unit.note, fuzz.note].filter(Boolean);
+  return {
+    passed: unit.passed + fuzz.passed, failed: unit.failed + fuzz.failed, skipped: fuzz.skipped || 0,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
+  };
 }
 
 function runMocha(name, pattern, timeoutMs) {

@@ -1,10 +1,14 @@
 // Bad input to the native addon: each case is a clear error with the right code, and nothing
-// crashes or is lost (the model and session stay usable afterwards).
+// crashes or is lost (the model and session stay usable afterwards). Damaged metadata that would
+// make llama.cpp abort is loaded in a child process, so a regression kills that one, not mocha.
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NativeModel, NativeSession } from '../../extension/engine/native';
-import { addon, scratchDir, testModel, vocabPath, writeGguf } from './fixtures';
+import {
+  addon, copyGgufWithMetadata, ggufDataOffset, GgufValue, readGgufStrings, scratchDir, testModel, vocabPath, writeGguf,
+} from './fixtures';
 
 function hasCode(code: string, messagePattern?: RegExp) {
   return (e: any) => {
@@ -79,11 +83,120 @@ describe('native addon: bad model files', function () {
     await assert.rejects(addon().loadModel(42 as any), hasCode('INVALID_ARGUMENT'));
   });
 
+  it('a NUL character in the model path → INVALID_ARGUMENT (not the path cut at the NUL)', async () => {
+    const real = await testModel();
+    await assert.rejects(addon().loadModel(`${real}\u0000.txt`), hasCode('INVALID_ARGUMENT', /model path contains a NUL character/));
+    await assert.rejects(addon().loadModel('\u0000'), hasCode('INVALID_ARGUMENT', /NUL character \(at byte 0\)/));
+  });
+
   it('makeTestModel rejects a bad spec', async () => {
     const out = path.join(dir, 'never.gguf');
     await assert.rejects(addon().makeTestModel({ arch: 'gpt9' as any, layers: 1, embd: 64, heads: 4, kvHeads: 2, ffn: 128, contextLength: 128, vocabPath: vocabPath('deepseek-coder'), out, seed: 1, type: 'f32' }), hasCode('INVALID_ARGUMENT'));
     await assert.rejects(addon().makeTestModel({ arch: 'llama', layers: 1, embd: 60, heads: 4, kvHeads: 2, ffn: 128, contextLength: 128, vocabPath: vocabPath('deepseek-coder'), out, seed: 1, type: 'q8_0' }), hasCode('INVALID_ARGUMENT'));
     assert.ok(!fs.existsSync(out));
+  });
+});
+
+interface ChildLoad { loaded?: boolean; code?: string; message?: string; signal?: string }
+
+/** Loads `file` in a separate Node process and, when it loads, completes two tokens (some damage
+ *  only aborts at the first completion): an engine that aborts kills that process, not mocha. */
+function loadInChild(file: string): ChildLoad {
+  const script = `
+    const { addon } = require(${JSON.stringify(path.join(__dirname, 'fixtures'))});
+    (async () => {
+      try {
+        const model = await addon().loadModel(${JSON.stringify(file)});
+        const session = await model.createSession({ contextSize: 64, threads: 1 });
+        await session.complete({ prompt: ['int main() {'], maxTokens: 2 });
+        await session.dispose();
+        await model.dispose();
+        console.log(JSON.stringify({ loaded: true }));
+      } catch (e) {
+        console.log(JSON.stringify({ code: e.code, message: e.message }));
+      }
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8', timeout: 120_000, env: { ...process.env, GGML_NO_BACKTRACE: '1' },  // no gdb on an abort
+  });
+  if (r.signal) return { signal: `${r.signal}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' | ')}` };
+  const last = (r.stdout || '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as ChildLoad;
+  } catch {
+    return { message: `the child exited ${r.status}: ${r.stderr}` };
+  }
+}
+
+describe('native addon: damaged metadata that llama.cpp would abort on → MODEL_LOAD_FAILED', function () {
+  this.timeout(180_000);
+  const dir = scratchDir('bad-metadata');
+  let source: string;  // llama layout: 2 layers, 64 wide, 4 heads, 2 KV heads, deepseek-coder vocabulary
+  before(async () => { source = await testModel(); });
+
+  function damaged(name: string, changes: Record<string, GgufValue | null>): string {
+    const file = path.join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.gguf`);
+    copyGgufWithMetadata(source, file, changes);
+    return file;
+  }
+
+  function rejectsClearly(file: string, message: RegExp): void {
+    const r = loadInChild(file);
+    assert.ok(!r.signal, `the engine process was killed by ${r.signal}`);
+    assert.ok(!r.loaded, 'the damaged model loaded and generated');
+    assert.equal(r.code, 'MODEL_LOAD_FAILED', r.message);
+    assert.match(r.message ?? '', message);
+    assert.match(r.message ?? '', /download or convert the model again/);
+  }
+
+  const cases: [string, Record<string, GgufValue | null>, RegExp][] = [
+    ['block_count 0', { 'llama.block_count': { u32: 0 } }, /llama\.block_count \(the number of layers\) is 0; it must be from 1 to 512/],
+    ['block_count over 512', { 'llama.block_count': { u32: 100000 } }, /llama\.block_count .* is 100000; it must be from 1 to 512/],
+    ['more next-token-prediction layers than layers', { 'llama.nextn_predict_layers': { u32: 3 } },
+      /llama\.nextn_predict_layers is 3 but the model has only 2 layers/],
+    ['expert_count over 1024', { 'llama.expert_count': { u32: 2000 }, 'llama.expert_used_count': { u32: 2 } },
+      /llama\.expert_count is 2000; llama\.cpp supports at most 1024/],
+    ['more experts used than there are', { 'llama.expert_count': { u32: 4 }, 'llama.expert_used_count': { u32: 8 } },
+      /llama\.expert_used_count is 8 but llama\.expert_count is 4/],
+    ['experts but none used', { 'llama.expert_count': { u32: 4 }, 'llama.expert_used_count': { u32: 0 } },
+      /llama\.expert_used_count is 0 \(or missing\) but the model has 4 experts/],
+    ['experts used without experts', { 'llama.expert_used_count': { u32: 2 } }, /llama\.expert_used_count is 2 but the model has no experts/],
+    ['expert groups without experts', { 'llama.expert_group_count': { u32: 2 } }, /llama\.expert_group_count is 2 but the model has no experts/],
+    ['unknown rope.scaling.type', { 'llama.rope.scaling.type': { str: 'yarn2' } },
+      /llama\.rope\.scaling\.type is 'yarn2'; it must be one of none, linear, yarn, longrope/],
+    ['negative RMS norm epsilon (aborts at the first completion)', { 'llama.attention.layer_norm_rms_epsilon': { f32: -1e-5 } },
+      /llama\.attention\.layer_norm_rms_epsilon is -1e-05; it must be a small positive number/],
+    ['NaN RMS norm epsilon', { 'llama.attention.layer_norm_rms_epsilon': { f32: NaN } }, /layer_norm_rms_epsilon is nan;/],
+    ['KV heads that do not divide the heads', { 'llama.attention.head_count_kv': { u32: 3 } },
+      /llama\.attention\.head_count_kv is 3 but llama\.attention\.head_count is 4; the key\/value heads must divide/],
+    ['fewer token types than tokens', { 'tokenizer.ggml.token_type': { i32s: [1, 1, 1] } },
+      /tokenizer\.ggml\.token_type has 3 entries but tokenizer\.ggml\.tokens has \d+; there must be one per token/],
+    ['no tokenizer (tokenizer.ggml.model none)', { 'tokenizer.ggml.model': { str: 'none' } },
+      /tokenizer\.ggml\.model is 'none': the model has no tokenizer/],
+  ];
+  for (const [label, changes, message] of cases) {
+    it(label, () => rejectsClearly(damaged(label, changes), message));
+  }
+
+  it('a duplicated token string', () => {
+    const tokens = readGgufStrings(source, 'tokenizer.ggml.tokens');
+    tokens[1000] = tokens[999];
+    rejectsClearly(damaged('duplicate-token', { 'tokenizer.ggml.tokens': { strings: tokens } }),
+      /tokenizer\.ggml\.tokens has the token '.*' twice \(ids 999 and 1000\); every token must be unique/);
+  });
+
+  it('general.alignment 1 (tensor data off a 32-byte boundary)', () => {
+    // A name length that leaves the unpadded header off a 32-byte boundary.
+    let file = '';
+    for (let pad = 0; pad < 32 && (!file || ggufDataOffset(file) % 32 === 0); pad++) {
+      file = damaged('alignment-1', { 'general.alignment': { u32: 1 }, 'general.name': { str: `unaligned${'x'.repeat(pad)}` } });
+    }
+    assert.notEqual(ggufDataOffset(file) % 32, 0);
+    rejectsClearly(file, /the data of tensor '[^']+' starts at byte \d+, not at a multiple of 32 \(general\.alignment is 1\)/);
+  });
+
+  it('the undamaged copy still loads and generates (the helper changes only what it is asked to)', () => {
+    assert.deepEqual(loadInChild(damaged('undamaged', { 'general.name': { str: 'a copy' } })), { loaded: true });
   });
 });
 

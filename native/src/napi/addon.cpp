@@ -48,6 +48,17 @@ Napi::Value setLogLevelJs(const Napi::CallbackInfo& info) {
 
 Napi::Value createCancelFlag(const Napi::CallbackInfo& info) { return addonData(info.Env()).cancelFlagClass.New({}); }
 
+// A file path from JS. The C file APIs stop at a NUL character, so "a.gguf\0b" would silently
+// open a.gguf: refused instead.
+std::string pathFromJs(const Napi::Value& value, const char* what) {
+  std::string path = utf8FromJsString(value, what);
+  if (const size_t nul = path.find('\0'); nul != std::string::npos) {
+    throw EngineError(ErrorCode::InvalidArgument, std::string(what) + " contains a NUL character (at byte " + std::to_string(nul) +
+                                                      "), which no file name can contain");
+  }
+  return path;
+}
+
 // Progress reports travel to JS through a dispatcher; the JS callback lives in a holder that is
 // deleted on the JS thread by the last job.
 struct ProgressCallback {
@@ -57,7 +68,7 @@ struct ProgressCallback {
 Napi::Value loadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return promiseOrRejection(env, [&]() -> Napi::Value {
-    const std::string path = utf8FromJsString(info.Length() ? info[0] : env.Undefined(), "model path");
+    const std::string path = pathFromJs(info.Length() ? info[0] : env.Undefined(), "model path");
     Napi::Object options = optionsObject(info, 1, "load options");
     ModelLoadOptions load;
     if (auto v = optionalNumber(options, "gpuLayers")) load.gpuLayers = validateCount("gpuLayers", *v, -1, 100000);
@@ -106,13 +117,14 @@ Napi::Value makeTestModel(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::InvalidArgument, "makeTestModel(options) needs an options object");
     Napi::Object o = info[0].As<Napi::Object>();
     TestModelSpec spec;
-    auto requireString = [&](const char* key) {
-      auto v = optionalString(o, key);
-      if (!v) throw EngineError(ErrorCode::InvalidArgument, std::string(key) + " is required");
-      return *v;
+    auto requirePath = [&](const char* key) {
+      if (!o.Has(key) || o.Get(key).IsUndefined() || o.Get(key).IsNull()) {
+        throw EngineError(ErrorCode::InvalidArgument, std::string(key) + " is required");
+      }
+      return pathFromJs(o.Get(key), key);
     };
-    spec.vocabPath = requireString("vocabPath");
-    spec.out = requireString("out");
+    spec.vocabPath = requirePath("vocabPath");
+    spec.out = requirePath("out");
     if (auto v = optionalString(o, "arch")) spec.arch = *v;
     if (auto v = optionalString(o, "type")) spec.type = *v;
     if (auto v = optionalNumber(o, "layers")) spec.layers = validateCount("layers", *v, 1, 1024);
