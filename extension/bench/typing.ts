@@ -201,7 +201,7 @@ class Lane {
     };
     this.controller = new CompletionController({
       engine: this.instrumentedEngine(),
-      model: async () => model,
+      model: () => Promise.resolve(model),
       loadedModel: () => model,
       settings: () => completionSettings,
       now: this.clock.now,

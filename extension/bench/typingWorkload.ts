@@ -114,7 +114,7 @@ export function makeTypingWorkload(o: TypingWorkloadOptions): TypingWorkload {
 
   const newSite = (f: number, start: BurstStart) => {
     const lines = current[f];
-    const candidates = cursorLines(lines, 6).filter((l) => !sites[f] || Math.abs(l - sites[f]!.line) > 20);
+    const candidates = cursorLines(lines, 6).filter((l) => !sites[f] || Math.abs(l - sites[f].line) > 20);
     const line = candidates[Math.floor(rand() * candidates.length)];
     const count = 3 + Math.floor(rand() * 4); // 3–6 lines to write here, over one or more visits
     const remaining = lines.splice(line, count, '');

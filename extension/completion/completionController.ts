@@ -220,9 +220,9 @@ export class CompletionController implements Disposable {
    *  be used (a window that takes effect only once prefilled), so the engine keeps what it holds
    *  for this document as saved KV for the completions that still need it. */
   async prewarm(context: CursorContext, options: { keepCached?: boolean } = {}): Promise<PrefillResult | undefined> {
-    const { prefill } = this.deps.engine;
+    const { engine } = this.deps;
     const model = this.deps.loadedModel?.();
-    if (!prefill || !model || this.disposed || this.running.has(context.documentId)) return undefined;
+    if (!engine.prefill || !model || this.disposed || this.running.has(context.documentId)) return undefined;
     const prompt = this.promptFor(model, context, '');
     if (!prompt) return undefined;
     const key = JSON.stringify(prompt);
@@ -236,7 +236,7 @@ export class CompletionController implements Disposable {
     try {
       const request: ClientPrefillRequest = { prompt, documents, kvKey: context.kvKey };
       if (options.keepCached && context.kvKey) request.keepCached = true;
-      const result = await prefill.call(this.deps.engine, request, { signal: abort.signal });
+      const result = await engine.prefill(request, { signal: abort.signal });
       if (result.cancelled) {
         if (this.lastPrompt === key) this.lastPrompt = undefined; // not warm: may be tried again
       } else {

@@ -25,9 +25,9 @@ export interface SourcesAtCursor {
   path: string;
   repoName?: string;
   /** Context chunks within the token budget the sources were asked with (read when needed). */
-  chunks(): ContextChunk[];
+  chunks: () => ContextChunk[];
   /** Draft documents for the engine (read when needed). */
-  documents(): OutgoingDocument[];
+  documents: () => OutgoingDocument[];
 }
 export type PromptSources = (window: CursorWindow, contextTokens: number) => SourcesAtCursor;
 
@@ -74,7 +74,7 @@ export class CursorContextReader {
    *  full-budget window at the cursor's line; it becomes the document's anchor only by commit(),
    *  once its prefill is done (until then keystrokes keep the anchor they had, and a cold window
    *  stays within its time target); `deferred` says so. */
-  readForPrewarm(request: Omit<ReadRequest, 'cursorLine'>): { context: CursorContext; deferred: boolean; commit(): boolean } {
+  readForPrewarm(request: Omit<ReadRequest, 'cursorLine'>): { context: CursorContext; deferred: boolean; commit: () => boolean } {
     if (request.settings.promptLayout === 'classic') return { context: this.classic(request), deferred: false, commit: () => true };
     const { document } = request;
     const budgets = budgetsOf(request.settings);

@@ -10,7 +10,7 @@
 import { Disposable } from '../common/disposable';
 import { Emitter, Event } from '../common/emitter';
 import { wellFormed } from '../common/wellFormed';
-import { DocumentSync, OutgoingDocument } from './documentSync';
+import { DocumentSync } from './documentSync';
 import { CallOptions, EngineRpc } from './engineRpc';
 import { EngineCrashedError, EngineError, engineErrorFromWire, engineStoppedError, loadCancelledError } from './errors';
 import { HostProcessOptions, HostSupervisor } from './hostProcess';

@@ -55,7 +55,7 @@ export class EngineRpc {
       this.pending.set(id, {
         method,
         role: method === 'loadModel' ? (params as LoadModelParams).role ?? 'completion' : undefined,
-        resolve: resolve as (value: unknown) => void,
+        resolve: resolve,
         reject,
         onText: options.onText,
         onProgress: options.onProgress,

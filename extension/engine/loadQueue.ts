@@ -44,7 +44,7 @@ export interface OpenModelOptions {
   /** True once the load is no longer wanted (cancelled, or the host is closing). */
   abandoned(): boolean;
   sessionOptions(info: ModelInfo): SessionOptions;
-  onProgress(fraction: number): void;
+  onProgress: (fraction: number) => void;
 }
 
 /** Loads `params.path` and creates its first session. Rejects with ABORTED when the load is

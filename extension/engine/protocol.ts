@@ -4,6 +4,7 @@
 // A `cancel` names a request id; the host then stops that request as soon as it can.
 // Messages travel as JSON over Node's IPC channel, so everything here must be JSON-safe, and both
 // sides validate what they receive: a bad message is answered with an error, never a crash.
+import { inspect } from 'node:util';
 import type {
   ChatMessage, CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PrefillRequest, PrefillResult, PromptPart,
 } from './native';
@@ -166,7 +167,7 @@ export function toWireError(err: unknown): WireError {
   if (err && typeof err === 'object') {
     const { message, code } = err as { message?: unknown; code?: unknown };
     return {
-      message: typeof message === 'string' && message ? message : String(err),
+      message: typeof message === 'string' && message ? message : inspect(err, { depth: 2, breakLength: Infinity }),
       code: isErrorCode(code) ? code : 'INTERNAL',
     };
   }

@@ -10,7 +10,7 @@ export function escapeHtml(text: string): string {
 /** Only absolute http(s) URLs become links; anything else (javascript:, data:, vbscript:,
  *  relative, command:) is shown as text. */
 export function safeLinkTarget(url: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u0020\u007f]/.test(url)) return undefined;
   return /^https?:\/\/[^/?#]/i.test(url) ? url : undefined;
 }

@@ -15,7 +15,8 @@ export class GgufHeaderError extends Error {
 }
 
 // GGUF value types
-const enum T { U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 }
+/** GGUF value types (gguf.h), as the numbers the file holds. */
+const T = { U8: 0, I8: 1, U16: 2, I16: 3, U32: 4, I32: 5, F32: 6, BOOL: 7, STRING: 8, ARRAY: 9, U64: 10, I64: 11, F64: 12 } as const;
 const SCALAR_SIZE: Record<number, number> = {
   [T.U8]: 1, [T.I8]: 1, [T.U16]: 2, [T.I16]: 2, [T.U32]: 4, [T.I32]: 4, [T.F32]: 4, [T.BOOL]: 1,
   [T.U64]: 8, [T.I64]: 8, [T.F64]: 8,
@@ -69,7 +70,7 @@ class Reader {
     this.pos += n;
     return s;
   }
-  async skip(n: number): Promise<void> {
+  skip(n: number): void {
     if (this.pos + n > this.size) throw new GgufHeaderError(`${this.file}: truncated GGUF header`);
     this.pos += n;
   }
@@ -115,8 +116,8 @@ export async function readGgufHeader(file: string): Promise<GgufHeader> {
       else if (type === T.ARRAY) {
         const itemType = await r.u32();
         const n = await r.count('array length');
-        if (itemType === T.STRING) for (let j = 0; j < n; j++) await r.skip(await r.count('string length'));
-        else if (SCALAR_SIZE[itemType] !== undefined) await r.skip(n * SCALAR_SIZE[itemType]);
+        if (itemType === T.STRING) for (let j = 0; j < n; j++) r.skip(await r.count('string length'));
+        else if (SCALAR_SIZE[itemType] !== undefined) r.skip(n * SCALAR_SIZE[itemType]);
         else throw new GgufHeaderError(`${file}: unsupported array item type ${itemType} in ${key}`);
         metadata.set(key, n);
       } else metadata.set(key, await r.scalar(type));

@@ -53,7 +53,7 @@ export function decideModelLoad<S>(wanted: S, state: ModelSourceState<S>, same: 
 }
 
 export interface ModelSourceOptions<S> {
-  same(a: S, b: S): boolean;
+  same: (a: S, b: S) => boolean;
   /** The model the engine holds for this source's role now. */
   loaded(): SourcedModel<S> | undefined;
   /** Loads (and checks) a model with these settings; a rejection is a failed load. */

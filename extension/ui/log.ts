@@ -102,6 +102,7 @@ export class TandemLog implements Logger {
     this.warnedHidden = setting;
     const message = `tandem.logLevel is "${setting}", but this Output channel shows fewer lines: set its level to ` +
       `${setting === 'debug' ? 'Debug' : setting === 'info' ? 'Info' : 'Warning'} (gear icon in the Output view, or "Developer: Set Log Level…" → Tandem) to see them.`;
-    this.channel.warn ? this.channel.warn(message) : this.channel.error(message);
+    if (this.channel.warn) this.channel.warn(message);
+    else this.channel.error(message);
   }
 }

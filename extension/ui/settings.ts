@@ -74,10 +74,10 @@ function rule<T>(key: string, defaultValue: T, read: (value: unknown, defaultVal
 const flag = (key: string, defaultValue: boolean) => rule(key, defaultValue, (v, d) => (typeof v === 'boolean' ? v : d));
 
 /** Text, trimmed; empty (or not set) gives the default. */
-const text = (key: string, defaultValue: string) => rule(key, defaultValue, (v, d) => String(v ?? '').trim() || d);
+const text = (key: string, defaultValue: string) => rule(key, defaultValue, (v, d) => (typeof v === 'string' ? v.trim() : '') || d);
 
 /** A file path; `~` is the home folder. */
-const filePath = (key: string) => rule(key, '', (v) => expandHome(String(v ?? '').trim()));
+const filePath = (key: string) => rule(key, '', (v) => expandHome(typeof v === 'string' ? v.trim() : ''));
 
 const choice = <T extends string>(key: string, allowed: readonly T[], defaultValue: T) =>
   rule<T>(key, defaultValue, (v, d) => (typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : d));

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     mock.editDocument(current, text, line); // the mock's own re-split of the document: not timed
     engineMs = 0;
     const started = performance.now();
-    const items = await provider.provideInlineCompletionItems(current as never, new Position(line, column) as never, { triggerKind: 1 } as never, new CancellationTokenSource().token as never);
+    const items = await provider.provideInlineCompletionItems(current as never, new Position(line, column) as never, { triggerKind: 1 } as never, new CancellationTokenSource().token);
     return { ms: performance.now() - started - engineMs, items: items?.length ?? 0 };
   };
 

@@ -1,8 +1,8 @@
 // Other open documents reach the engine as context (draft corpus), and a closed one stops being sent.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { engineSpy, EngineCall } from './support/engineSpy';
-import { activateTandem, freshSpot, closeAllEditors, cursorAfter, openFixture, sleep, triggerAndWait } from './support/helpers';
+import type { EngineCall } from './support/engineSpy';
+import { activateTandem, freshSpot, closeAllEditors, openFixture, sleep, triggerAndWait } from './support/helpers';
 
 const docsOf = (c: EngineCall): { id: string; source: string; text?: string }[] => c.params?.request?.documents ?? [];
 const mentions = (c: EngineCall, file: string) => docsOf(c).some((d) => d.source === 'otherFile' && d.id.includes(file));
@@ -48,6 +48,6 @@ describe('context from other open documents', function () {
       if (!mentions(last, 'shapes.ts')) break;
       await sleep(1000);
     } while (Date.now() < deadline);
-    assert.ok(last && !mentions(last, 'shapes.ts'), `closed shapes.ts no longer sent: ${JSON.stringify(docsOf(last!).map((d) => [d.source, d.id]))}`);
+    assert.ok(last && !mentions(last, 'shapes.ts'), `closed shapes.ts no longer sent: ${JSON.stringify(docsOf(last).map((d) => [d.source, d.id]))}`);
   });
 });

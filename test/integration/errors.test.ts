@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
 import {
-  NotificationSpy, activateTandem, freshSpot, closeAllEditors, cursorAfter, describeCalls, openFixture, scratchDir, sleep, testModelPath,
+  NotificationSpy, activateTandem, freshSpot, closeAllEditors, describeCalls, openFixture, scratchDir, sleep, testModelPath,
   triggerAndWait, withSettings, writeScratch,
 } from './support/helpers';
 

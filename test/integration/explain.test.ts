@@ -94,7 +94,7 @@ describe('Explain Selection', function () {
       assert.equal(call.params.role, 'explain', 'run on the explain model');
       const load = spy.callsSince(since, 'loadModel').find((c) => c.params.role === 'explain');
       assert.equal(load?.params.path, explainModel, 'the explain model was loaded on the first Explain');
-      assert.ok(load?.result, `loaded: ${describeCalls([load!])}`);
+      assert.ok(load?.result, `loaded: ${describeCalls([load])}`);
       await running;
       // setting cleared: the explain model is freed
       const cleared = Date.now();

@@ -4,7 +4,7 @@
 // `tandem-tally {"passes":N,"failures":N,"pending":N}` for runners that only see the output.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Mocha = require('mocha');
+import Mocha from 'mocha';
 import { installEngineSpy } from './support/engineSpy';
 
 export async function run(): Promise<void> {
@@ -18,7 +18,7 @@ export async function run(): Promise<void> {
     try {
       const runner = mocha.run(() => resolve(runner.stats ?? { passes: 0, failures: 1, pending: 0 } as Mocha.Stats));
     } catch (err) {
-      reject(err);
+      reject(err instanceof Error ? err : new Error(String(err)));
     }
   });
   const tally = { passes: stats.passes, failures: stats.failures, pending: stats.pending, duration: stats.duration };

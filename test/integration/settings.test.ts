@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
-import { EXTENSION_ID, activateTandem, freshSpot, closeAllEditors, cursorAfter, openFixture, scratchDir, testModelPath, triggerAndWait, withSettings } from './support/helpers';
+import { EXTENSION_ID, activateTandem, freshSpot, closeAllEditors, openFixture, scratchDir, testModelPath, triggerAndWait, withSettings } from './support/helpers';
 
 describe('settings apply without a reload', function () {
   this.timeout(120_000);
@@ -36,7 +36,7 @@ describe('settings apply without a reload', function () {
       const call = await triggerAndWait(Date.now());
       const load = spy.callsSince(since, 'loadModel').find((c) => c.params.path === other);
       assert.ok(load?.result, 'the new model was loaded');
-      assert.ok(call.sentAt >= load!.sentAt && !call.error, 'the completion ran on it');
+      assert.ok(call.sentAt >= load.sentAt && !call.error, 'the completion ran on it');
     } finally {
       await restore();
     }

@@ -3,7 +3,7 @@
 // with exactly the tokens a cold session gives, LRU limits by count and bytes, lossless
 // speculation on a restored document, the 'handover' placement, and argument checks.
 import * as assert from 'node:assert/strict';
-import type { CompletionResult, NativeModel, NativeSession, SessionOptions, SpeculationMode } from '../../extension/engine/native';
+import type { CompletionResult, NativeModel, NativeSession, SessionOptions } from '../../extension/engine/native';
 import { addon, coldCompletion, testModel } from './fixtures';
 
 // Three documents that share no leading token, each well over the 32 tokens worth saving.
@@ -129,7 +129,7 @@ describe('native addon: per-document KV', function () {
     assert.equal((await visit(session, 'b', 'b')).stats.documentKv?.documents, 1);
     const c = await visit(session, 'c', 'c');
     assert.equal(c.stats.documentKv?.documents, 1, 'a went to make room for b');
-    assert.ok(c.stats.documentKv!.bytes <= limitBytes);
+    assert.ok(c.stats.documentKv.bytes <= limitBytes);
     assert.equal((await visit(session, 'a', 'a')).stats.restoredTokens, 0);
     assert.ok(((await visit(session, 'c', 'c')).stats.restoredTokens ?? 0) > 0);
   });
@@ -164,7 +164,7 @@ describe('native addon: per-document KV', function () {
       const back = await session.complete({ prompt: prompts.a.concat(extra), maxTokens: 32, kvKey: 'a', speculation: 'auto', documents });
       assert.ok((back.stats.restoredTokens ?? 0) > 0);
       assert.equal(back.stats.speculation?.mode, 'auto');
-      const off = await coldCompletion(model, { prompt: prompts.a.concat(extra), maxTokens: 32, speculation: 'off' as SpeculationMode });
+      const off = await coldCompletion(model, { prompt: prompts.a.concat(extra), maxTokens: 32, speculation: 'off' });
       assert.deepEqual(back.tokens, off.tokens);
       assert.equal(back.text, off.text);
     } finally {

@@ -91,8 +91,8 @@ describe('speculative decoding is lossless', function () {
               assert.equal(r.text, off.text);
               assert.equal(r.stats.stopReason, off.stats.stopReason);
               assert.ok(r.stats.speculation, 'speculation stats present');
-              assert.equal(r.stats.speculation!.mode, mode);
-              accepted += r.stats.speculation!.acceptedTokens;
+              assert.equal(r.stats.speculation.mode, mode);
+              accepted += r.stats.speculation.acceptedTokens;
             }
           }
         }

@@ -127,7 +127,7 @@ describe('completion controller: pre-warm', () => {
     const { context, deferred, commit } = prewarmRead(doc, 150, 4);
     assert.equal(deferred, true);
     assert.equal(context.promptText?.anchor?.window.reduced, false);
-    assert.ok(estimateTokens(context.promptText!.prefix) > 500, 'a full window');
+    assert.ok(estimateTokens(context.promptText.prefix) > 500, 'a full window');
     assert.equal(reader.anchorOf(doc.id)?.window.reduced, true, 'keystrokes keep the cold window until the pre-warm is done');
     const result = await controller.prewarm(context, { keepCached: deferred });
     assert.equal(result?.cancelled, false);

@@ -62,9 +62,9 @@ describe('explain: webview HTML', () => {
     const html = explainHtml({ cspSource: 'https://x.vscode-cdn.net', nonce, scriptUri: 'https://x/media/explain.js', styleUri: 'https://x/media/explain.css' });
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.equal(csp, contentSecurityPolicy('https://x.vscode-cdn.net', nonce));
-    assert.match(csp!, /default-src 'none'/);
-    assert.match(csp!, new RegExp(`script-src 'nonce-${nonce}'(;|$)`));
-    assert.doesNotMatch(csp!, /unsafe-inline|unsafe-eval|\*/);
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, new RegExp(`script-src 'nonce-${nonce}'(;|$)`));
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     assert.equal(scripts.length, 1);
     assert.equal(scripts[0][1], ` nonce="${nonce}" src="https://x/media/explain.js"`);

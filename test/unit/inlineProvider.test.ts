@@ -45,7 +45,7 @@ describe('inline provider (mocked vscode, stand-in controller)', function () {
     });
     const provide = (languageId: string, triggerKind = mock.vscode.InlineCompletionTriggerKind.Automatic) => provider.provideInlineCompletionItems(
       new TextDocument('a = ', languageId, `/w/a.${languageId}`) as never, new Position(0, 4) as never, { triggerKind } as never,
-      new CancellationTokenSource().token as never);
+      new CancellationTokenSource().token);
     return { calls, provide };
   }
 

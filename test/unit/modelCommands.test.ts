@@ -70,7 +70,7 @@ describe('model commands (mocked vscode)', function () {
   it('downloads the recommended model, verifies it and switches to it', async () => {
     const got = await commands.downloadRecommendedModel(path.join(dir, 'store'));
     assert.equal(got, path.join(dir, 'store', file));
-    assert.ok(fs.readFileSync(got!).equals(body));
+    assert.ok(fs.readFileSync(got).equals(body));
     assert.equal(mock.settings.get('tandem.model.path'), got);
     assert.match(mock.infoMessages[0], /SHA-256 verified/);
     assert.ok(mock.progressReports.some((r) => /of/.test(r.message ?? '')));

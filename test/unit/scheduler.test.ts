@@ -60,7 +60,7 @@ function fakeSteps() {
     ensureOpen: () => {
       if (!open) throw Object.assign(new Error('unloaded'), { code: 'DISPOSED' });
     },
-    decode: (request, flag) => new Promise((resolve) => decodes.push({ request, flag: flag as Flag, settle: resolve })),
+    decode: (request, flag) => new Promise((resolve) => decodes.push({ request, flag: flag, settle: resolve })),
   };
   return { steps, decodes, close: () => { open = false; } };
 }

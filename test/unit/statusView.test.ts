@@ -69,12 +69,12 @@ describe('status: tooltip stats', () => {
   it('the ready tooltip says where the loaded model runs each phase', () => {
     const phase = (device: string, kind: 'cpu' | 'gpu') => ({ device, kind, backend: device === 'CPU' ? 'CPU' : 'CUDA', reason: 'requested' });
     const placed = { ...model, placement: { prefill: phase('CUDA0', 'gpu'), decode: phase('CPU', 'cpu'), strategy: 'op-offload', warnings: [], staticPrefillChunk: 0 } } as ModelInfo;
-    const view = describeStatus({ ...base, engine: { kind: 'ready', model: placed } as EngineState });
+    const view = describeStatus({ ...base, engine: { kind: 'ready', model: placed } });
     assert.match(view.tooltip, /Tandem is ready \(coder; prefill on CUDA0, decode on CPU \(op-offload\)\)/);
     const cpu = { name: 'CPU', description: 'Intel Xeon', type: 'cpu', backend: 'CPU', memoryFreeBytes: 0, memoryTotalBytes: 24 * 1024 ** 3 } as const;
     assert.match(describeStatus({ ...base, devices: [cpu] }).tooltip, /\nDevices: CPU \(Intel Xeon, 24\.0 GiB\)/);
     const single = { ...placed, placement: { ...placed.placement!, prefill: phase('CPU', 'cpu'), strategy: 'single' } } as ModelInfo;
-    assert.match(describeStatus({ ...base, engine: { kind: 'ready', model: single } as EngineState }).tooltip, /prefill and decode on CPU \(single\)/);
+    assert.match(describeStatus({ ...base, engine: { kind: 'ready', model: single } }).tooltip, /prefill and decode on CPU \(single\)/);
   });
 
   it('the status tooltip carries both the last completion and the last explanation', () => {

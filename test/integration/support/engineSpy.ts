@@ -3,7 +3,7 @@
 // extension forks its host, and each forked engine host's sent/received messages are kept.
 // Tests read requests (method, params, timing), their answers (result with stats, error),
 // cancel messages and stream pieces: "which calls reached the engine" made observable.
-import childProcess = require('node:child_process');
+import * as childProcess from 'node:child_process';
 
 export interface EngineCall {
   pid: number | undefined;
@@ -93,7 +93,7 @@ class EngineSpy {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
         let v: T | undefined | null | false;
-        try { v = pred(); } catch (err) { done(); reject(err); return; }
+        try { v = pred(); } catch (err) { done(); reject(err instanceof Error ? err : new Error(String(err))); return; }
         if (v) { done(); resolve(v); }
       };
       const timer = setTimeout(() => { done(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); }, timeoutMs);

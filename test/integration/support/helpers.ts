@@ -118,10 +118,9 @@ export class NotificationSpy implements vscode.Disposable {
   readonly errors: { at: number; message: string }[] = [];
   private readonly original = vscode.window.showErrorMessage;
   constructor() {
-    const self = this;
-    (vscode.window as any).showErrorMessage = function (message: string, ...rest: any[]) {
-      self.errors.push({ at: Date.now(), message });
-      return (self.original as any).call(vscode.window, message, ...rest);
+    (vscode.window as any).showErrorMessage = (message: string, ...rest: any[]) => {
+      this.errors.push({ at: Date.now(), message });
+      return (this.original as any).call(vscode.window, message, ...rest);
     };
   }
   since(t: number): string[] { return this.errors.filter((e) => e.at >= t).map((e) => e.message); }

@@ -2,7 +2,7 @@
 // adapters (provider, status bar, settings, commands, workspace context). Installed by hooking
 // require. Product code uses the real API as it is (no optional chaining or existence checks for
 // the mock's sake): whatever of the API it uses, this mock provides.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import Module from 'node:module';
 
 type Listener = (value: any) => void;
@@ -253,7 +253,7 @@ export function createVscodeMock() {
         infoMessages.push(message);
         return undefined;
       },
-      showQuickPick: async (items: any[], options?: unknown) => {
+      showQuickPick: async (items: any[] | Promise<any[]>, options?: unknown) => {
         quickPickOptions.push(options);
         return answers.quickPick?.(await items);
       },
