@@ -40,26 +40,32 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(status);
 
   // a separate instruct model for Explain (tandem.explain.modelPath), loaded on the first Explain
-  const explainModel = new ExplainModelSource(client, model, () => {
-    const settings = readSettings();
-    return { path: settings.explain.modelPath, contextSize: settings.model.contextSize, threads: settings.model.threads };
-  }, log);
+  const explainModel = new ExplainModelSource(
+    client,
+    model,
+    () => {
+      const settings = readSettings();
+      return { path: settings.explain.modelPath, contextSize: settings.model.contextSize, threads: settings.model.threads };
+    },
+    log,
+  );
   context.subscriptions.push(explainModel);
 
   context.subscriptions.push(
     model.onLoaded(({ settings, info }) => {
-      client.devices().then((devices) => status.setDevices(devices), () => undefined);
+      client.devices().then(
+        (devices) => status.setDevices(devices),
+        () => undefined,
+      );
       const placement = info.placement;
       if (!placement) return;
       log.info(`${settings.path}: ${describePlacement(placement)}`);
       if (placement.warnings.length === 0) return;
       for (const warning of placement.warnings) log.warn(warning);
-      void vscode.window
-        .showWarningMessage(`Tandem: ${placement.warnings.join(' ')}`, 'Open Settings', 'Show Log')
-        .then((choice) => {
-          if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.device');
-          else if (choice === 'Show Log') log.show();
-        });
+      void vscode.window.showWarningMessage(`Tandem: ${placement.warnings.join(' ')}`, 'Open Settings', 'Show Log').then((choice) => {
+        if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.device');
+        else if (choice === 'Show Log') log.show();
+      });
     }),
     model.onLoadFailed(({ settings, error }) => {
       log.error(`could not load ${settings.path}: ${error.message}`);
@@ -76,11 +82,16 @@ export function activate(context: vscode.ExtensionContext): void {
       // the explain panel shows the error too; completions go on with their own model
       log.error(`could not load the explain model ${settings.path}: ${error.message}`);
       void vscode.window
-        .showErrorMessage(`Tandem could not load the explain model (tandem.explain.modelPath): ${error.message}`,
-          'Select Explain Model', 'Open Settings', 'Show Log')
+        .showErrorMessage(
+          `Tandem could not load the explain model (tandem.explain.modelPath): ${error.message}`,
+          'Select Explain Model',
+          'Open Settings',
+          'Show Log',
+        )
         .then((choice) => {
           if (choice === 'Select Explain Model') void vscode.commands.executeCommand(COMMAND_SELECT_EXPLAIN_MODEL);
-          else if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.explain.modelPath');
+          else if (choice === 'Open Settings')
+            void vscode.commands.executeCommand('workbench.action.openSettings', 'tandem.explain.modelPath');
           else if (choice === 'Show Log') log.show();
         });
     }),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-checks, lints, builds what the tests need (native addon incrementally, bundles,
+// `npm test`: type-checks, lints, checks the formatting, builds what the tests need (native addon incrementally, bundles,
 // transpiled tests), runs every suite, and ends with one line `N passed, N failed`.
 //   node test/run.js [suite…]      suites: cpp unit native integration e2e (default: all)
 // Each mocha suite runs in its own process so a crash in one cannot hide the others' results.
@@ -144,6 +144,7 @@ function main() {
   const native = selected.some((s) => s.native);
   const built = step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'])
     && step('lint (typescript-eslint, type-checked)', process.execPath, [path.join(path.dirname(require.resolve('eslint/package.json')), 'bin', 'eslint.js'), '.'])
+    && step('format (prettier --check)', process.execPath, [require.resolve('prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', 'extension/**/*.ts', 'test/**/*.ts'])
     && (!native || step('build native addon', process.execPath, ['native/scripts/build.js']))
     && (!native || step('bundle extension', process.execPath, ['esbuild.js']))
     && step('transpile tests', process.execPath, ['esbuild.js', '--tests']);

@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MakeTestModelOptions, NativeAddon } from '../engine/native';
 
-
 /** Generated random-weight model shapes (used when no --model is given). */
 export const MODEL_SHAPES = ['0.5b', 'small', 'tiny'] as const;
 export type ModelShape = (typeof MODEL_SHAPES)[number];
@@ -43,9 +42,11 @@ export async function ensureBenchModel(r: BenchModelRequest): Promise<BenchModel
   const { vocab, ...shape } = MODEL_SHAPE_OPTIONS[r.shape];
   const vocabPath = await r.vocabPath(vocab);
   const options = { ...shape, type: r.type, seed: r.seed ?? 1 };
-  const key = crypto.createHash('sha256')
+  const key = crypto
+    .createHash('sha256')
     .update(JSON.stringify({ ...options, vocab, vocabBytes: fs.statSync(vocabPath).size }))
-    .digest('hex').slice(0, 12);
+    .digest('hex')
+    .slice(0, 12);
   const out = path.join(r.cacheDir, `bench-${r.shape}-${r.type}-${key}.gguf`);
   const origin = `random weights, ${r.shape} shape (${shape.arch} ${shape.layers}×${shape.embd}, ${vocab} vocab), ${r.type}`;
   if (fs.existsSync(out)) return { path: out, generated: false, origin };

@@ -48,24 +48,63 @@ export function costPoints(measured: CostMeasurement): CostPoint[] {
 
 export async function runCostBench(o: CostOptions) {
   if (!o.addon.measureCost) {
-    throw Object.assign(new Error('this build of the native addon has no measureCost (native/src/napi/cost_bench.cpp); rebuild it with `npm run build:native`'), { code: 'ADDON_TOO_OLD' });
+    throw Object.assign(
+      new Error(
+        'this build of the native addon has no measureCost (native/src/napi/cost_bench.cpp); rebuild it with `npm run build:native`',
+      ),
+      { code: 'ADDON_TOO_OLD' },
+    );
   }
-  const measured = await o.addon.measureCost(o.modelPath, { ks: o.ks, threads: o.threads, device: deviceOption(o.device), depth: o.depth, reps: o.reps });
+  const measured = await o.addon.measureCost(o.modelPath, {
+    ks: o.ks,
+    threads: o.threads,
+    device: deviceOption(o.device),
+    depth: o.depth,
+    reps: o.reps,
+  });
   const points = costPoints(measured);
   const curve = measured.curve; // the engine's own rule (cost_model.h): medians, real dips kept
   const m = measured.model;
-  const rows = points.map((p) => [p.k, fmt(p.ms, 1), fmt(p.minMs, 1), fmt(p.relative, 2, '×'), fmt(p.msPerToken, 2), fmt(p.relative === null ? null : p.k / p.relative, 2, '×')]);
+  const rows = points.map((p) => [
+    p.k,
+    fmt(p.ms, 1),
+    fmt(p.minMs, 1),
+    fmt(p.relative, 2, '×'),
+    fmt(p.msPerToken, 2),
+    fmt(p.relative === null ? null : p.k / p.relative, 2, '×'),
+  ]);
   const table = markdownTable(['k', 'T(k) ms (median)', 'min ms', 'T(k)/T(1)', 'ms per token', 'best speed-up if all k accepted'], rows);
   const series: LineSeries[] = [
-    { label: `measured (${measured.threads} threads)`, points: points.filter((p) => p.relative !== null).map((p) => [p.k, p.relative as number]) },
-    { label: 'facts: 0.5B Q4_0, 2 thr.', points: CPU_CURVE_FACTS.map(([k, ms]) => [k, ms / CPU_CURVE_FACTS[0][1]]), dashed: true, color: '#d0703c' },
+    {
+      label: `measured (${measured.threads} threads)`,
+      points: points.filter((p) => p.relative !== null).map((p) => [p.k, p.relative as number]),
+    },
+    {
+      label: 'facts: 0.5B Q4_0, 2 thr.',
+      points: CPU_CURVE_FACTS.map(([k, ms]) => [k, ms / CPU_CURVE_FACTS[0][1]]),
+      dashed: true,
+      color: '#d0703c',
+    },
   ];
-  const svg = lineChartSvg(`T(k)/T(1): ${m.description} (${m.quantization}), depth ${measured.depth}, ${measured.threads} threads`,
-    series, { x: 'k (tokens per forward pass, log scale)', y: 'T(k) / T(1)', logX: true });
+  const svg = lineChartSvg(
+    `T(k)/T(1): ${m.description} (${m.quantization}), depth ${measured.depth}, ${measured.threads} threads`,
+    series,
+    { x: 'k (tokens per forward pass, log scale)', y: 'T(k) / T(1)', logX: true },
+  );
   const devices = o.addon.devices();
   const json = {
     suite: 'cost',
-    model: { path: m.path, origin: o.modelOrigin, description: m.description, quantization: m.quantization, parameters: m.parameters, fileSizeBytes: m.fileSizeBytes, layers: m.layers, embeddingLength: m.embeddingLength, placement: m.placement },
+    model: {
+      path: m.path,
+      origin: o.modelOrigin,
+      description: m.description,
+      quantization: m.quantization,
+      parameters: m.parameters,
+      fileSizeBytes: m.fileSizeBytes,
+      layers: m.layers,
+      embeddingLength: m.embeddingLength,
+      placement: m.placement,
+    },
     device: o.device,
     devices: devices.map((d) => ({ name: d.name, type: d.type, backend: d.backend, description: d.description })),
     systemInfo: o.addon.version().systemInfo,
@@ -76,10 +115,12 @@ export async function runCostBench(o: CostOptions) {
     depthPrefillMs: measured.prefillMs,
     points,
     curve,
-    note: 'T(k) is one llama_decode of k tokens with logits for all k (a verification batch) after `depth` tokens; ' +
+    note:
+      'T(k) is one llama_decode of k tokens with logits for all k (a verification batch) after `depth` tokens; ' +
       'median of `reps` runs after one warm-up. On a shared machine timings are noisy; ratios are what matter.',
   };
-  const markdown = `# Cost benchmark: T(k)\n\n${m.description} (${m.quantization}, ${o.modelOrigin}), ${measured.threads} threads, depth ${measured.depth}, ` +
+  const markdown =
+    `# Cost benchmark: T(k)\n\n${m.description} (${m.quantization}, ${o.modelOrigin}), ${measured.threads} threads, depth ${measured.depth}, ` +
     `median of ${o.reps} runs, device ${o.device}\n\n${table}\n`;
   const files = writeReport(o.outDir, 'cost', json, markdown, svg);
   return { json, table, files };
@@ -94,9 +135,14 @@ export function readCostCurveFile(file: string): [number, number][] {
     throw new Error(`cannot read the cost curve ${file}: ${(err as Error).message}`);
   }
   const curve = Array.isArray(data) ? data : (data as { curve?: unknown } | null)?.curve;
-  const valid = Array.isArray(curve) && curve.length > 0 && curve.every((p) => Array.isArray(p) && p.length === 2 &&
-    Number.isInteger(p[0]) && p[0] >= 1 && typeof p[1] === 'number' && p[1] > 0);
-  if (!valid) throw new Error(`${file} is not a cost curve: expected the JSON of \`tandem bench cost\` (a "curve" of [k, ms] pairs) or such an array`);
+  const valid =
+    Array.isArray(curve) &&
+    curve.length > 0 &&
+    curve.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && p[0] >= 1 && typeof p[1] === 'number' && p[1] > 0);
+  if (!valid)
+    throw new Error(
+      `${file} is not a cost curve: expected the JSON of \`tandem bench cost\` (a "curve" of [k, ms] pairs) or such an array`,
+    );
   const pairs = curve as [number, number][];
   if (!pairs.some(([k]) => k === 1)) throw new Error(`the cost curve in ${file} lacks k = 1 (T(1) is the unit of the simulation)`);
   return pairs;

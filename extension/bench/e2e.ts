@@ -8,7 +8,13 @@
 import * as os from 'node:os';
 import { buildFimPrompt, hasFimTokens } from '../context/fimPrompt';
 import type {
-  CompletionResult, ContextDocument, ModelInfo, NativeAddon, NativeSession, PromptPart, SpeculationMode,
+  CompletionResult,
+  ContextDocument,
+  ModelInfo,
+  NativeAddon,
+  NativeSession,
+  PromptPart,
+  SpeculationMode,
 } from '../engine/native';
 import { deviceOption } from './cost';
 import { findMismatches, OutputMismatch } from './outputComparison';
@@ -61,7 +67,9 @@ export interface E2eModeResult {
 
 /** The prompt an editor would send: the model's FIM format when it has FIM tokens, else the prefix. */
 export function promptFor(info: ModelInfo, trace: Trace): PromptPart[] {
-  return hasFimTokens(info.fim) ? buildFimPrompt(info, { prefix: trace.prefix, suffix: trace.suffix, path: trace.file }, null) : [trace.prefix];
+  return hasFimTokens(info.fim)
+    ? buildFimPrompt(info, { prefix: trace.prefix, suffix: trace.suffix, path: trace.file }, null)
+    : [trace.prefix];
 }
 
 /** The draft corpus: the file around the cursor (without the lines to be written) and its siblings. */
@@ -121,7 +129,11 @@ export async function runE2eBench(o: E2eOptions) {
     for (const mode of o.modes) {
       const session = await model.createSession({ threads: o.threads, contextSize: o.contextSize });
       try {
-        await session.complete({ prompt: ['function warmUp(a, b) {\n  return a + b;\n}\nfunction warmUp2(a, b) {\n  return'], maxTokens: 4, speculation: mode });
+        await session.complete({
+          prompt: ['function warmUp(a, b) {\n  return a + b;\n}\nfunction warmUp2(a, b) {\n  return'],
+          maxTokens: 4,
+          speculation: mode,
+        });
         await session.reset();
         sessions.set(mode, session);
         outputs.set(mode, []);
@@ -174,27 +186,82 @@ export async function runE2eBench(o: E2eOptions) {
 
   const rows = ran.map((mode) => {
     const m = modes[mode];
-    return [mode, m.completions, m.generatedTokens, fmt(m.tokensPerSecond, 1), fmt(m.tokensPerStep), fmt(m.acceptedPerDrafted === null ? null : m.acceptedPerDrafted * 100, 0, '%'),
-      fmt(m.firstTokenMs.mean, 0), fmt(m.firstTokenMs.p50, 0), fmt(m.completionMs.mean, 0), fmt(m.completionMs.p50, 0),
-      fmt(m.speedupOverOff, 2, '×'), fmt(m.speedupOverBestNgram, 2, '×'), texts[mode].every((t, i) => t !== undefined && t === texts.off[i]) ? 'yes' : 'NO'];
+    return [
+      mode,
+      m.completions,
+      m.generatedTokens,
+      fmt(m.tokensPerSecond, 1),
+      fmt(m.tokensPerStep),
+      fmt(m.acceptedPerDrafted === null ? null : m.acceptedPerDrafted * 100, 0, '%'),
+      fmt(m.firstTokenMs.mean, 0),
+      fmt(m.firstTokenMs.p50, 0),
+      fmt(m.completionMs.mean, 0),
+      fmt(m.completionMs.p50, 0),
+      fmt(m.speedupOverOff, 2, '×'),
+      fmt(m.speedupOverBestNgram, 2, '×'),
+      texts[mode].every((t, i) => t !== undefined && t === texts.off[i]) ? 'yes' : 'NO',
+    ];
   });
-  const table = markdownTable(['mode', 'completions', 'tokens', 'tokens/s', 'tokens/step', 'accepted/drafted', 'first token ms (mean)', 'first token ms (p50)',
-    'completion ms (mean)', 'completion ms (p50)', 'speed-up vs off', 'vs best ngram', 'text = off'], rows);
-  const svg = barChartSvg('e2e: generated tokens/s (decode) per mode', ran.map((m) => ({ label: m, value: modes[m].tokensPerSecond })));
-  const note = 'Random-weight models prove mechanics and overheads (lossless output, the cost of drafting and verification), not acceptance: ' +
+  const table = markdownTable(
+    [
+      'mode',
+      'completions',
+      'tokens',
+      'tokens/s',
+      'tokens/step',
+      'accepted/drafted',
+      'first token ms (mean)',
+      'first token ms (p50)',
+      'completion ms (mean)',
+      'completion ms (p50)',
+      'speed-up vs off',
+      'vs best ngram',
+      'text = off',
+    ],
+    rows,
+  );
+  const svg = barChartSvg(
+    'e2e: generated tokens/s (decode) per mode',
+    ran.map((m) => ({ label: m, value: modes[m].tokensPerSecond })),
+  );
+  const note =
+    'Random-weight models prove mechanics and overheads (lossless output, the cost of drafting and verification), not acceptance: ' +
     'their greedy output rarely matches the context, so drafts are mostly rejected. Timings on a shared machine are noisy.';
   const json = {
     suite: 'e2e',
-    model: { path: info.path, origin: o.modelOrigin, description: info.description, quantization: info.quantization, parameters: info.parameters, fim: hasFimTokens(info.fim), placement: info.placement },
-    prompts: traces.length, seed: o.seed, sources: o.sources, maxTokens: o.maxTokens, device: o.device,
+    model: {
+      path: info.path,
+      origin: o.modelOrigin,
+      description: info.description,
+      quantization: info.quantization,
+      parameters: info.parameters,
+      fim: hasFimTokens(info.fim),
+      placement: info.placement,
+    },
+    prompts: traces.length,
+    seed: o.seed,
+    sources: o.sources,
+    maxTokens: o.maxTokens,
+    device: o.device,
     threads: o.threads ?? `engine default (hardware threads, at most 8; this machine has ${os.cpus().length})`,
-    modes, skipped, bestNgram: bestNgram ?? null, identical, mismatches, note,
+    modes,
+    skipped,
+    bestNgram: bestNgram ?? null,
+    identical,
+    mismatches,
+    note,
   };
-  const mismatchText = identical ? '\nEvery mode produced exactly the text of off.\n'
-    : `\n**${mismatches.length} outputs differ from off:**\n\n${markdownTable(['prompt', 'mode', 'offset', 'off', 'mode\'s'],
-      mismatches.map((m) => [m.prompt, m.mode, m.offset, JSON.stringify(m.expected), JSON.stringify(m.actual)]))}\n`;
-  const skippedText = skipped.length ? `\nSkipped modes (the addon rejects them):\n${skipped.map((s) => `- ${s.mode}: ${s.reason}`).join('\n')}\n` : '';
-  const markdown = `# End-to-end benchmark\n\n${traces.length} prompts (seed ${o.seed}), at most ${o.maxTokens} tokens each; model ${info.description} ` +
+  const mismatchText = identical
+    ? '\nEvery mode produced exactly the text of off.\n'
+    : `\n**${mismatches.length} outputs differ from off:**\n\n${markdownTable(
+        ['prompt', 'mode', 'offset', 'off', "mode's"],
+        mismatches.map((m) => [m.prompt, m.mode, m.offset, JSON.stringify(m.expected), JSON.stringify(m.actual)]),
+      )}\n`;
+  const skippedText = skipped.length
+    ? `\nSkipped modes (the addon rejects them):\n${skipped.map((s) => `- ${s.mode}: ${s.reason}`).join('\n')}\n`
+    : '';
+  const markdown =
+    `# End-to-end benchmark\n\n${traces.length} prompts (seed ${o.seed}), at most ${o.maxTokens} tokens each; model ${info.description} ` +
     `(${info.quantization}, ${o.modelOrigin}); threads ${json.threads}; device ${o.device}\n\n${table}\n${mismatchText}${skippedText}\n${note}\n`;
   const files = writeReport(o.outDir, 'e2e', json, markdown, svg);
   return { json, table, files, identical };

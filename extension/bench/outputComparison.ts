@@ -23,12 +23,15 @@ export function findMismatches(texts: Record<string, (string | undefined)[]>, ba
   for (const [mode, list] of Object.entries(texts)) {
     if (mode === baseline) continue;
     for (let i = 0; i < expected.length; i++) {
-      const a = expected[i], b = list[i];
+      const a = expected[i],
+        b = list[i];
       if (a !== undefined && a === b) continue;
       const offset = firstDifference(a ?? '', b ?? '');
       const from = Math.max(0, offset - EXCERPT_BEFORE);
       out.push({
-        prompt: i, mode, offset,
+        prompt: i,
+        mode,
+        offset,
         expected: a === undefined ? '(no output)' : a.slice(from, from + EXCERPT_LENGTH),
         actual: b === undefined ? '(no output)' : b.slice(from, from + EXCERPT_LENGTH),
       });

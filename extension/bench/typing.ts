@@ -83,7 +83,11 @@ export interface RequestRecord {
   stopReason: string;
 }
 
-export interface Percentiles { p50: number | null; p95: number | null; max: number | null }
+export interface Percentiles {
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
 export interface FigureSet {
   requests: number;
   ttftMs: Percentiles;
@@ -109,12 +113,23 @@ class BenchDocument implements DocumentView {
   /** version of the last snapshot sent as the 'sameFile' draft document */
   snapshot = { version: 1, text: '' };
 
-  constructor(readonly id: string, readonly path: string, readonly languageId: string, public lines: string[]) {
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly languageId: string,
+    public lines: string[],
+  ) {
     this.snapshot.text = this.text();
   }
-  get lineCount() { return this.lines.length; }
-  lineText(line: number) { return this.lines[line]; }
-  text() { return this.lines.join('\n'); }
+  get lineCount() {
+    return this.lines.length;
+  }
+  lineText(line: number) {
+    return this.lines[line];
+  }
+  text() {
+    return this.lines.join('\n');
+  }
 
   apply(step: TypingStep): void {
     const l = this.lines[this.line];
@@ -149,15 +164,20 @@ class VirtualClock {
   t = 0;
   private timers: { at: number; fire: (ok: boolean) => void }[] = [];
   readonly now = () => this.t;
-  readonly wait = (ms: number, signal: AbortSignal): Promise<boolean> => new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const timer = { at: this.t + ms, fire: resolve };
-    this.timers.push(timer);
-    signal.addEventListener('abort', () => {
-      this.timers = this.timers.filter((x) => x !== timer);
-      resolve(false);
-    }, { once: true });
-  });
+  readonly wait = (ms: number, signal: AbortSignal): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve(false);
+      const timer = { at: this.t + ms, fire: resolve };
+      this.timers.push(timer);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.timers = this.timers.filter((x) => x !== timer);
+          resolve(false);
+        },
+        { once: true },
+      );
+    });
   /** The earliest timer due by `t`, fired (the clock moves to it), or undefined. */
   fireNext(t: number): number | undefined {
     this.timers.sort((a, b) => a.at - b.at);
@@ -191,13 +211,31 @@ class Lane {
   private readonly settings: ReaderSettings;
   private readonly pipeline: (typeof PIPELINES)[TypingLayout];
 
-  constructor(readonly layout: TypingLayout, readonly client: EngineClient, readonly model: ModelInfo, o: TypingOptions, workload: TypingWorkload) {
-    this.pipeline = { ...PIPELINES[layout], coldStartMs: layout === 'anchored' ? o.coldStartMs ?? PIPELINES.anchored.coldStartMs : 0 };
-    this.settings = fitToContext({
-      promptLayout: this.pipeline.promptLayout, prefixTokens: 1024, suffixTokens: 256, contextTokens: 512, coldStartMs: this.pipeline.coldStartMs,
-    }, o.contextSize, o.maxTokens);
+  constructor(
+    readonly layout: TypingLayout,
+    readonly client: EngineClient,
+    readonly model: ModelInfo,
+    o: TypingOptions,
+    workload: TypingWorkload,
+  ) {
+    this.pipeline = { ...PIPELINES[layout], coldStartMs: layout === 'anchored' ? (o.coldStartMs ?? PIPELINES.anchored.coldStartMs) : 0 };
+    this.settings = fitToContext(
+      {
+        promptLayout: this.pipeline.promptLayout,
+        prefixTokens: 1024,
+        suffixTokens: 256,
+        contextTokens: 512,
+        coldStartMs: this.pipeline.coldStartMs,
+      },
+      o.contextSize,
+      o.maxTokens,
+    );
     const completionSettings: CompletionSettings = {
-      maxTokens: o.maxTokens, prefixTokens: this.settings.prefixTokens, streamFirstLine: true, prefetch: false, speculation: o.speculation,
+      maxTokens: o.maxTokens,
+      prefixTokens: this.settings.prefixTokens,
+      streamFirstLine: true,
+      prefetch: false,
+      speculation: o.speculation,
     };
     this.controller = new CompletionController({
       engine: this.instrumentedEngine(),
@@ -207,9 +245,14 @@ class Lane {
       now: this.clock.now,
       wait: this.clock.wait,
     });
-    this.reader = new CursorContextReader({ kvKeys: this.pipeline.kvKeys, prefillTokensPerMs: () => this.controller.prefillRate.tokensPerMs() });
-    this.documents = workload.files.map((f, i) => new BenchDocument(
-      `file:///bench/${i}/${f.path}`, f.path, f.path.endsWith('.ts') ? 'typescript' : 'javascript', f.text.split('\n')));
+    this.reader = new CursorContextReader({
+      kvKeys: this.pipeline.kvKeys,
+      prefillTokensPerMs: () => this.controller.prefillRate.tokensPerMs(),
+    });
+    this.documents = workload.files.map(
+      (f, i) =>
+        new BenchDocument(`file:///bench/${i}/${f.path}`, f.path, f.path.endsWith('.ts') ? 'typescript' : 'javascript', f.text.split('\n')),
+    );
   }
 
   /** The real EngineClient, recording each request's timings. */
@@ -221,7 +264,14 @@ class Lane {
         const started = performance.now();
         let firstAt: number | undefined;
         const record: RequestRecord = {
-          index: this.records.length, event, promptTokens: 0, reusedTokens: 0, restoredTokens: 0, reprefillTokens: 0, prefillMs: 0, kvSwitchMs: 0,
+          index: this.records.length,
+          event,
+          promptTokens: 0,
+          reusedTokens: 0,
+          restoredTokens: 0,
+          reprefillTokens: 0,
+          prefillMs: 0,
+          kvSwitchMs: 0,
           stopReason: 'pending',
         };
         this.records.push(record);
@@ -236,8 +286,13 @@ class Lane {
           const s = result.stats;
           const cancelled = s.stopReason === 'cancelled';
           Object.assign(record, {
-            promptTokens: s.promptTokens, reusedTokens: s.reusedTokens, restoredTokens: s.restoredTokens ?? 0,
-            reprefillTokens: s.promptTokens - s.reusedTokens, prefillMs: s.prefillMs, kvSwitchMs: s.kvSwitchMs ?? 0, stopReason: s.stopReason,
+            promptTokens: s.promptTokens,
+            reusedTokens: s.reusedTokens,
+            restoredTokens: s.restoredTokens ?? 0,
+            reprefillTokens: s.promptTokens - s.reusedTokens,
+            prefillMs: s.prefillMs,
+            kvSwitchMs: s.kvSwitchMs ?? 0,
+            stopReason: s.stopReason,
             ttftMs: firstAt !== undefined ? firstAt - started : cancelled ? undefined : performance.now() - started,
             completionMs: cancelled ? undefined : performance.now() - started,
           });
@@ -265,13 +320,26 @@ class Lane {
   }
 
   private read(document: BenchDocument) {
-    return { document, line: document.line, character: document.character, settings: this.settings, sources: this.sources(document), indentUnit: () => '  ' };
+    return {
+      document,
+      line: document.line,
+      character: document.character,
+      settings: this.settings,
+      sources: this.sources(document),
+      indentUnit: () => '  ',
+    };
   }
 
   /** The extension's context: chunks of the other open files, and the draft documents. */
   private sources(document: BenchDocument) {
     const others = this.documents.filter((d) => d !== document);
-    const chunkSources: ChunkSource[] = others.map((d) => ({ id: d.id, version: d.version, path: d.path, source: 'otherFile', text: () => d.text() }));
+    const chunkSources: ChunkSource[] = others.map((d) => ({
+      id: d.id,
+      version: d.version,
+      path: d.path,
+      source: 'otherFile',
+      text: () => d.text(),
+    }));
     return (window: CursorWindow, contextTokens: number) => ({
       path: document.path,
       repoName: 'bench',
@@ -302,13 +370,23 @@ class Lane {
     document.snapshot = { version: document.version, text: document.text() };
     this.burstLabel = step.start;
     const window = this.reader.window(document, document.line, document.character, this.settings);
-    this.controller.cursorMoved({ documentId: document.id, prefix: window.prefix, suffix: window.suffix, prefixAtDocumentStart: window.prefixAtDocumentStart });
+    this.controller.cursorMoved({
+      documentId: document.id,
+      prefix: window.prefix,
+      suffix: window.suffix,
+      prefixAtDocumentStart: window.prefixAtDocumentStart,
+    });
     this.clock.t += restMs;
     if (!this.pipeline.prewarm) return;
     const { context, deferred, commit } = this.reader.readForPrewarm(this.read(document));
-    const prewarm = this.controller.prewarm(context, { keepCached: deferred }).then((result) => {
-      if (result && !result.cancelled) commit();
-    }, (err: unknown) => { this.errors.push(`pre-warm: ${(err as Error).message}`); });
+    const prewarm = this.controller.prewarm(context, { keepCached: deferred }).then(
+      (result) => {
+        if (result && !result.cancelled) commit();
+      },
+      (err: unknown) => {
+        this.errors.push(`pre-warm: ${(err as Error).message}`);
+      },
+    );
     await Promise.race([prewarm, sleep(restMs)]); // the first keystroke after the rest stops it
   }
 
@@ -378,7 +456,12 @@ export async function runTypingBench(o: TypingOptions) {
   try {
     let info: ModelInfo | undefined;
     for (const layout of o.layouts) {
-      const client = new EngineClient({ hostScript: o.hostScript, addonPath: o.addonPath, logLevel: 'error', log: (line) => log(`[${layout} engine] ${line}`) });
+      const client = new EngineClient({
+        hostScript: o.hostScript,
+        addonPath: o.addonPath,
+        logLevel: 'error',
+        log: (line) => log(`[${layout} engine] ${line}`),
+      });
       lanes.push(new Lane(layout, client, await loadModel(client, o), o, workload));
       info ??= lanes[lanes.length - 1].model;
       // warm-up outside the timings: graphs, and the auto drafter's T(k) (measured once, cached)
@@ -415,8 +498,12 @@ function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info:
       if (records.length) byEvent[event] = figuresOf(records);
     }
     layouts[lane.layout] = {
-      ...figuresOf(forward), byEvent, prewarms: lane.prewarms,
-      cacheHits: lane.controller.counters.cacheHits, inflightHits: lane.controller.counters.inflightHits, errors: lane.errors,
+      ...figuresOf(forward),
+      byEvent,
+      prewarms: lane.prewarms,
+      cacheHits: lane.controller.counters.cacheHits,
+      inflightHits: lane.controller.counters.inflightHits,
+      errors: lane.errors,
     };
   }
   const defaultLayout = lanes.some((l) => l.layout === DEFAULT_TYPING_LAYOUT) ? DEFAULT_TYPING_LAYOUT : lanes[0].layout;
@@ -426,31 +513,84 @@ function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info:
     defaultLayout,
     layouts,
     model: { path: info.path, origin: o.modelOrigin, description: info.description, quantization: info.quantization },
-    files: workload.files.map((f) => f.path), seed: o.seed, bursts: workload.bursts, keystrokes: workload.keystrokes, sources: o.sources,
-    maxTokens: o.maxTokens, contextSize: o.contextSize, speculation: o.speculation, restMs: o.restMs, coldStartMs,
+    files: workload.files.map((f) => f.path),
+    seed: o.seed,
+    bursts: workload.bursts,
+    keystrokes: workload.keystrokes,
+    sources: o.sources,
+    maxTokens: o.maxTokens,
+    contextSize: o.contextSize,
+    speculation: o.speculation,
+    restMs: o.restMs,
+    coldStartMs,
     threads: o.threads ?? `engine default (hardware threads, at most 8; this machine has ${os.cpus().length})`,
-    timeline: Object.fromEntries(lanes.map((l) => [l.layout, l.records.filter((r) => r.promptTokens > 0)
-      .map((r) => ({
-        event: r.event, promptTokens: r.promptTokens, reprefillTokens: r.reprefillTokens, restoredTokens: r.restoredTokens, prefillMs: r.prefillMs,
-        kvSwitchMs: r.kvSwitchMs, ttftMs: r.ttftMs,
-      }))])),
-    note: 'Top-level figures cover requests made while typing forward (char, enter, backspace); byEvent splits them and adds the first request ' +
+    timeline: Object.fromEntries(
+      lanes.map((l) => [
+        l.layout,
+        l.records
+          .filter((r) => r.promptTokens > 0)
+          .map((r) => ({
+            event: r.event,
+            promptTokens: r.promptTokens,
+            reprefillTokens: r.reprefillTokens,
+            restoredTokens: r.restoredTokens,
+            prefillMs: r.prefillMs,
+            kvSwitchMs: r.kvSwitchMs,
+            ttftMs: r.ttftMs,
+          })),
+      ]),
+    ),
+    note:
+      'Top-level figures cover requests made while typing forward (char, enter, backspace); byEvent splits them and adds the first request ' +
       'of each burst (open: a file the first time, jump: a new place, switch: back to where the user left off in another open file). ' +
       'Time to first token is measured from EngineClient.complete() to the first streamed piece (the IPC included); ghost text adds the ' +
       'debounce (virtual) and ends when the provider answered. Random-weight models prove latency, not suggestion quality.',
   };
-  const row = (name: string, f: FigureSet) => [name, f.requests, fmt(f.ttftMs.p50, 0), fmt(f.ttftMs.p95, 0), fmt(f.ttftMs.max, 0),
-    fmt(f.reprefillTokens.p50, 0), fmt(f.reprefillTokens.p95, 0), fmt(f.reprefillTokens.max, 0),
-    fmt(f.ghostMs.p50, 0), fmt(f.ghostMs.p95, 0), fmt(f.ghostMs.max, 0), fmt(f.promptTokens.p50, 0)];
-  const header = ['layout / event', 'requests', 'first token p50 ms', 'p95', 'max', 're-prefilled p50', 'p95', 'max', 'ghost text p50 ms', 'p95', 'max', 'prompt tokens p50'];
-  const table = markdownTable(header, lanes.flatMap((l) => {
-    const r = layouts[l.layout];
-    return [row(`**${l.layout}** typing forward`, r), ...Object.entries(r.byEvent).map(([e, f]) => row(`${l.layout} · ${e}`, f))];
-  }));
-  const svg = lineChartSvg('bench typing: re-prefilled tokens per engine request (log scale)',
-    lanes.map((l) => ({ label: l.layout, points: l.records.filter((r) => r.promptTokens > 0).map((r, i): [number, number] => [i + 1, r.reprefillTokens]) })),
-    { x: 'engine request (in the order typed)', y: 're-prefilled tokens', logY: true });
-  const markdown = `# Typing benchmark\n\n${workload.bursts} bursts, ${workload.keystrokes} keystrokes (seed ${o.seed}) in ${workload.files.map((f) => `\`${f.path}\``).join(', ')}; ` +
+  const row = (name: string, f: FigureSet) => [
+    name,
+    f.requests,
+    fmt(f.ttftMs.p50, 0),
+    fmt(f.ttftMs.p95, 0),
+    fmt(f.ttftMs.max, 0),
+    fmt(f.reprefillTokens.p50, 0),
+    fmt(f.reprefillTokens.p95, 0),
+    fmt(f.reprefillTokens.max, 0),
+    fmt(f.ghostMs.p50, 0),
+    fmt(f.ghostMs.p95, 0),
+    fmt(f.ghostMs.max, 0),
+    fmt(f.promptTokens.p50, 0),
+  ];
+  const header = [
+    'layout / event',
+    'requests',
+    'first token p50 ms',
+    'p95',
+    'max',
+    're-prefilled p50',
+    'p95',
+    'max',
+    'ghost text p50 ms',
+    'p95',
+    'max',
+    'prompt tokens p50',
+  ];
+  const table = markdownTable(
+    header,
+    lanes.flatMap((l) => {
+      const r = layouts[l.layout];
+      return [row(`**${l.layout}** typing forward`, r), ...Object.entries(r.byEvent).map(([e, f]) => row(`${l.layout} · ${e}`, f))];
+    }),
+  );
+  const svg = lineChartSvg(
+    'bench typing: re-prefilled tokens per engine request (log scale)',
+    lanes.map((l) => ({
+      label: l.layout,
+      points: l.records.filter((r) => r.promptTokens > 0).map((r, i): [number, number] => [i + 1, r.reprefillTokens]),
+    })),
+    { x: 'engine request (in the order typed)', y: 're-prefilled tokens', logY: true },
+  );
+  const markdown =
+    `# Typing benchmark\n\n${workload.bursts} bursts, ${workload.keystrokes} keystrokes (seed ${o.seed}) in ${workload.files.map((f) => `\`${f.path}\``).join(', ')}; ` +
     `model ${info.description} (${info.quantization}, ${o.modelOrigin}); threads ${json.threads}; at most ${o.maxTokens} tokens per completion; ` +
     `speculation ${o.speculation}; rest after a jump ${o.restMs} ms; cold-prefill target ${coldStartMs} ms (anchored)\n\n${table}\n\n${json.note}\n`;
   const files = writeReport(o.outDir, 'typing', json, markdown, svg);

@@ -73,12 +73,15 @@ function chooseFiles(sources: readonly string[], rand: () => number): TypingFile
   const usable = (f: { file: string }) => {
     const text = fs.readFileSync(f.file, 'utf8');
     const lines = text.split('\n');
-    return lines.length >= MIN_LINES && lines.length <= MAX_LINES && !lines.some((l) => l.length > 300) ? text.replace(/\r\n/g, '\n') : undefined;
+    return lines.length >= MIN_LINES && lines.length <= MAX_LINES && !lines.some((l) => l.length > 300)
+      ? text.replace(/\r\n/g, '\n')
+      : undefined;
   };
   const dirs = [...byDir.keys()].sort();
   for (let attempt = 0; attempt < dirs.length * 2; attempt++) {
     const dir = dirs[Math.floor(rand() * dirs.length)];
-    const files = (byDir.get(dir) ?? []).map((f) => ({ path: path.relative(f.root, f.file), text: usable(f) }))
+    const files = (byDir.get(dir) ?? [])
+      .map((f) => ({ path: path.relative(f.root, f.file), text: usable(f) }))
       .filter((f): f is TypingFile => f.text !== undefined);
     if (files.length >= OPEN_FILES) {
       const picked: TypingFile[] = [];

@@ -62,7 +62,11 @@ export function listSourceFiles(dir: string, extensions = DEFAULT_EXTENSIONS): s
   const out: string[] = [];
   const walk = (d: string) => {
     let entries: fs.Dirent[];
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
@@ -98,7 +102,10 @@ export function cursorLines(lines: string[], referenceLines: number): number[] {
 }
 
 function overlapOf(reference: string, haystacks: string[]): number {
-  const refLines = reference.split('\n').map((l) => l.trim()).filter((l) => l.length >= 8);
+  const refLines = reference
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length >= 8);
   if (refLines.length === 0) return 0;
   let hits = 0;
   for (const l of refLines) if (haystacks.some((h) => h.includes(l))) hits++;
@@ -107,8 +114,15 @@ function overlapOf(reference: string, haystacks: string[]): number {
 
 export function makeWorkload(options: WorkloadOptions): Trace[] {
   const {
-    sources, seed = 1, count = 100, referenceLines = 4, prefixChars = 4_000, suffixChars = 1_000,
-    contextFiles = 3, contextChars = 8_000, extensions = DEFAULT_EXTENSIONS,
+    sources,
+    seed = 1,
+    count = 100,
+    referenceLines = 4,
+    prefixChars = 4_000,
+    suffixChars = 1_000,
+    contextFiles = 3,
+    contextChars = 8_000,
+    extensions = DEFAULT_EXTENSIONS,
   } = options;
   const rand = prng(seed);
   const files = sources.flatMap((s) => listSourceFiles(s, extensions).map((f) => ({ root: s, file: f })));
@@ -144,8 +158,14 @@ export function makeWorkload(options: WorkloadOptions): Trace[] {
     const keptSuffix = suffix.slice(0, suffixChars);
     const overlap = overlapOf(reference, [keptPrefix, keptSuffix, ...context.map((c) => c.text)]);
     traces.push({
-      file: path.relative(root, file), line: at + 1, prefix: keptPrefix, suffix: keptSuffix, reference, context,
-      overlap, kind: overlap >= 0.5 ? 'related' : overlap === 0 ? 'novel' : 'partial',
+      file: path.relative(root, file),
+      line: at + 1,
+      prefix: keptPrefix,
+      suffix: keptSuffix,
+      reference,
+      context,
+      overlap,
+      kind: overlap >= 0.5 ? 'related' : overlap === 0 ? 'novel' : 'partial',
     });
   }
   return traces;

@@ -97,10 +97,12 @@ export function parseOptions(spec: CommandSpec, argv: readonly string[]): Parsed
 
 function convert(spec: CommandSpec, option: OptionSpec, raw: string): string | number {
   if (option.kind === 'int') {
-    if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`${spec.name}: --${option.name} must be an integer, got ${JSON.stringify(raw)}`);
+    if (!/^[+-]?\d+$/.test(raw.trim()))
+      throw new UsageError(`${spec.name}: --${option.name} must be an integer, got ${JSON.stringify(raw)}`);
     const n = Number(raw);
     if (!Number.isSafeInteger(n)) throw new UsageError(`${spec.name}: --${option.name} is out of range: ${raw}`);
-    if (option.min !== undefined && n < option.min) throw new UsageError(`${spec.name}: --${option.name} must be ≥ ${option.min}, got ${n}`);
+    if (option.min !== undefined && n < option.min)
+      throw new UsageError(`${spec.name}: --${option.name} must be ≥ ${option.min}, got ${n}`);
     return n;
   }
   if (option.choices && !option.choices.includes(raw)) {
@@ -113,7 +115,7 @@ export function formatHelp(spec: CommandSpec): string {
   const options = [...spec.options, ...COMMON_OPTIONS];
   const signature = (o: OptionSpec) => {
     if (o.kind === 'flag') return `--${o.name}`;
-    const value = o.choices ? o.choices.join('|') : o.value ?? (o.kind === 'int' ? 'N' : 'VALUE');
+    const value = o.choices ? o.choices.join('|') : (o.value ?? (o.kind === 'int' ? 'N' : 'VALUE'));
     return `--${o.name} ${value}${o.kind === 'list' ? '…' : ''}`;
   };
   const usage = spec.options.map((o) => (o.required ? signature(o) : `[${signature(o)}]`)).join(' ');

@@ -17,31 +17,73 @@ export const DEFAULT_COST_KS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 48, 64,
 export const MAX_COST_K = 128;
 
 const MODES_TEXT = 'a,b,…';
-const outOption = { name: 'out', kind: 'string', value: 'DIR', description: 'where NAME.json, NAME.md and NAME.svg are written', defaultText: 'test-artifacts/bench' } as const;
+const outOption = {
+  name: 'out',
+  kind: 'string',
+  value: 'DIR',
+  description: 'where NAME.json, NAME.md and NAME.svg are written',
+  defaultText: 'test-artifacts/bench',
+} as const;
 const sourceOption = {
-  name: 'source', kind: 'list', value: 'DIR', description: 'folders of real code the traces are cut from (repeatable)',
+  name: 'source',
+  kind: 'list',
+  value: 'DIR',
+  description: 'folders of real code the traces are cut from (repeatable)',
   defaultText: 'mocha, typescript, esbuild, cmake-js, node-addon-api, @vscode/test-electron in node_modules',
 } as const;
-const modelOptions = (defaultShape: ModelShape, defaultType: ModelType) => [
-  { name: 'model', kind: 'string', value: 'FILE', description: 'GGUF model to measure', defaultText: 'a generated random-weight model (--shape, --type)' },
-  { name: 'shape', kind: 'string', choices: MODEL_SHAPES, description: 'generated model: 0.5b = Qwen2.5-Coder-0.5B\'s shape (24×896), small = 4×256, tiny = 2×64', defaultText: defaultShape },
-  { name: 'type', kind: 'string', choices: MODEL_TYPES, description: 'generated model\'s tensor type', defaultText: defaultType },
-  { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
-  { name: 'device', kind: 'string', choices: ['auto', 'cpu', 'gpu', 'npu'], description: 'where the model runs (as complete --device)', defaultText: 'auto' },
-] as const;
+const modelOptions = (defaultShape: ModelShape, defaultType: ModelType) =>
+  [
+    {
+      name: 'model',
+      kind: 'string',
+      value: 'FILE',
+      description: 'GGUF model to measure',
+      defaultText: 'a generated random-weight model (--shape, --type)',
+    },
+    {
+      name: 'shape',
+      kind: 'string',
+      choices: MODEL_SHAPES,
+      description: "generated model: 0.5b = Qwen2.5-Coder-0.5B's shape (24×896), small = 4×256, tiny = 2×64",
+      defaultText: defaultShape,
+    },
+    { name: 'type', kind: 'string', choices: MODEL_TYPES, description: "generated model's tensor type", defaultText: defaultType },
+    { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
+    {
+      name: 'device',
+      kind: 'string',
+      choices: ['auto', 'cpu', 'gpu', 'npu'],
+      description: 'where the model runs (as complete --device)',
+      defaultText: 'auto',
+    },
+  ] as const;
 
 export const BENCH_DRAFTING_SPEC: CommandSpec = {
   name: 'bench drafting',
-  summary: 'Model-free, trace-driven comparison of the drafters: the real next lines of real code stand in\n' +
-    'for the model\'s greedy output (tokenized with the Qwen2 vocab). Per mode and trace kind (related,\n' +
+  summary:
+    'Model-free, trace-driven comparison of the drafters: the real next lines of real code stand in\n' +
+    "for the model's greedy output (tokenized with the Qwen2 vocab). Per mode and trace kind (related,\n" +
     'partial, novel): tokens per verification step, draft hit rate, drafter µs per step, and the\n' +
     'simulated decode speed-up Σ tokens / Σ T(k+1)/T(1) under a CPU T(k) curve and a flat GPU-like one.',
   options: [
     { name: 'count', kind: 'int', min: 1, description: 'traces', defaultText: '150' },
     { name: 'seed', kind: 'int', min: 0, description: 'workload seed (same seed, same traces, same numbers)', defaultText: '1' },
     sourceOption,
-    { name: 'modes', kind: 'string', value: MODES_TEXT, description: `modes to compare (${ALL_SPECULATION_MODES.join(', ')})`, defaultText: 'all; modes the addon rejects are skipped with a note' },
-    { name: 'cost-curve', kind: 'string', value: 'FILE|cpu-facts|measured', description: 'CPU T(k) curve: a `bench cost` JSON, the facts curve (0.5B Q4_0, 2 threads), or measured now on a generated 0.5B-shape model', defaultText: 'cpu-facts' },
+    {
+      name: 'modes',
+      kind: 'string',
+      value: MODES_TEXT,
+      description: `modes to compare (${ALL_SPECULATION_MODES.join(', ')})`,
+      defaultText: 'all; modes the addon rejects are skipped with a note',
+    },
+    {
+      name: 'cost-curve',
+      kind: 'string',
+      value: 'FILE|cpu-facts|measured',
+      description:
+        'CPU T(k) curve: a `bench cost` JSON, the facts curve (0.5B Q4_0, 2 threads), or measured now on a generated 0.5B-shape model',
+      defaultText: 'cpu-facts',
+    },
     { name: 'vocab', kind: 'string', value: 'qwen2|deepseek-coder|PATH', description: 'tokenizer of the traces', defaultText: 'qwen2' },
     outOption,
   ],
@@ -49,11 +91,18 @@ export const BENCH_DRAFTING_SPEC: CommandSpec = {
 
 export const BENCH_COST_SPEC: CommandSpec = {
   name: 'bench cost',
-  summary: 'T(k): the time of one forward pass of k tokens with logits for all of them (a verification\n' +
+  summary:
+    'T(k): the time of one forward pass of k tokens with logits for all of them (a verification\n' +
     'batch) at a fixed depth, for each k — the curve the engine sizes its drafts with.',
   options: [
     ...modelOptions('0.5b', 'q4_0'),
-    { name: 'k', kind: 'string', value: '1,2,4,8-16,…', description: 'batch sizes (1–128; a-b is a range)', defaultText: DEFAULT_COST_KS.join(',') },
+    {
+      name: 'k',
+      kind: 'string',
+      value: '1,2,4,8-16,…',
+      description: 'batch sizes (1–128; a-b is a range)',
+      defaultText: DEFAULT_COST_KS.join(','),
+    },
     { name: 'depth', kind: 'int', min: 0, description: 'tokens already in the context when timing', defaultText: '1000' },
     { name: 'reps', kind: 'int', min: 1, description: 'timed runs per k (after one warm-up); the median is reported', defaultText: '3' },
     outOption,
@@ -62,7 +111,8 @@ export const BENCH_COST_SPEC: CommandSpec = {
 
 export const BENCH_E2E_SPEC: CommandSpec = {
   name: 'bench e2e',
-  summary: 'Full engine: every mode completes the same FIM prompts (workload traces, their sibling files as\n' +
+  summary:
+    'Full engine: every mode completes the same FIM prompts (workload traces, their sibling files as\n' +
     'context documents) with the same model and threads, interleaved in one run: generated tokens/s,\n' +
     'time to first token, time per completion, speed-up over off and over the best ngram-* mode, and a\n' +
     'check that every mode produced exactly the text of off (a difference exits 1).',
@@ -72,7 +122,13 @@ export const BENCH_E2E_SPEC: CommandSpec = {
     { name: 'seed', kind: 'int', min: 0, description: 'workload seed', defaultText: '1' },
     sourceOption,
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens per completion', defaultText: '48' },
-    { name: 'modes', kind: 'string', value: MODES_TEXT, description: 'modes to compare (off is always run: it is the baseline)', defaultText: 'all; modes the addon rejects are skipped with a note' },
+    {
+      name: 'modes',
+      kind: 'string',
+      value: MODES_TEXT,
+      description: 'modes to compare (off is always run: it is the baseline)',
+      defaultText: 'all; modes the addon rejects are skipped with a note',
+    },
     { name: 'ctx-size', kind: 'int', min: 64, description: 'context size in tokens', defaultText: 'min(4096, training context)' },
     outOption,
   ],
@@ -85,7 +141,8 @@ export type TypingLayoutName = (typeof TYPING_LAYOUTS)[number];
 
 export const BENCH_TYPING_SPEC: CommandSpec = {
   name: 'bench typing',
-  summary: 'What a user feels while typing: real editing of three sibling files of real code (lines inside\n' +
+  summary:
+    'What a user feels while typing: real editing of three sibling files of real code (lines inside\n' +
     'function bodies typed character by character, Enter, typos fixed with Backspace, jumps, switches\n' +
     'between the files) replayed through the real pipeline (debounce, type-through cache, context\n' +
     'chunks, engine host, addon), once per layout, interleaved in one run. Per engine request: time to\n' +
@@ -94,22 +151,51 @@ export const BENCH_TYPING_SPEC: CommandSpec = {
     'anchored = anchored prompts, per-document KV, pre-warm, cold windows sized to a time target.',
   options: [
     ...modelOptions('0.5b', 'q4_0'),
-    { name: 'layouts', kind: 'string', value: 'a,b', description: `pipeline variants to compare (${TYPING_LAYOUTS.join(', ')})`, defaultText: TYPING_LAYOUTS.join(',') },
-    { name: 'bursts', kind: 'int', min: 1, description: 'edit bursts (each begins with opening a file, a jump or a switch)', defaultText: '16' },
+    {
+      name: 'layouts',
+      kind: 'string',
+      value: 'a,b',
+      description: `pipeline variants to compare (${TYPING_LAYOUTS.join(', ')})`,
+      defaultText: TYPING_LAYOUTS.join(','),
+    },
+    {
+      name: 'bursts',
+      kind: 'int',
+      min: 1,
+      description: 'edit bursts (each begins with opening a file, a jump or a switch)',
+      defaultText: '16',
+    },
     { name: 'seed', kind: 'int', min: 0, description: 'workload seed (the files, places, typos and pauses)', defaultText: '1' },
     sourceOption,
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens per completion', defaultText: '16' },
     { name: 'ctx-size', kind: 'int', min: 256, description: 'engine context size in tokens', defaultText: '4096' },
     { name: 'spec', kind: 'string', choices: ALL_SPECULATION_MODES, description: 'speculative decoding mode', defaultText: 'auto' },
-    { name: 'rest-ms', kind: 'int', min: 0, description: 'real time the user rests after a jump or switch (anchored pre-warms then)', defaultText: '1000' },
-    { name: 'cold-start-ms', kind: 'int', min: 0, description: 'anchored: cold-prefill time target (tandem.completion.coldStartMs)', defaultText: '1000' },
+    {
+      name: 'rest-ms',
+      kind: 'int',
+      min: 0,
+      description: 'real time the user rests after a jump or switch (anchored pre-warms then)',
+      defaultText: '1000',
+    },
+    {
+      name: 'cold-start-ms',
+      kind: 'int',
+      min: 0,
+      description: 'anchored: cold-prefill time target (tandem.completion.coldStartMs)',
+      defaultText: '1000',
+    },
     outOption,
   ],
-  notes: ['Random-weight models prove latency and re-use, not suggestion quality. Timings on a shared machine are noisy: compare layouts within one run.'],
+  notes: [
+    'Random-weight models prove latency and re-use, not suggestion quality. Timings on a shared machine are noisy: compare layouts within one run.',
+  ],
 };
 
 export const BENCH_SPECS: Record<BenchSuite, CommandSpec> = {
-  drafting: BENCH_DRAFTING_SPEC, cost: BENCH_COST_SPEC, e2e: BENCH_E2E_SPEC, typing: BENCH_TYPING_SPEC,
+  drafting: BENCH_DRAFTING_SPEC,
+  cost: BENCH_COST_SPEC,
+  e2e: BENCH_E2E_SPEC,
+  typing: BENCH_TYPING_SPEC,
 };
 
 export interface ModelChoice {
@@ -182,17 +268,24 @@ export type BenchCommand = BenchDraftingCommand | BenchCostCommand | BenchE2eCom
 
 /** `a,b` → typing layouts, checked; duplicates dropped, order kept. */
 export function parseLayouts(command: string, text: string): TypingLayoutName[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError(`${command}: --layouts needs at least one layout`);
   for (const n of names) {
-    if (!(TYPING_LAYOUTS as readonly string[]).includes(n)) throw new UsageError(`${command}: unknown layout ${JSON.stringify(n)}; layouts: ${TYPING_LAYOUTS.join(', ')}`);
+    if (!(TYPING_LAYOUTS as readonly string[]).includes(n))
+      throw new UsageError(`${command}: unknown layout ${JSON.stringify(n)}; layouts: ${TYPING_LAYOUTS.join(', ')}`);
   }
   return [...new Set(names)] as TypingLayoutName[];
 }
 
 /** `a,b,c` → modes, checked against the contract's names; duplicates dropped, order kept. */
 export function parseModes(command: string, text: string): SpeculationMode[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new UsageError(`${command}: --modes needs at least one mode`);
   for (const n of names) {
     if (!(ALL_SPECULATION_MODES as readonly string[]).includes(n)) {
@@ -205,11 +298,16 @@ export function parseModes(command: string, text: string): SpeculationMode[] {
 /** `1,2,4,8-16` → sorted distinct batch sizes in 1..128. */
 export function parseKs(command: string, text: string): number[] {
   const ks = new Set<number>();
-  for (const item of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(item);
     if (!m) throw new UsageError(`${command}: --k takes numbers and ranges like 1,2,4,8-16; got ${JSON.stringify(item)}`);
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-    if (a < 1 || b > MAX_COST_K || a > b) throw new UsageError(`${command}: --k values must be from 1 to ${MAX_COST_K} (ranges low-high); got ${item}`);
+    const a = Number(m[1]),
+      b = m[2] === undefined ? a : Number(m[2]);
+    if (a < 1 || b > MAX_COST_K || a > b)
+      throw new UsageError(`${command}: --k values must be from 1 to ${MAX_COST_K} (ranges low-high); got ${item}`);
     for (let k = a; k <= b; k++) ks.add(k);
   }
   if (ks.size === 0) throw new UsageError(`${command}: --k needs at least one batch size`);
@@ -220,7 +318,11 @@ function modelChoice(o: Record<string, unknown>, defaultShape: ModelShape, defau
   if (o.model !== undefined && (o.shape !== undefined || o.type !== undefined)) {
     throw new UsageError(`${command}: --shape and --type describe a generated model; they cannot go with --model`);
   }
-  return { file: o.model as string | undefined, shape: (o.shape as ModelShape | undefined) ?? defaultShape, type: (o.type as ModelType | undefined) ?? defaultType };
+  return {
+    file: o.model as string | undefined,
+    shape: (o.shape as ModelShape | undefined) ?? defaultShape,
+    type: (o.type as ModelType | undefined) ?? defaultType,
+  };
 }
 
 /** argv after `bench`: the suite name, then its options. 'help' = the suite's --help;
@@ -240,34 +342,60 @@ export function parseBench(argv: readonly string[]): BenchCommand | { help: Benc
   switch (suite as BenchSuite) {
     case 'drafting':
       return {
-        suite: 'drafting', count: (o.count as number | undefined) ?? 150, seed: (o.seed as number | undefined) ?? 1,
-        sources: o.source as string[] | undefined, modes, costCurve: (o['cost-curve'] as string | undefined) ?? 'cpu-facts',
-        vocab: (o.vocab as string | undefined) ?? 'qwen2', out, json,
+        suite: 'drafting',
+        count: (o.count as number | undefined) ?? 150,
+        seed: (o.seed as number | undefined) ?? 1,
+        sources: o.source as string[] | undefined,
+        modes,
+        costCurve: (o['cost-curve'] as string | undefined) ?? 'cpu-facts',
+        vocab: (o.vocab as string | undefined) ?? 'qwen2',
+        out,
+        json,
       };
     case 'cost':
       return {
-        suite: 'cost', model: modelChoice(o, '0.5b', 'q4_0', spec.name),
+        suite: 'cost',
+        model: modelChoice(o, '0.5b', 'q4_0', spec.name),
         ks: o.k === undefined ? [...DEFAULT_COST_KS] : parseKs(spec.name, o.k as string),
-        threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device,
-        depth: (o.depth as number | undefined) ?? 1000, reps: (o.reps as number | undefined) ?? 3, out, json,
+        threads: o.threads as number | undefined,
+        device: ((o.device as string | undefined) ?? 'auto') as Device,
+        depth: (o.depth as number | undefined) ?? 1000,
+        reps: (o.reps as number | undefined) ?? 3,
+        out,
+        json,
       };
     case 'e2e':
       return {
-        suite: 'e2e', model: modelChoice(o, 'small', 'q8_0', spec.name), count: (o.count as number | undefined) ?? 8,
-        seed: (o.seed as number | undefined) ?? 1, sources: o.source as string[] | undefined,
-        maxTokens: (o['max-tokens'] as number | undefined) ?? 48, modes: modes && (modes.includes('off') ? modes : ['off', ...modes]),
-        threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device,
-        contextSize: o['ctx-size'] as number | undefined, out, json,
+        suite: 'e2e',
+        model: modelChoice(o, 'small', 'q8_0', spec.name),
+        count: (o.count as number | undefined) ?? 8,
+        seed: (o.seed as number | undefined) ?? 1,
+        sources: o.source as string[] | undefined,
+        maxTokens: (o['max-tokens'] as number | undefined) ?? 48,
+        modes: modes && (modes.includes('off') ? modes : ['off', ...modes]),
+        threads: o.threads as number | undefined,
+        device: ((o.device as string | undefined) ?? 'auto') as Device,
+        contextSize: o['ctx-size'] as number | undefined,
+        out,
+        json,
       };
     case 'typing':
       return {
-        suite: 'typing', model: modelChoice(o, '0.5b', 'q4_0', spec.name),
+        suite: 'typing',
+        model: modelChoice(o, '0.5b', 'q4_0', spec.name),
         layouts: o.layouts === undefined ? [...TYPING_LAYOUTS] : parseLayouts(spec.name, o.layouts as string),
-        bursts: (o.bursts as number | undefined) ?? 16, seed: (o.seed as number | undefined) ?? 1, sources: o.source as string[] | undefined,
-        maxTokens: (o['max-tokens'] as number | undefined) ?? 16, contextSize: (o['ctx-size'] as number | undefined) ?? 4096,
-        speculation: ((o.spec as string | undefined) ?? 'auto') as SpeculationMode, restMs: (o['rest-ms'] as number | undefined) ?? 1000,
+        bursts: (o.bursts as number | undefined) ?? 16,
+        seed: (o.seed as number | undefined) ?? 1,
+        sources: o.source as string[] | undefined,
+        maxTokens: (o['max-tokens'] as number | undefined) ?? 16,
+        contextSize: (o['ctx-size'] as number | undefined) ?? 4096,
+        speculation: ((o.spec as string | undefined) ?? 'auto') as SpeculationMode,
+        restMs: (o['rest-ms'] as number | undefined) ?? 1000,
         coldStartMs: (o['cold-start-ms'] as number | undefined) ?? 1000,
-        threads: o.threads as number | undefined, device: ((o.device as string | undefined) ?? 'auto') as Device, out, json,
+        threads: o.threads as number | undefined,
+        device: ((o.device as string | undefined) ?? 'auto') as Device,
+        out,
+        json,
       };
   }
 }

@@ -12,8 +12,16 @@ import { runTypingBench } from '../bench/typing';
 import type { NativeAddon } from '../engine/native';
 import { formatHelp } from './args';
 import {
-  ALL_SPECULATION_MODES, BENCH_SPECS, BenchCostCommand, BenchDraftingCommand, BenchE2eCommand, BenchTypingCommand, DEFAULT_COST_KS,
-  ModelChoice, formatBenchOverview, parseBench,
+  ALL_SPECULATION_MODES,
+  BENCH_SPECS,
+  BenchCostCommand,
+  BenchDraftingCommand,
+  BenchE2eCommand,
+  BenchTypingCommand,
+  DEFAULT_COST_KS,
+  ModelChoice,
+  formatBenchOverview,
+  parseBench,
 } from './benchArgs';
 import { CliError, CliIo } from './io';
 import { resolveVocab } from './makeTestModelCommand';
@@ -31,10 +39,14 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
   const addon = io.loadAddon();
   addon.setLogLevel(io.env.TANDEM_LOG_LEVEL || 'error');
   switch (cmd.suite) {
-    case 'drafting': return runDrafting(cmd, addon, io);
-    case 'cost': return runCost(cmd, addon, io);
-    case 'e2e': return runE2e(cmd, addon, io);
-    case 'typing': return runTyping(cmd, addon, io);
+    case 'drafting':
+      return runDrafting(cmd, addon, io);
+    case 'cost':
+      return runCost(cmd, addon, io);
+    case 'e2e':
+      return runE2e(cmd, addon, io);
+    case 'typing':
+      return runTyping(cmd, addon, io);
   }
 }
 
@@ -46,8 +58,11 @@ function sourcesOf(sources: string[] | undefined, io: CliIo): string[] {
   if (sources) return sources.map((s) => path.resolve(io.cwd, s));
   const found = defaultSources(io.packageRoot);
   if (found.length === 0) {
-    throw new CliError(`no default sources: none of the npm packages the workload uses is in ${path.join(io.packageRoot, 'node_modules')}; ` +
-      'run `npm install` or pass --source DIR', 'NO_SOURCES');
+    throw new CliError(
+      `no default sources: none of the npm packages the workload uses is in ${path.join(io.packageRoot, 'node_modules')}; ` +
+        'run `npm install` or pass --source DIR',
+      'NO_SOURCES',
+    );
   }
   return found;
 }
@@ -59,7 +74,9 @@ function progress(io: CliIo, json: boolean): (line: string) => void {
 
 async function modelFor(choice: ModelChoice, addon: NativeAddon, io: CliIo, json: boolean): Promise<{ path: string; origin: string }> {
   if (choice.file) return { path: path.resolve(io.cwd, choice.file), origin: 'file' };
-  const cacheDir = io.env.TANDEM_BENCH_MODELS ? path.resolve(io.cwd, io.env.TANDEM_BENCH_MODELS) : path.join(io.packageRoot, '.tandem', 'test-models');
+  const cacheDir = io.env.TANDEM_BENCH_MODELS
+    ? path.resolve(io.cwd, io.env.TANDEM_BENCH_MODELS)
+    : path.join(io.packageRoot, '.tandem', 'test-models');
   progress(io, json)(`bench: using a generated ${choice.shape}-shape ${choice.type} random-weight model (cached in ${cacheDir})`);
   return ensureBenchModel({ addon, shape: choice.shape, type: choice.type, cacheDir, vocabPath: (name) => resolveVocab(name, io) });
 }
@@ -69,13 +86,29 @@ function finish(io: CliIo, json: boolean, result: unknown, text: string, files: 
   else io.stdout.write(`${text}\n\nwrote ${files.json}, ${files.markdown}, ${files.svg}\n`);
 }
 
-async function costCurveFor(cmd: BenchDraftingCommand, addon: NativeAddon, io: CliIo): Promise<{ curve: [number, number][]; origin: string }> {
+async function costCurveFor(
+  cmd: BenchDraftingCommand,
+  addon: NativeAddon,
+  io: CliIo,
+): Promise<{ curve: [number, number][]; origin: string }> {
   if (cmd.costCurve === 'cpu-facts') return { curve: CPU_CURVE_FACTS, origin: CPU_CURVE_FACTS_ORIGIN };
   if (cmd.costCurve === 'measured') {
     const model = await modelFor({ shape: '0.5b', type: 'q4_0' }, addon, io, cmd.json);
     progress(io, cmd.json)('bench drafting: measuring T(k) on it first (bench cost with default settings)');
-    const { json } = await runCostBench({ addon, modelPath: model.path, modelOrigin: model.origin, ks: DEFAULT_COST_KS, device: 'auto', depth: 1000, reps: 3, outDir: outDir(cmd.out, io) });
-    return { curve: json.curve, origin: `measured now: ${json.model.description} (${json.model.quantization}), ${json.threads} threads, depth ${json.depth}` };
+    const { json } = await runCostBench({
+      addon,
+      modelPath: model.path,
+      modelOrigin: model.origin,
+      ks: DEFAULT_COST_KS,
+      device: 'auto',
+      depth: 1000,
+      reps: 3,
+      outDir: outDir(cmd.out, io),
+    });
+    return {
+      curve: json.curve,
+      origin: `measured now: ${json.model.description} (${json.model.quantization}), ${json.threads} threads, depth ${json.depth}`,
+    };
   }
   const file = path.resolve(io.cwd, cmd.costCurve);
   try {
@@ -91,8 +124,15 @@ async function runDrafting(cmd: BenchDraftingCommand, addon: NativeAddon, io: Cl
   const { curve, origin } = await costCurveFor(cmd, addon, io);
   progress(io, cmd.json)(`bench drafting: ${cmd.count} traces, seed ${cmd.seed}`);
   const r = await runDraftingBench({
-    addon, vocabPath, sources, count: cmd.count, seed: cmd.seed, modes: cmd.modes ?? [...ALL_SPECULATION_MODES],
-    cpuCurve: curve, cpuCurveOrigin: origin, outDir: outDir(cmd.out, io),
+    addon,
+    vocabPath,
+    sources,
+    count: cmd.count,
+    seed: cmd.seed,
+    modes: cmd.modes ?? [...ALL_SPECULATION_MODES],
+    cpuCurve: curve,
+    cpuCurveOrigin: origin,
+    outDir: outDir(cmd.out, io),
   });
   const skipped = r.json.skipped.map((s) => `skipped ${s.mode}: ${s.reason}`).join('\n');
   finish(io, cmd.json, r.json, `${r.table}\n\n${r.targetTable}${skipped ? `\n\n${skipped}` : ''}`, r.files);
@@ -103,8 +143,15 @@ async function runCost(cmd: BenchCostCommand, addon: NativeAddon, io: CliIo): Pr
   const model = await modelFor(cmd.model, addon, io, cmd.json);
   progress(io, cmd.json)(`bench cost: T(k) for k = ${cmd.ks.join(', ')} at depth ${cmd.depth}, ${cmd.reps} runs each`);
   const r = await runCostBench({
-    addon, modelPath: model.path, modelOrigin: model.origin, ks: cmd.ks, threads: cmd.threads, device: cmd.device, depth: cmd.depth,
-    reps: cmd.reps, outDir: outDir(cmd.out, io),
+    addon,
+    modelPath: model.path,
+    modelOrigin: model.origin,
+    ks: cmd.ks,
+    threads: cmd.threads,
+    device: cmd.device,
+    depth: cmd.depth,
+    reps: cmd.reps,
+    outDir: outDir(cmd.out, io),
   });
   finish(io, cmd.json, r.json, r.table, r.files);
   return 0;
@@ -114,18 +161,31 @@ async function runE2e(cmd: BenchE2eCommand, addon: NativeAddon, io: CliIo): Prom
   const sources = sourcesOf(cmd.sources, io);
   const model = await modelFor(cmd.model, addon, io, cmd.json);
   const r = await runE2eBench({
-    addon, modelPath: model.path, modelOrigin: model.origin, sources, count: cmd.count, seed: cmd.seed, maxTokens: cmd.maxTokens,
-    modes: cmd.modes ?? [...ALL_SPECULATION_MODES], threads: cmd.threads, device: cmd.device, contextSize: cmd.contextSize,
-    outDir: outDir(cmd.out, io), log: progress(io, cmd.json),
+    addon,
+    modelPath: model.path,
+    modelOrigin: model.origin,
+    sources,
+    count: cmd.count,
+    seed: cmd.seed,
+    maxTokens: cmd.maxTokens,
+    modes: cmd.modes ?? [...ALL_SPECULATION_MODES],
+    threads: cmd.threads,
+    device: cmd.device,
+    contextSize: cmd.contextSize,
+    outDir: outDir(cmd.out, io),
+    log: progress(io, cmd.json),
   });
   const skipped = r.json.skipped.map((s) => `skipped ${s.mode}: ${s.reason}`).join('\n');
-  const verdict = r.identical ? 'every mode produced exactly the text of off'
+  const verdict = r.identical
+    ? 'every mode produced exactly the text of off'
     : `${r.json.mismatches.length} outputs differ from off:\n${r.json.mismatches.map((m) => `  prompt ${m.prompt}, ${m.mode}, offset ${m.offset}: off ${JSON.stringify(m.expected)} vs ${JSON.stringify(m.actual)}`).join('\n')}`;
   finish(io, cmd.json, r.json, `${r.table}\n\n${verdict}${skipped ? `\n${skipped}` : ''}\n\n${r.json.note}`, r.files);
   if (!r.identical) {
-    io.stderr.write(cmd.json
-      ? `${JSON.stringify({ error: { code: 'OUTPUT_MISMATCH', message: `${r.json.mismatches.length} outputs differ from off (see ${r.files.json})` } })}\n`
-      : `tandem: error [OUTPUT_MISMATCH]: ${r.json.mismatches.length} outputs differ from off (see ${r.files.markdown})\n`);
+    io.stderr.write(
+      cmd.json
+        ? `${JSON.stringify({ error: { code: 'OUTPUT_MISMATCH', message: `${r.json.mismatches.length} outputs differ from off (see ${r.files.json})` } })}\n`
+        : `tandem: error [OUTPUT_MISMATCH]: ${r.json.mismatches.length} outputs differ from off (see ${r.files.markdown})\n`,
+    );
     return 1;
   }
   return 0;
@@ -134,9 +194,17 @@ async function runE2e(cmd: BenchE2eCommand, addon: NativeAddon, io: CliIo): Prom
 /** The engine host script beside this CLI: out/engineHost.js when bundled, engine/host.js in the
  *  transpiled test build. */
 function engineHostScript(io: CliIo): string {
-  const candidates = [path.join(__dirname, 'engineHost.js'), path.join(__dirname, '..', 'engine', 'host.js'), path.join(io.packageRoot, 'out', 'engineHost.js')];
+  const candidates = [
+    path.join(__dirname, 'engineHost.js'),
+    path.join(__dirname, '..', 'engine', 'host.js'),
+    path.join(io.packageRoot, 'out', 'engineHost.js'),
+  ];
   const found = candidates.find((p) => fs.existsSync(p));
-  if (!found) throw new CliError(`the engine host script was not found (looked for ${candidates.join(', ')}); run \`npm run build\``, 'NO_ENGINE_HOST');
+  if (!found)
+    throw new CliError(
+      `the engine host script was not found (looked for ${candidates.join(', ')}); run \`npm run build\``,
+      'NO_ENGINE_HOST',
+    );
   return found;
 }
 
@@ -144,9 +212,22 @@ async function runTyping(cmd: BenchTypingCommand, addon: NativeAddon, io: CliIo)
   const sources = sourcesOf(cmd.sources, io);
   const model = await modelFor(cmd.model, addon, io, cmd.json);
   const r = await runTypingBench({
-    hostScript: engineHostScript(io), addonPath: io.env.TANDEM_ADDON, modelPath: model.path, modelOrigin: model.origin, sources,
-    seed: cmd.seed, bursts: cmd.bursts, layouts: cmd.layouts, threads: cmd.threads, device: cmd.device, contextSize: cmd.contextSize,
-    maxTokens: cmd.maxTokens, speculation: cmd.speculation, restMs: cmd.restMs, coldStartMs: cmd.coldStartMs, outDir: outDir(cmd.out, io),
+    hostScript: engineHostScript(io),
+    addonPath: io.env.TANDEM_ADDON,
+    modelPath: model.path,
+    modelOrigin: model.origin,
+    sources,
+    seed: cmd.seed,
+    bursts: cmd.bursts,
+    layouts: cmd.layouts,
+    threads: cmd.threads,
+    device: cmd.device,
+    contextSize: cmd.contextSize,
+    maxTokens: cmd.maxTokens,
+    speculation: cmd.speculation,
+    restMs: cmd.restMs,
+    coldStartMs: cmd.coldStartMs,
+    outDir: outDir(cmd.out, io),
     log: progress(io, cmd.json),
   });
   const errors = Object.entries(r.json.layouts).flatMap(([layout, l]) => l.errors.map((e) => `${layout}: ${e}`));

@@ -5,10 +5,10 @@ import type { MakeTestModelOptions, SpeculationMode } from '../engine/native';
 import { SPECULATION_MODES } from '../engine/native';
 import { CommandSpec, ParsedOptions, UsageError, parseOptions, unescapeStop } from './args';
 
-
 export const COMPLETE_SPEC: CommandSpec = {
   name: 'complete',
-  summary: 'One fill-in-the-middle completion at a file position (1-based line and column).\n' +
+  summary:
+    'One fill-in-the-middle completion at a file position (1-based line and column).\n' +
     'Streams the text to stdout as it is generated and prints stats to stderr;\n' +
     'with --json, prints one object { text, stats, model, context } instead.',
   options: [
@@ -18,10 +18,32 @@ export const COMPLETE_SPEC: CommandSpec = {
     { name: 'column', kind: 'int', min: 1, required: true, description: 'cursor column (1-based, UTF-16 code units)' },
     { name: 'context', kind: 'list', value: 'FILE', description: 'other open files: the draft corpus of speculative decoding' },
     { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens to generate', defaultText: '64' },
-    { name: 'spec', kind: 'string', value: SPECULATION_MODES.join('|'), description: 'speculative decoding mode (output is identical in every mode)', defaultText: 'off' },
-    { name: 'device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where both phases run (NAME: a device from `tandem devices`)', defaultText: 'auto' },
-    { name: 'prefill-device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where prompt prefill runs (overrides --device)' },
-    { name: 'decode-device', kind: 'string', value: 'auto|cpu|gpu|npu|NAME', description: 'where decoding and verification run (overrides --device)' },
+    {
+      name: 'spec',
+      kind: 'string',
+      value: SPECULATION_MODES.join('|'),
+      description: 'speculative decoding mode (output is identical in every mode)',
+      defaultText: 'off',
+    },
+    {
+      name: 'device',
+      kind: 'string',
+      value: 'auto|cpu|gpu|npu|NAME',
+      description: 'where both phases run (NAME: a device from `tandem devices`)',
+      defaultText: 'auto',
+    },
+    {
+      name: 'prefill-device',
+      kind: 'string',
+      value: 'auto|cpu|gpu|npu|NAME',
+      description: 'where prompt prefill runs (overrides --device)',
+    },
+    {
+      name: 'decode-device',
+      kind: 'string',
+      value: 'auto|cpu|gpu|npu|NAME',
+      description: 'where decoding and verification run (overrides --device)',
+    },
     { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
     { name: 'ctx-size', kind: 'int', min: 16, description: 'context size in tokens', defaultText: 'min(4096, training context)' },
     { name: 'stop', kind: 'list', value: 'S', description: 'stop before any of these strings (\\n, \\t, \\\\ are unescaped)' },
@@ -39,7 +61,13 @@ export const MAKE_TEST_MODEL_SPEC: CommandSpec = {
     { name: 'kv-heads', kind: 'int', min: 1, description: 'key/value heads', defaultText: 'heads' },
     { name: 'ffn', kind: 'int', min: 1, description: 'feed-forward width', defaultText: '4 × embd' },
     { name: 'ctx', kind: 'int', min: 16, description: 'training context length', defaultText: '4096' },
-    { name: 'vocab', kind: 'string', value: 'qwen2|deepseek-coder|PATH', description: 'tokenizer: a llama.cpp vocab name or a GGUF file', defaultText: 'qwen2' },
+    {
+      name: 'vocab',
+      kind: 'string',
+      value: 'qwen2|deepseek-coder|PATH',
+      description: 'tokenizer: a llama.cpp vocab name or a GGUF file',
+      defaultText: 'qwen2',
+    },
     { name: 'type', kind: 'string', choices: ['f32', 'f16', 'q8_0', 'q4_0'], description: 'tensor type', defaultText: 'f32' },
     { name: 'seed', kind: 'int', min: 0, description: 'random seed', defaultText: '1' },
     { name: 'out', kind: 'string', value: 'FILE', required: true, description: 'where to write the model' },
@@ -65,11 +93,10 @@ export const BENCH_SPEC: CommandSpec = {
 
 export const MODELS_SPEC: CommandSpec = {
   name: 'models',
-  summary: 'Lists the GGUF models found on this machine, with size and quantization.\n' +
-    'Searches the Hugging Face cache, LM Studio, Ollama, llama.cpp\'s cache and the folders given with --dir.',
-  options: [
-    { name: 'dir', kind: 'list', value: 'DIR', description: 'more folders to search (repeatable)' },
-  ],
+  summary:
+    'Lists the GGUF models found on this machine, with size and quantization.\n' +
+    "Searches the Hugging Face cache, LM Studio, Ollama, llama.cpp's cache and the folders given with --dir.",
+  options: [{ name: 'dir', kind: 'list', value: 'DIR', description: 'more folders to search (repeatable)' }],
 };
 
 export const COMMANDS: readonly CommandSpec[] = [COMPLETE_SPEC, MAKE_TEST_MODEL_SPEC, DEVICES_SPEC, MODELS_SPEC, BENCH_SPEC];
@@ -117,7 +144,8 @@ function parseDeviceOptions(o: ParsedOptions): { prefill: string; decode: string
   const pick = (name: string, fallback: string): string => {
     const value = o[name] as string | undefined;
     if (value === undefined) return fallback;
-    if (!value.trim()) throw new UsageError(`complete: --${name} needs a value: auto, cpu, gpu, npu or a device name from \`tandem devices\``);
+    if (!value.trim())
+      throw new UsageError(`complete: --${name} needs a value: auto, cpu, gpu, npu or a device name from \`tandem devices\``);
     return value;
   };
   const both = pick('device', 'auto');
@@ -138,7 +166,8 @@ export function parseMakeTestModel(argv: readonly string[]): MakeTestModelComman
   const kvHeads = (o['kv-heads'] as number | undefined) ?? heads;
   if (embd % heads !== 0) throw new UsageError(`make-test-model: --embd ${embd} must be a multiple of --heads ${heads}`);
   if (heads % kvHeads !== 0) throw new UsageError(`make-test-model: --heads ${heads} must be a multiple of --kv-heads ${kvHeads}`);
-  if ((embd / heads) % 2 !== 0) throw new UsageError(`make-test-model: the head size embd/heads = ${embd / heads} must be even (rotary embeddings)`);
+  if ((embd / heads) % 2 !== 0)
+    throw new UsageError(`make-test-model: the head size embd/heads = ${embd / heads} must be even (rotary embeddings)`);
   return {
     options: {
       arch: o.arch as 'qwen2' | 'llama',

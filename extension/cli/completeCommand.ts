@@ -37,9 +37,10 @@ export function modelSummary(info: ModelInfo) {
 
 /** Device per phase of one request, e.g. "prefill on CPU, decode on CPU (handover, 1.1 MB in 2 chunks, 3 ms)". */
 export function formatPlacement(stats: CompletionStats): string {
-  const how = stats.placement === 'handover'
-    ? `handover, ${((stats.handoverBytes ?? 0) / 1e6).toFixed(1)} MB in ${stats.handoverChunks ?? 0} chunks, ${Math.round(stats.handoverMs ?? 0)} ms`
-    : stats.placement ?? 'single';
+  const how =
+    stats.placement === 'handover'
+      ? `handover, ${((stats.handoverBytes ?? 0) / 1e6).toFixed(1)} MB in ${stats.handoverChunks ?? 0} chunks, ${Math.round(stats.handoverMs ?? 0)} ms`
+      : (stats.placement ?? 'single');
   return `prefill on ${stats.prefillDevice ?? '?'}, decode on ${stats.decodeDevice ?? '?'} (${how})`;
 }
 
@@ -63,28 +64,38 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
       const prompt = buildFimPrompt(info, cursor);
       const session = await model.createSession({ contextSize: cmd.contextSize, threads: cmd.threads });
       try {
-        const result = await session.complete({
-          prompt,
-          maxTokens: cmd.maxTokens,
-          stop: cmd.stop.length ? cmd.stop : undefined,
-          speculation: cmd.spec,
-          documents: [
-            { id: path.resolve(io.cwd, cmd.file), version: 1, source: 'sameFile' as const, text: source },
-            ...cmd.contextFiles.map((f, i) => ({ id: path.resolve(io.cwd, f), version: 1, source: 'otherFile' as const, text: contextDocs[i] })),
-          ],
-          onText: cmd.json ? undefined : (piece) => io.stdout.write(piece),
-        }, cancel);
+        const result = await session.complete(
+          {
+            prompt,
+            maxTokens: cmd.maxTokens,
+            stop: cmd.stop.length ? cmd.stop : undefined,
+            speculation: cmd.spec,
+            documents: [
+              { id: path.resolve(io.cwd, cmd.file), version: 1, source: 'sameFile' as const, text: source },
+              ...cmd.contextFiles.map((f, i) => ({
+                id: path.resolve(io.cwd, f),
+                version: 1,
+                source: 'otherFile' as const,
+                text: contextDocs[i],
+              })),
+            ],
+            onText: cmd.json ? undefined : (piece) => io.stdout.write(piece),
+          },
+          cancel,
+        );
         if (cmd.json) {
-          io.stdout.write(`${JSON.stringify({
-            text: result.text,
-            stats: result.stats,
-            model: modelSummary(info),
-            cursor: { file: path.resolve(io.cwd, cmd.file), line: cmd.line, column: cmd.column },
-            context: { documents: contextDocs.length, chars: contextDocs.reduce((n, d) => n + d.length, 0) },
-            spec: cmd.spec,
-            device: cmd.device,
-            placement: info.placement,
-          })}\n`);
+          io.stdout.write(
+            `${JSON.stringify({
+              text: result.text,
+              stats: result.stats,
+              model: modelSummary(info),
+              cursor: { file: path.resolve(io.cwd, cmd.file), line: cmd.line, column: cmd.column },
+              context: { documents: contextDocs.length, chars: contextDocs.reduce((n, d) => n + d.length, 0) },
+              spec: cmd.spec,
+              device: cmd.device,
+              placement: info.placement,
+            })}\n`,
+          );
         } else {
           io.stderr.write(`\ntandem: ${formatStats(result.stats)}\n`);
           io.stderr.write(`tandem: ${formatPlacement(result.stats)}\n`);

@@ -11,7 +11,10 @@ export function runDevices(cmd: { json: boolean }, io: CliIo): number {
     return 0;
   }
   for (const d of devices) {
-    const memory = d.memoryTotalBytes > 0 ? `, ${(d.memoryFreeBytes / 2 ** 30).toFixed(1)} of ${(d.memoryTotalBytes / 2 ** 30).toFixed(1)} GiB free` : '';
+    const memory =
+      d.memoryTotalBytes > 0
+        ? `, ${(d.memoryFreeBytes / 2 ** 30).toFixed(1)} of ${(d.memoryTotalBytes / 2 ** 30).toFixed(1)} GiB free`
+        : '';
     const offload = d.hostWeightOffload ? ', offloads host weights (op-offload)' : '';
     io.stdout.write(`${d.name}\t${d.kind ?? d.type}\t${d.backend}\t${d.description}${memory}${offload}\n`);
   }

@@ -17,7 +17,10 @@ export interface CliIo {
 
 /** A runtime failure with a code (exit code 1). */
 export class CliError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = 'CliError';
   }

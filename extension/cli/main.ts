@@ -4,7 +4,15 @@ import { CursorPositionError } from '../context/cursorSplit';
 import { UsageError, formatHelp } from './args';
 import { runBench } from './benchCommand';
 import {
-  COMMANDS, COMPLETE_SPEC, DEVICES_SPEC, MAKE_TEST_MODEL_SPEC, MODELS_SPEC, formatOverview, parseComplete, parseDevices, parseMakeTestModel,
+  COMMANDS,
+  COMPLETE_SPEC,
+  DEVICES_SPEC,
+  MAKE_TEST_MODEL_SPEC,
+  MODELS_SPEC,
+  formatOverview,
+  parseComplete,
+  parseDevices,
+  parseMakeTestModel,
   parseModels,
 } from './commands';
 import { runComplete } from './completeCommand';

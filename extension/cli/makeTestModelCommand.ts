@@ -15,8 +15,11 @@ async function exists(file: string): Promise<boolean> {
 export async function resolveVocab(vocab: string, io: CliIo): Promise<string> {
   const candidates = vocabCandidates(vocab, { llamaCppDir: io.env.LLAMA_CPP_DIR, packageRoot: io.packageRoot, cwd: io.cwd });
   for (const candidate of candidates) if (await exists(candidate)) return candidate;
-  throw new CliError(`vocab ${JSON.stringify(vocab)} not found; looked for:\n  ${candidates.join('\n  ')}\n` +
-    'Run `npm run fetch:llama` (llama.cpp ships these files in models/), set LLAMA_CPP_DIR, or pass --vocab PATH.', 'VOCAB_NOT_FOUND');
+  throw new CliError(
+    `vocab ${JSON.stringify(vocab)} not found; looked for:\n  ${candidates.join('\n  ')}\n` +
+      'Run `npm run fetch:llama` (llama.cpp ships these files in models/), set LLAMA_CPP_DIR, or pass --vocab PATH.',
+    'VOCAB_NOT_FOUND',
+  );
 }
 
 export async function runMakeTestModel(cmd: MakeTestModelCommand, io: CliIo): Promise<number> {

@@ -16,12 +16,20 @@ export async function runModels(cmd: { dirs: string[]; json: boolean }, io: CliI
     return 0;
   }
   if (models.length === 0) {
-    io.stdout.write('no GGUF models found (searched the Hugging Face cache, LM Studio, Ollama and llama.cpp folders; add folders with --dir)\n');
+    io.stdout.write(
+      'no GGUF models found (searched the Hugging Face cache, LM Studio, Ollama and llama.cpp folders; add folders with --dir)\n',
+    );
     return 0;
   }
   const rows = models.map((m) => [m.label, m.quantization ?? '?', formatSize(m.sizeBytes), m.architecture ?? '?', m.source, m.path]);
-  const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i].length), ['model', 'quant', 'size', 'arch', 'source'][i].length));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 5 ? c.padEnd(widths[i]) : c)).join('  ').trimEnd();
+  const widths = [0, 1, 2, 3, 4].map((i) =>
+    Math.max(...rows.map((r) => r[i].length), ['model', 'quant', 'size', 'arch', 'source'][i].length),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < 5 ? c.padEnd(widths[i]) : c))
+      .join('  ')
+      .trimEnd();
   io.stdout.write(`${[line(['model', 'quant', 'size', 'arch', 'source', 'path']), ...rows.map(line)].join('\n')}\n`);
   return 0;
 }

@@ -11,5 +11,10 @@ export function abortOnCancel(token: vscode.CancellationToken): LinkedAbort {
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort();
   const listener = token.onCancellationRequested(() => controller.abort());
-  return { signal: controller.signal, dispose: () => { listener.dispose(); } };
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      listener.dispose();
+    },
+  };
 }

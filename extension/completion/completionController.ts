@@ -17,9 +17,7 @@ import type { CompletionSettingsSection } from '../ui/settings';
 import { AdaptiveDebounce, DEFAULT_DEBOUNCE, DebounceOptions, OneShotTimer, delay } from './adaptiveDebounce';
 import { CompletionPlan, planCompletion } from './completionPlan';
 import { postProcessCompletion } from './postProcess';
-import {
-  AnchorContext, CachedSuggestion, Generation, SuggestionCache, anchorOf, firstCompleteLine, typedSince,
-} from './suggestionStore';
+import { AnchorContext, CachedSuggestion, Generation, SuggestionCache, anchorOf, firstCompleteLine, typedSince } from './suggestionStore';
 
 /** The text a prompt is built from (cursorContextReader.ts). */
 export interface PromptText {
@@ -171,7 +169,11 @@ export class CompletionController implements Disposable {
       return undefined; // load failures are reported once, by whoever loads the model
     }
     if (signal.aborted || this.disposed) return undefined;
-    const plan = planCompletion({ linePrefix: context.linePrefix, lineSuffix: context.lineSuffix, maxTokens: this.deps.settings().maxTokens });
+    const plan = planCompletion({
+      linePrefix: context.linePrefix,
+      lineSuffix: context.lineSuffix,
+      maxTokens: this.deps.settings().maxTokens,
+    });
     const generation = this.start(model, context, plan, false);
     if (!generation) return undefined;
     return this.waitOn(generation, '', context, signal, 'engine');
@@ -288,7 +290,11 @@ export class CompletionController implements Disposable {
     if (prefetch) this.counters.prefetches++;
 
     const request: ClientCompletionRequest = {
-      prompt, maxTokens: plan.maxTokens, stop: plan.stop, timeBudgetMs: plan.timeBudgetMs, documents,
+      prompt,
+      maxTokens: plan.maxTokens,
+      stop: plan.stop,
+      timeBudgetMs: plan.timeBudgetMs,
+      documents,
       speculation: this.deps.settings().speculation,
     };
     if (context.kvKey) request.kvKey = context.kvKey;
@@ -319,10 +325,16 @@ export class CompletionController implements Disposable {
   private promptFor(model: ModelInfo, context: CursorContext, accepted: string): PromptPart[] | undefined {
     const text = context.promptText ?? { layout: 'classic', prefix: context.prefix, middle: '', suffix: context.suffix };
     let { prefix, middle } = text;
-    if (accepted && text.layout === 'anchored') middle += accepted; // typing on appends, as typing does
+    if (accepted && text.layout === 'anchored')
+      middle += accepted; // typing on appends, as typing does
     else if (accepted) prefix = tailByTokens(prefix + accepted, this.deps.settings().prefixTokens);
     const fim: FimText = {
-      prefix, middle, suffix: text.suffix, path: context.path, repoName: context.repoName, languageId: context.languageId,
+      prefix,
+      middle,
+      suffix: text.suffix,
+      path: context.path,
+      repoName: context.repoName,
+      languageId: context.languageId,
       chunks: context.chunks?.(),
     };
     try {
@@ -375,7 +387,11 @@ export class CompletionController implements Disposable {
   /** Waits until the generation can answer this context: finished, or (streaming) its first line
    *  after what was typed is complete. */
   private async waitOn(
-    generation: Generation, typed: string, context: CursorContext, signal: AbortSignal, source: AnswerSource,
+    generation: Generation,
+    typed: string,
+    context: CursorContext,
+    signal: AbortSignal,
+    source: AnswerSource,
   ): Promise<CompletionAnswer | undefined> {
     generation.subscribers++;
     this.abandonTimers.get(generation)?.clear();
@@ -423,7 +439,11 @@ export class CompletionController implements Disposable {
 
   private finish(raw: string, multiline: boolean, context: CursorContext): string {
     return postProcessCompletion({
-      text: raw, linePrefix: context.linePrefix, lineSuffix: context.lineSuffix, suffix: context.suffix, multiline,
+      text: raw,
+      linePrefix: context.linePrefix,
+      lineSuffix: context.lineSuffix,
+      suffix: context.suffix,
+      multiline,
       indentUnit: context.indentUnit,
     });
   }

@@ -36,7 +36,12 @@ export function planCompletion(input: PlanInput): CompletionPlan {
   const linePrefix = input.linePrefix ?? '';
   const multiline = !midLine && (linePrefix.trim() === '' || BLOCK_OPENER.test(linePrefix));
   if (!multiline) {
-    return { multiline: false, maxTokens: Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS), stop: ['\n'], timeBudgetMs: COMPLETION_TIME_BUDGET_MS };
+    return {
+      multiline: false,
+      maxTokens: Math.min(maxTokens, SINGLE_LINE_MAX_TOKENS),
+      stop: ['\n'],
+      timeBudgetMs: COMPLETION_TIME_BUDGET_MS,
+    };
   }
   return { multiline: true, maxTokens, stop: [], timeBudgetMs: COMPLETION_TIME_BUDGET_MS };
 }

@@ -32,7 +32,10 @@ export interface SourcesAtCursor {
 export type PromptSources = (window: CursorWindow, contextTokens: number) => SourcesAtCursor;
 
 /** The prompt settings the reader uses (ui/settings.ts; fitted to the engine's context). */
-export type ReaderSettings = Pick<CompletionSettingsSection, 'promptLayout' | 'prefixTokens' | 'suffixTokens' | 'contextTokens' | 'coldStartMs'>;
+export type ReaderSettings = Pick<
+  CompletionSettingsSection,
+  'promptLayout' | 'prefixTokens' | 'suffixTokens' | 'contextTokens' | 'coldStartMs'
+>;
 
 export interface ReaderOptions {
   /** Send the document id as the engine's per-document KV key. */
@@ -117,7 +120,11 @@ export class CursorContextReader {
   }
 
   private contextOf(
-    request: ReadRequest, window: CursorWindow, prompt: PromptText, sources: SourcesAtCursor | undefined, chunks: (() => ContextChunk[]) | undefined,
+    request: ReadRequest,
+    window: CursorWindow,
+    prompt: PromptText,
+    sources: SourcesAtCursor | undefined,
+    chunks: (() => ContextChunk[]) | undefined,
   ): CursorContext {
     const { document } = request;
     return {
@@ -143,7 +150,9 @@ export class CursorContextReader {
 /** The full budgets of the settings (already fitted to the engine's context). */
 export function budgetsOf(settings: ReaderSettings): AnchorBudgets {
   return {
-    prefixTokens: settings.prefixTokens, suffixTokens: settings.suffixTokens, contextTokens: settings.contextTokens,
+    prefixTokens: settings.prefixTokens,
+    suffixTokens: settings.suffixTokens,
+    contextTokens: settings.contextTokens,
     middleTokens: middleTokensFor(settings.prefixTokens),
   };
 }

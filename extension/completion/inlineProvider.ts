@@ -36,7 +36,8 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
   private readonly reader: CursorContextReader;
 
   constructor(private readonly deps: InlineProviderDeps) {
-    this.reader = deps.reader ?? new CursorContextReader({ kvKeys: true, prefillTokensPerMs: () => deps.controller.prefillRate.tokensPerMs() });
+    this.reader =
+      deps.reader ?? new CursorContextReader({ kvKeys: true, prefillTokensPerMs: () => deps.controller.prefillRate.tokensPerMs() });
   }
 
   async provideInlineCompletionItems(
@@ -59,7 +60,12 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       ? this.reader.read(this.readRequest(document, new vscode.Position(position.line, selected.cursor), completion, selected.line))
       : this.reader.read(this.readRequest(document, position, completion));
     this.widgetRequest = selected
-      ? { documentId: cursor.documentId, line: position.line, typed: document.lineAt(position.line).text.slice(0, position.character), applied: selected.line.slice(0, selected.cursor) }
+      ? {
+          documentId: cursor.documentId,
+          line: position.line,
+          typed: document.lineAt(position.line).text.slice(0, position.character),
+          applied: selected.line.slice(0, selected.cursor),
+        }
       : undefined;
     const abort = abortOnCancel(token);
     try {
@@ -85,7 +91,12 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     }
     if (this.typesIntoWidgetItem(documentId, document, selection.active)) return;
     const window = this.reader.window(linesOf(document), selection.active.line, selection.active.character, this.deps.completionSettings());
-    this.deps.controller.cursorMoved({ documentId, prefix: window.prefix, suffix: window.suffix, prefixAtDocumentStart: window.prefixAtDocumentStart });
+    this.deps.controller.cursorMoved({
+      documentId,
+      prefix: window.prefix,
+      suffix: window.suffix,
+      prefixAtDocumentStart: window.prefixAtDocumentStart,
+    });
   }
 
   /** The user types on into the suggest widget's item that the running request applied: the
@@ -121,11 +132,25 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
   }
 
   /** `cursorLine` replaces the text of the cursor's line (a selected suggestion, applied). */
-  private readRequest(document: vscode.TextDocument, position: vscode.Position, settings: CompletionSettingsSection, cursorLine?: string): ReadRequest {
-    const view: DocumentView = { ...linesOf(document), id: documentIdOf(document), version: document.version, languageId: document.languageId };
+  private readRequest(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    settings: CompletionSettingsSection,
+    cursorLine?: string,
+  ): ReadRequest {
+    const view: DocumentView = {
+      ...linesOf(document),
+      id: documentIdOf(document),
+      version: document.version,
+      languageId: document.languageId,
+    };
     const context = this.deps.context;
     return {
-      document: view, line: position.line, character: position.character, settings, cursorLine,
+      document: view,
+      line: position.line,
+      character: position.character,
+      settings,
+      cursorLine,
       sources: context && ((window, contextTokens) => context.forCursor(document, window, contextTokens)),
       indentUnit: (prefix) => indentUnitOf(document, prefix),
     };
@@ -141,7 +166,9 @@ function linesOf(document: vscode.TextDocument): { lineCount: number; lineText(l
  *  applied and the cursor after it. undefined: no item selected; null: one this provider cannot
  *  extend (on another line, or several lines of text). */
 function suggestWidgetEdit(
-  document: vscode.TextDocument, position: vscode.Position, info: vscode.SelectedCompletionInfo | undefined,
+  document: vscode.TextDocument,
+  position: vscode.Position,
+  info: vscode.SelectedCompletionInfo | undefined,
 ): { range: vscode.Range; text: string; line: string; cursor: number } | undefined | null {
   if (!info) return undefined;
   const { range, text } = info;

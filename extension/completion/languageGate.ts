@@ -4,7 +4,10 @@ import * as vscode from 'vscode';
 import type { CompletionSettingsSection } from '../ui/settings';
 
 /** Completions are on for a language when it is enabled ("*" or its id) and not disabled. */
-export function languageEnabled(languageId: string, settings: Pick<CompletionSettingsSection, 'enabledLanguages' | 'disabledLanguages'>): boolean {
+export function languageEnabled(
+  languageId: string,
+  settings: Pick<CompletionSettingsSection, 'enabledLanguages' | 'disabledLanguages'>,
+): boolean {
   if (settings.disabledLanguages.includes(languageId)) return false;
   return settings.enabledLanguages.includes('*') || settings.enabledLanguages.includes(languageId);
 }

@@ -37,7 +37,11 @@ export function postProcessCompletion(input: PostProcessInput): string {
   }
   if (input.lineSuffix.trim()) text = withoutLineSuffixOverlap(text, input.lineSuffix.trim());
   text = normaliseIndentation(text, input.indentUnit);
-  text = text.split('\n').map((line) => line.replace(/[ \t]+$/u, '')).join('\n').replace(/\n+$/u, '');
+  text = text
+    .split('\n')
+    .map((line) => line.replace(/[ \t]+$/u, ''))
+    .join('\n')
+    .replace(/\n+$/u, '');
   return text.trim() ? text : '';
 }
 
@@ -95,8 +99,7 @@ function applyStopRules(text: string, input: PostProcessInput): string {
       }
     }
     // a block opened on the cursor's line and closed again on a line at its indentation: done
-    if (i > 0 && opensBlock && depth === 0 && CLOSERS.includes(trimmed[0] ?? '') &&
-      indentWidth(indentOf(line), tabSize) <= baseIndent) {
+    if (i > 0 && opensBlock && depth === 0 && CLOSERS.includes(trimmed[0] ?? '') && indentWidth(indentOf(line), tabSize) <= baseIndent) {
       return lines.slice(0, i + 1).join('\n');
     }
     if (trimmed) previous = trimmed;

@@ -54,17 +54,19 @@ export class PowerSource {
 
   current(): PowerState {
     if (!this.reading && this.now() - this.readAt > this.maxAgeMs) {
-      this.reading = this.read().then(
-        (state) => {
-          this.state = state;
-        },
-        () => {
-          this.state = 'unknown';
-        },
-      ).finally(() => {
-        this.readAt = this.now();
-        this.reading = undefined;
-      });
+      this.reading = this.read()
+        .then(
+          (state) => {
+            this.state = state;
+          },
+          () => {
+            this.state = 'unknown';
+          },
+        )
+        .finally(() => {
+          this.readAt = this.now();
+          this.reading = undefined;
+        });
     }
     return this.state;
   }

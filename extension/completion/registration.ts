@@ -37,17 +37,19 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     const { model, completion } = deps.settings();
     return fitToContext(completion, model.contextSize, completion.maxTokens);
   };
-  const controller = store.add(new CompletionController({
-    engine: deps.engine,
-    model: () => deps.model.ensureLoaded(),
-    loadedModel: () => deps.model.loadedInfo,
-    settings: () => {
-      const completion = completionSettings();
-      return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
-    },
-    activity: deps.activity,
-    log: deps.log,
-  }));
+  const controller = store.add(
+    new CompletionController({
+      engine: deps.engine,
+      model: () => deps.model.ensureLoaded(),
+      loadedModel: () => deps.model.loadedInfo,
+      settings: () => {
+        const completion = completionSettings();
+        return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
+      },
+      activity: deps.activity,
+      log: deps.log,
+    }),
+  );
   const workspaceContext = store.add(new WorkspaceContext(() => deps.settings().completion.clipboardContext));
   const provider = new TandemInlineCompletionProvider({
     controller,
@@ -60,10 +62,12 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     provider.forgetDocument(id);
   });
   store.add(vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider));
-  store.add(controller.onShouldRetrigger((documentId) => {
-    const editor = vscode.window.activeTextEditor;
-    if (editor?.document.uri.toString() === documentId) void vscode.commands.executeCommand(COMMAND_TRIGGER_INLINE);
-  }));
+  store.add(
+    controller.onShouldRetrigger((documentId) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor?.document.uri.toString() === documentId) void vscode.commands.executeCommand(COMMAND_TRIGGER_INLINE);
+    }),
+  );
   // pre-warm where the cursor comes to rest at a new place: a newly active editor, or a click or an
   // arrow key. Not after typing: its requests keep the KV warm, and a pause between words must not
   // start background work (idle stays idle)
@@ -80,14 +84,16 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     });
   };
   store.add(vscode.window.onDidChangeActiveTextEditor((editor) => restSoon(editor)));
-  store.add(vscode.window.onDidChangeTextEditorSelection((event) => {
-    // a click or arrow key away from a running request aborts it in the engine now, not when it ends
-    const { document } = event.textEditor;
-    provider.cursorMoved(document, event.selections);
-    const typed = seenVersions.has(document) && seenVersions.get(document) !== document.version;
-    seenVersions.set(document, document.version);
-    if (typed) rest.clear();
-    else if (event.textEditor === vscode.window.activeTextEditor) restSoon(event.textEditor);
-  }));
+  store.add(
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      // a click or arrow key away from a running request aborts it in the engine now, not when it ends
+      const { document } = event.textEditor;
+      provider.cursorMoved(document, event.selections);
+      const typed = seenVersions.has(document) && seenVersions.get(document) !== document.version;
+      seenVersions.set(document, document.version);
+      if (typed) rest.clear();
+      else if (event.textEditor === vscode.window.activeTextEditor) restSoon(event.textEditor);
+    }),
+  );
   return { controller, dispose: () => store.dispose() };
 }

@@ -71,7 +71,9 @@ export class SuggestionCache {
   constructor(private readonly capacity = 64) {}
 
   add(entry: CachedSuggestion): void {
-    this.entries = this.entries.filter((e) => !(e.documentId === entry.documentId && e.anchor === entry.anchor && e.suffixKey === entry.suffixKey));
+    this.entries = this.entries.filter(
+      (e) => !(e.documentId === entry.documentId && e.anchor === entry.anchor && e.suffixKey === entry.suffixKey),
+    );
     this.entries.unshift(entry);
     if (this.entries.length > this.capacity) this.entries.length = this.capacity;
   }
@@ -111,7 +113,12 @@ export class Generation {
   readonly startedAt: number;
   private waiters: (() => void)[] = [];
 
-  constructor(readonly anchor: SuggestionAnchor, readonly multiline: boolean, readonly prefetch: boolean, now: number) {
+  constructor(
+    readonly anchor: SuggestionAnchor,
+    readonly multiline: boolean,
+    readonly prefetch: boolean,
+    now: number,
+  ) {
     this.keepAlive = prefetch;
     this.startedAt = now;
   }

@@ -128,7 +128,10 @@ export const CURSOR_SELECT_OPTIONS: Omit<SelectOptions, 'maxTokens'> = { maxChun
 
 /** The chunks for a cursor window within `maxTokens`, as the extension chooses them. */
 export function chunksForCursor(
-  index: ChunkIndex, window: { prefix: string; suffix: string }, sources: readonly ChunkSource[], maxTokens: number,
+  index: ChunkIndex,
+  window: { prefix: string; suffix: string },
+  sources: readonly ChunkSource[],
+  maxTokens: number,
 ): ContextChunk[] {
   const query = window.prefix.slice(-1500) + window.suffix.slice(0, 500);
   return index.select(query, sources, { ...CURSOR_SELECT_OPTIONS, maxTokens });

@@ -35,7 +35,9 @@ export function splitAtCursor(text: string, line: number, column: number): Curso
   if (lineEnd > lineStart && text[lineEnd - 1] === '\r') lineEnd--;
   const lineLength = lineEnd - lineStart;
   if (column > lineLength + 1) {
-    throw new CursorPositionError(`Column ${column} is past the end of line ${line}, which has ${lineLength} character${lineLength === 1 ? '' : 's'} (the last valid column is ${lineLength + 1}).`);
+    throw new CursorPositionError(
+      `Column ${column} is past the end of line ${line}, which has ${lineLength} character${lineLength === 1 ? '' : 's'} (the last valid column is ${lineLength + 1}).`,
+    );
   }
   const offset = lineStart + column - 1;
   return {

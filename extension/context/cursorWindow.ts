@@ -24,7 +24,12 @@ export interface CursorWindow {
  *  cursor's own line is always whole). `minPrefixChars` keeps at least that much prefix when the
  *  document has it (the type-through cache anchors on the last characters before the cursor). */
 export function readCursorWindow(
-  document: LineSource, line: number, character: number, prefixTokens: number, suffixTokens: number, minPrefixChars = 0,
+  document: LineSource,
+  line: number,
+  character: number,
+  prefixTokens: number,
+  suffixTokens: number,
+  minPrefixChars = 0,
 ): CursorWindow {
   const cursorLine = document.lineText(line);
   const linePrefix = cursorLine.slice(0, character);
@@ -59,7 +64,10 @@ export function readCursorWindow(
 /** The code after the cursor up to `suffixTokens`, cut at a line end (the rest of the cursor's
  *  line always whole); `lastLine` is the last line inside it. */
 export function readSuffix(
-  document: LineSource, line: number, character: number, suffixTokens: number,
+  document: LineSource,
+  line: number,
+  character: number,
+  suffixTokens: number,
   lineSuffix = document.lineText(line).slice(character),
 ): { text: string; lastLine: number } {
   const after: string[] = [];

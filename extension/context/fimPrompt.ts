@@ -16,8 +16,10 @@ import type { DocumentSource, FimTokens, ModelInfo, PromptPart } from '../engine
 export class FimUnsupportedError extends Error {
   readonly code = 'MODEL_NO_FIM' as const;
   constructor(readonly modelName: string) {
-    super(`The model ${modelName} has no fill-in-the-middle tokens, so it cannot complete code at the cursor. ` +
-      'Use a code model with FIM support (for example a Qwen2.5-Coder or DeepSeek-Coder base model).');
+    super(
+      `The model ${modelName} has no fill-in-the-middle tokens, so it cannot complete code at the cursor. ` +
+        'Use a code model with FIM support (for example a Qwen2.5-Coder or DeepSeek-Coder base model).',
+    );
     this.name = 'FimUnsupportedError';
   }
 }
@@ -116,7 +118,22 @@ function withFinalNewline(text: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
-const HASH_COMMENT = new Set(['python', 'ruby', 'shellscript', 'perl', 'r', 'yaml', 'toml', 'dockerfile', 'makefile', 'powershell', 'elixir', 'julia', 'coffeescript', 'nim']);
+const HASH_COMMENT = new Set([
+  'python',
+  'ruby',
+  'shellscript',
+  'perl',
+  'r',
+  'yaml',
+  'toml',
+  'dockerfile',
+  'makefile',
+  'powershell',
+  'elixir',
+  'julia',
+  'coffeescript',
+  'nim',
+]);
 const DASH_COMMENT = new Set(['lua', 'sql', 'haskell', 'elm', 'ada']);
 const NO_LINE_COMMENT = new Set(['html', 'xml', 'css', 'markdown', 'json', 'plaintext']);
 

@@ -100,13 +100,27 @@ export class PromptAnchors {
 
   /** The anchored text for a cursor, updating the document's anchor. `cold` budgets (smaller:
    *  what can be prefilled within the time target) are used when a new window must be made. */
-  place(documentId: string, document: LineSource, line: number, character: number, budgets: AnchorBudgets, cold?: AnchorBudgets): AnchoredText {
+  place(
+    documentId: string,
+    document: LineSource,
+    line: number,
+    character: number,
+    budgets: AnchorBudgets,
+    cold?: AnchorBudgets,
+  ): AnchoredText {
     const plan = this.plan(documentId, document, line, character, budgets, cold);
     plan.apply();
     return plan.text;
   }
 
-  plan(documentId: string, document: LineSource, line: number, character: number, budgets: AnchorBudgets, cold?: AnchorBudgets): AnchorPlan {
+  plan(
+    documentId: string,
+    document: LineSource,
+    line: number,
+    character: number,
+    budgets: AnchorBudgets,
+    cold?: AnchorBudgets,
+  ): AnchorPlan {
     const state = this.states.get(documentId);
     if (!state) return this.planWindow(documentId, undefined, document, line, character, budgets, cold ?? budgets, 'new', undefined);
 
@@ -120,8 +134,13 @@ export class PromptAnchors {
       else if (estimateTokens(middle) > budgets.middleTokens) reason = 'middleLimit';
       else {
         return this.planned(documentId, state, state, {
-          prefix: state.prefix, middle, suffix, prefixAtDocumentStart: state.window.startLine === 0, anchorLine: state.anchorLine,
-          window: state.window, change: 'kept',
+          prefix: state.prefix,
+          middle,
+          suffix,
+          prefixAtDocumentStart: state.window.startLine === 0,
+          anchorLine: state.anchorLine,
+          window: state.window,
+          change: 'kept',
         });
       }
     }
@@ -133,17 +152,28 @@ export class PromptAnchors {
     if (line >= window.startLine && line <= document.lineCount) {
       const prefix = linesText(document, window.startLine, line);
       const intact = line >= state.anchorLine ? prefix.startsWith(state.prefix) : state.prefix.startsWith(prefix);
-      const suffix = intact && estimateTokens(prefix) <= window.prefixLimit ? readSuffix(document, line, character, window.suffixTokens).text : undefined;
+      const suffix =
+        intact && estimateTokens(prefix) <= window.prefixLimit
+          ? readSuffix(document, line, character, window.suffixTokens).text
+          : undefined;
       // The engine reads again from the old anchor (or the new one, if earlier) on. When that costs
       // more than a new window made for a cold start would (a jump far down, a long middle on a slow
       // machine), make that instead: the keystroke path stays within the cold-start time target.
-      const cost = suffix === undefined ? Infinity
-        : estimateTokens(suffix) + (line > state.anchorLine ? estimateTokens(prefix.slice(state.prefix.length)) : 0);
+      const cost =
+        suffix === undefined
+          ? Infinity
+          : estimateTokens(suffix) + (line > state.anchorLine ? estimateTokens(prefix.slice(state.prefix.length)) : 0);
       if (suffix !== undefined && cost <= coldWindowTokens(budgets, cold ?? budgets)) {
         const next: AnchorState = { anchorLine: line, prefix, suffix, window };
         return this.planned(documentId, state, next, {
-          prefix, middle: document.lineText(line).slice(0, character), suffix, prefixAtDocumentStart: window.startLine === 0,
-          anchorLine: line, window, change: 'moved', reason,
+          prefix,
+          middle: document.lineText(line).slice(0, character),
+          suffix,
+          prefixAtDocumentStart: window.startLine === 0,
+          anchorLine: line,
+          window,
+          change: 'moved',
+          reason,
         });
       }
     }
@@ -168,8 +198,15 @@ export class PromptAnchors {
   }
 
   private planWindow(
-    documentId: string, from: AnchorState | undefined, document: LineSource, line: number, character: number,
-    budgets: AnchorBudgets, cold: AnchorBudgets, change: 'window' | 'new', reason: AnchorMoveReason | undefined,
+    documentId: string,
+    from: AnchorState | undefined,
+    document: LineSource,
+    line: number,
+    character: number,
+    budgets: AnchorBudgets,
+    cold: AnchorBudgets,
+    change: 'window' | 'new',
+    reason: AnchorMoveReason | undefined,
   ): AnchorPlan {
     const fill = windowFill(budgets, cold);
     const startLine = prefixStartLine(document, line, fill);
@@ -178,15 +215,23 @@ export class PromptAnchors {
       prefixLimit: budgets.prefixTokens,
       suffixTokens: Math.min(cold.suffixTokens, budgets.suffixTokens),
       contextTokens: Math.min(cold.contextTokens, budgets.contextTokens),
-      reduced: cold.prefixTokens < budgets.prefixTokens * WINDOW_FILL || cold.suffixTokens < budgets.suffixTokens ||
+      reduced:
+        cold.prefixTokens < budgets.prefixTokens * WINDOW_FILL ||
+        cold.suffixTokens < budgets.suffixTokens ||
         cold.contextTokens < budgets.contextTokens,
     };
     const prefix = linesText(document, startLine, line);
     const suffix = readSuffix(document, line, character, window.suffixTokens).text;
     const next: AnchorState = { anchorLine: line, prefix, suffix, window };
     return this.planned(documentId, from, next, {
-      prefix, middle: document.lineText(line).slice(0, character), suffix, prefixAtDocumentStart: startLine === 0, anchorLine: line,
-      window, change, reason,
+      prefix,
+      middle: document.lineText(line).slice(0, character),
+      suffix,
+      prefixAtDocumentStart: startLine === 0,
+      anchorLine: line,
+      window,
+      change,
+      reason,
     });
   }
 
@@ -211,5 +256,7 @@ function windowFill(budgets: AnchorBudgets, cold: AnchorBudgets): number {
 
 /** What the engine reads for a new window (estimated tokens). */
 function coldWindowTokens(budgets: AnchorBudgets, cold: AnchorBudgets): number {
-  return windowFill(budgets, cold) + Math.min(cold.suffixTokens, budgets.suffixTokens) + Math.min(cold.contextTokens, budgets.contextTokens);
+  return (
+    windowFill(budgets, cold) + Math.min(cold.suffixTokens, budgets.suffixTokens) + Math.min(cold.contextTokens, budgets.contextTokens)
+  );
 }

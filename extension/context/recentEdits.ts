@@ -66,10 +66,12 @@ export class RecentEdits {
    *  typing in one place does not change the draft document of the other places. */
   outside(exclude?: { documentId: string; firstLine: number; lastLine: number }): { edits: RecentEdit[]; version: number } {
     const r = this.options.radius;
-    const edits = this.entries.filter((edit) =>
-      !(exclude && edit.documentId === exclude.documentId && edit.line + r >= exclude.firstLine && edit.line - r <= exclude.lastLine));
+    const edits = this.entries.filter(
+      (edit) =>
+        !(exclude && edit.documentId === exclude.documentId && edit.line + r >= exclude.firstLine && edit.line - r <= exclude.lastLine),
+    );
     let version = 0;
-    for (const e of edits) version = version * 31 + e.version >>> 0;
+    for (const e of edits) version = (version * 31 + e.version) >>> 0;
     return { edits, version };
   }
 

@@ -6,7 +6,11 @@
 // tokenizers on 3,300 lines of TS/JS/C++/Python/Markdown (test/native/tokenEstimate.test.ts),
 // estimate/real overall: Qwen2 1.37, StarCoder 1.22, DeepSeek-Coder 1.06 (per file 0.87–1.61).
 
-const enum CharClass { Word, Space, Other }
+const enum CharClass {
+  Word,
+  Space,
+  Other,
+}
 
 function classOf(code: number): CharClass {
   if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95) return CharClass.Word;

@@ -46,25 +46,31 @@ export class WorkspaceContext implements vscode.Disposable {
   private readonly closedListeners: ((documentId: string) => void)[] = [];
 
   constructor(private readonly clipboardEnabled: () => boolean) {
-    this.store.add(vscode.workspace.onDidChangeTextDocument((event) => {
-      const change = event.contentChanges[0];
-      if (!change || !this.isCandidate(event.document)) return;
-      const id = event.document.uri.toString();
-      this.recentEdits.record(id, this.pathOf(event.document), change.range.start.line);
-    }));
-    this.store.add(vscode.workspace.onDidCloseTextDocument((document) => {
-      const id = document.uri.toString();
-      this.eligibility.delete(id);
-      this.sameFile.delete(id);
-      this.recentEdits.forgetDocument(id);
-      for (const listener of this.closedListeners) listener(id);
-    }));
-    this.store.add(vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('files.exclude')) {
-        this.excluded = undefined;
-        this.eligibility.clear();
-      }
-    }));
+    this.store.add(
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        const change = event.contentChanges[0];
+        if (!change || !this.isCandidate(event.document)) return;
+        const id = event.document.uri.toString();
+        this.recentEdits.record(id, this.pathOf(event.document), change.range.start.line);
+      }),
+    );
+    this.store.add(
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        const id = document.uri.toString();
+        this.eligibility.delete(id);
+        this.sameFile.delete(id);
+        this.recentEdits.forgetDocument(id);
+        for (const listener of this.closedListeners) listener(id);
+      }),
+    );
+    this.store.add(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('files.exclude')) {
+          this.excluded = undefined;
+          this.eligibility.clear();
+        }
+      }),
+    );
   }
 
   /** Called with a document id when it closes. */
@@ -101,26 +107,40 @@ export class WorkspaceContext implements vscode.Disposable {
 
   private otherDocuments(current: vscode.TextDocument): vscode.TextDocument[] {
     const openUris = openTabUris();
-    return vscode.workspace.textDocuments.filter((d) =>
-      d !== current && !d.isClosed && openUris.has(d.uri.toString()) && this.eligible(d).ok);
+    return vscode.workspace.textDocuments.filter(
+      (d) => d !== current && !d.isClosed && openUris.has(d.uri.toString()) && this.eligible(d).ok,
+    );
   }
 
   private chunkSources(current: vscode.TextDocument, exclude: { documentId: string; firstLine: number; lastLine: number }): ChunkSource[] {
     const sources: ChunkSource[] = this.otherDocuments(current).map((d) => ({
-      id: d.uri.toString(), version: d.version, path: this.pathOf(d), source: 'otherFile', text: () => d.getText(),
+      id: d.uri.toString(),
+      version: d.version,
+      path: this.pathOf(d),
+      source: 'otherFile',
+      text: () => d.getText(),
     }));
     sources.push(...this.recentEdits.sources((documentId, from, to) => this.readLines(documentId, from, to), exclude));
     const clip = this.clipboardText();
-    if (clip) sources.push({ id: 'tandem:clipboard', version: this.clipboard.version, path: 'clipboard', source: 'clipboard', text: () => clip });
+    if (clip)
+      sources.push({ id: 'tandem:clipboard', version: this.clipboard.version, path: 'clipboard', source: 'clipboard', text: () => clip });
     return sources;
   }
 
-  private draftDocuments(current: vscode.TextDocument, exclude: { documentId: string; firstLine: number; lastLine: number }): OutgoingDocument[] {
+  private draftDocuments(
+    current: vscode.TextDocument,
+    exclude: { documentId: string; firstLine: number; lastLine: number },
+  ): OutgoingDocument[] {
     const out: OutgoingDocument[] = [];
     let budget = MAX_DRAFT_CORPUS_CHARS;
     const same = this.sameFileSnapshot(current);
     if (same) {
-      out.push({ id: `${current.uri.toString()}#snapshot`, version: same.snapshotVersion, source: 'sameFile', readText: () => same.text ?? '' });
+      out.push({
+        id: `${current.uri.toString()}#snapshot`,
+        version: same.snapshotVersion,
+        source: 'sameFile',
+        readText: () => same.text ?? '',
+      });
       budget -= this.eligible(current).chars;
     }
     for (const d of this.otherDocuments(current)) {
@@ -133,7 +153,9 @@ export class WorkspaceContext implements vscode.Disposable {
     if (edits.edits.length > 0) {
       const r = this.recentEdits.radius;
       out.push({
-        id: 'tandem:recent-edits', version: edits.version, source: 'recentEdit',
+        id: 'tandem:recent-edits',
+        version: edits.version,
+        source: 'recentEdit',
         readText: () => edits.edits.map((e) => this.readLines(e.documentId, Math.max(0, e.line - r), e.line + r) ?? '').join('\n'),
       });
     }
@@ -180,19 +202,25 @@ export class WorkspaceContext implements vscode.Disposable {
     const clip = this.clipboard;
     if (!clip.reading && Date.now() - clip.readAt > CLIPBOARD_MAX_AGE_MS) {
       clip.reading = true;
-      vscode.env.clipboard.readText().then(
-        (text) => {
-          const usable = text.length <= MAX_CLIPBOARD_CHARS && !text.includes('\0') && text.trim().length > 0 ? text : '';
-          if (usable !== clip.text) {
-            clip.text = usable;
-            clip.version++;
-          }
-        },
-        () => undefined,
-      ).then(() => {
-        clip.reading = false;
-        clip.readAt = Date.now();
-      }, () => undefined);
+      vscode.env.clipboard
+        .readText()
+        .then(
+          (text) => {
+            const usable = text.length <= MAX_CLIPBOARD_CHARS && !text.includes('\0') && text.trim().length > 0 ? text : '';
+            if (usable !== clip.text) {
+              clip.text = usable;
+              clip.version++;
+            }
+          },
+          () => undefined,
+        )
+        .then(
+          () => {
+            clip.reading = false;
+            clip.readAt = Date.now();
+          },
+          () => undefined,
+        );
     }
     return clip.text;
   }

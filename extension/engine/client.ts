@@ -16,8 +16,18 @@ import { EngineCrashedError, EngineError, engineErrorFromWire, engineStoppedErro
 import { HostProcessOptions, HostSupervisor } from './hostProcess';
 import type { ChatMessage, CompletionResult, DeviceInfo, ModelInfo, PrefillRequest, PrefillResult, PromptPart } from './native';
 import {
-  DeviceSetting, EngineLogLevel, EngineMethods, HelloMessage, LoadModelParams, MethodName, ModelRole, SessionName, TokenizeParams,
-  WireCompletionRequest, cancelledResult, skippedPrefill,
+  DeviceSetting,
+  EngineLogLevel,
+  EngineMethods,
+  HelloMessage,
+  LoadModelParams,
+  MethodName,
+  ModelRole,
+  SessionName,
+  TokenizeParams,
+  WireCompletionRequest,
+  cancelledResult,
+  skippedPrefill,
 } from './protocol';
 import { CrashStreak } from './restartBackoff';
 import { LoadedModel, RoleModels, roleOf } from './roleModels';
@@ -254,7 +264,8 @@ export class EngineClient implements Disposable {
           if (reportsState && this.models.isWanted(params)) this.setState({ kind: 'loading', modelPath: params.path, progress: fraction });
         },
       });
-      if (this.supervisor.host === host && this.models.succeeded(params, info) && reportsState) this.setState({ kind: 'ready', model: info });
+      if (this.supervisor.host === host && this.models.succeeded(params, info) && reportsState)
+        this.setState({ kind: 'ready', model: info });
       return info;
     } catch (err) {
       if (this.models.isWanted(params) && !(err instanceof EngineCrashedError)) {
@@ -304,10 +315,12 @@ export class EngineClient implements Disposable {
       // that model is what kills the process: not reloaded in a loop; the host starts again (no
       // model) on the next request
       this.models.forget('completion');
-      const gaveUp = new EngineError(whileLoading
-        ? `The model ${wanted.path} crashed Tandem's engine while loading (${error.message.replace(/^Tandem's engine process /, '')}); it is not loaded again. Select another model, or Restart Engine to try it again.`
-        : `The model ${wanted.path} crashed Tandem's engine ${verdict.streak} times in a row; it is not loaded again. Select another model, or Restart Engine to try it again.`,
-      'MODEL_CRASHED');
+      const gaveUp = new EngineError(
+        whileLoading
+          ? `The model ${wanted.path} crashed Tandem's engine while loading (${error.message.replace(/^Tandem's engine process /, '')}); it is not loaded again. Select another model, or Restart Engine to try it again.`
+          : `The model ${wanted.path} crashed Tandem's engine ${verdict.streak} times in a row; it is not loaded again. Select another model, or Restart Engine to try it again.`,
+        'MODEL_CRASHED',
+      );
       this.log(`${error.message} ${gaveUp.message}`);
       this.setState({ kind: 'error', error: gaveUp });
       this.gaveUpEmitter.fire({ path: wanted.path, error: gaveUp });
@@ -325,7 +338,11 @@ export class EngineClient implements Disposable {
 
   // ── requests ─────────────────────────────────────────────────────────────────────────────────
 
-  private call<M extends MethodName>(method: M, params: EngineMethods[M]['params'], options: CallOptions): Promise<EngineMethods[M]['result']> {
+  private call<M extends MethodName>(
+    method: M,
+    params: EngineMethods[M]['params'],
+    options: CallOptions,
+  ): Promise<EngineMethods[M]['result']> {
     if (this.disposed) return Promise.reject(engineStoppedError());
     const host = this.supervisor.host;
     if (!host || host.exited) {
@@ -355,7 +372,9 @@ export class EngineClient implements Disposable {
 
 /** Prompt text the engine can take: lone surrogates become U+FFFD (common/wellFormed.ts). */
 function wellFormedPrompt(prompt: readonly PromptPart[]): PromptPart[] {
-  return prompt.map((part) => (typeof part === 'string' ? wellFormed(part) : typeof part === 'number' ? part : { ...part, text: wellFormed(part.text) }));
+  return prompt.map((part) =>
+    typeof part === 'string' ? wellFormed(part) : typeof part === 'number' ? part : { ...part, text: wellFormed(part.text) },
+  );
 }
 
 function loadParams(path: string, options: LoadModelOptions): LoadModelParams {

@@ -61,8 +61,10 @@ export class DocumentStore {
    *  only for versions the session lacks), and notes what the session then holds. `missingOf`
    *  names the documents the session reported it lacked. */
   async runOn<R>(
-    session: SessionDocuments, listed: readonly ContextDocument[] | undefined,
-    run: (documents: ContextDocument[] | undefined) => Promise<R>, missingOf: (result: R) => readonly string[],
+    session: SessionDocuments,
+    listed: readonly ContextDocument[] | undefined,
+    run: (documents: ContextDocument[] | undefined) => Promise<R>,
+    missingOf: (result: R) => readonly string[],
   ): Promise<R> {
     const given = new Map<string, number>();
     const documents = listed?.map((document): ContextDocument => {

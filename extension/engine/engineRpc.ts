@@ -5,7 +5,15 @@
 // received to receive().
 import { engineErrorFromWire } from './errors';
 import {
-  ClientMessage, EngineMethods, HelloMessage, HostMessage, LoadModelParams, MethodName, ModelRole, ProtocolError, RequestMessage,
+  ClientMessage,
+  EngineMethods,
+  HelloMessage,
+  HostMessage,
+  LoadModelParams,
+  MethodName,
+  ModelRole,
+  ProtocolError,
+  RequestMessage,
   parseHostMessage,
 } from './protocol';
 
@@ -46,7 +54,12 @@ export class EngineRpc {
   constructor(private readonly events: RpcEvents) {}
 
   /** Sends a request; settles with its answer. */
-  call<M extends MethodName>(channel: RpcChannel, method: M, params: EngineMethods[M]['params'], options: CallOptions = {}): Promise<EngineMethods[M]['result']> {
+  call<M extends MethodName>(
+    channel: RpcChannel,
+    method: M,
+    params: EngineMethods[M]['params'],
+    options: CallOptions = {},
+  ): Promise<EngineMethods[M]['result']> {
     const id = this.nextId++;
     const { signal } = options;
     return new Promise((resolve, reject) => {
@@ -54,7 +67,7 @@ export class EngineRpc {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         method,
-        role: method === 'loadModel' ? (params as LoadModelParams).role ?? 'completion' : undefined,
+        role: method === 'loadModel' ? ((params as LoadModelParams).role ?? 'completion') : undefined,
         resolve: resolve,
         reject,
         onText: options.onText,

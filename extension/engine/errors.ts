@@ -3,7 +3,10 @@
 import type { ErrorCode, WireError } from './protocol';
 
 export class EngineError extends Error {
-  constructor(message: string, readonly code: ErrorCode) {
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+  ) {
     super(message);
     this.name = 'EngineError';
   }

@@ -6,7 +6,9 @@ export function tokensPerSecond(stats: CompletionStats): number {
 }
 
 export function formatStats(stats: CompletionStats): string {
-  return `${stats.promptTokens} prompt tokens (${stats.reusedTokens} reused), prefill ${Math.round(stats.prefillMs)} ms, ` +
+  return (
+    `${stats.promptTokens} prompt tokens (${stats.reusedTokens} reused), prefill ${Math.round(stats.prefillMs)} ms, ` +
     `${stats.generatedTokens} tokens at ${tokensPerSecond(stats).toFixed(1)} tokens/s, first token ${Math.round(stats.firstTokenMs)} ms, ` +
-    `stop: ${stats.stopReason}`;
+    `stop: ${stats.stopReason}`
+  );
 }

@@ -23,7 +23,10 @@ function openAddon(): NativeAddon | WireError {
     addon.setLogLevel(process.env.TANDEM_LOG_LEVEL || 'warn');
     return addon;
   } catch (err) {
-    return { code: 'ADDON_UNAVAILABLE', message: `Tandem's native engine could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      code: 'ADDON_UNAVAILABLE',
+      message: `Tandem's native engine could not be loaded: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 

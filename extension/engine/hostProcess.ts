@@ -35,10 +35,19 @@ export class HostProcess {
   stopping = false;
   private readonly exitWaiters: (() => void)[] = [];
 
-  constructor(script: string, env: NodeJS.ProcessEnv, private readonly events: HostProcessEvents) {
+  constructor(
+    script: string,
+    env: NodeJS.ProcessEnv,
+    private readonly events: HostProcessEvents,
+  ) {
     // ELECTRON_RUN_AS_NODE: inside VS Code, process.execPath is Electron; this makes it plain Node.
     // execArgv []: don't inherit the editor's or mocha's flags (an --inspect port would clash).
-    const child = fork(script, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...env, ELECTRON_RUN_AS_NODE: '1' }, execArgv: [], serialization: 'json' });
+    const child = fork(script, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+      execArgv: [],
+      serialization: 'json',
+    });
     this.child = child;
     forwardLines(child.stdout, (line) => events.log(line));
     forwardLines(child.stderr, (line) => events.log(line));
@@ -123,7 +132,10 @@ export class HostSupervisor {
   /** llama.cpp's log level for the hosts started from now on. */
   logLevel?: EngineLogLevel;
 
-  constructor(private readonly options: HostProcessOptions, private readonly hooks: SupervisorHooks) {
+  constructor(
+    private readonly options: HostProcessOptions,
+    private readonly hooks: SupervisorHooks,
+  ) {
     this.backoff = new RestartBackoff(options.backoff);
   }
 

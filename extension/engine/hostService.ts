@@ -15,11 +15,34 @@ import { DocumentStore, SessionDocuments } from './documentStore';
 import { EngineError, loadCancelledError } from './errors';
 import { LoadQueues, openModel } from './loadQueue';
 import type {
-  CompletionRequest, CompletionResult, ModelInfo, NativeAddon, NativeCancelFlag, NativeModel, NativeSession, PrefillResult, SessionOptions,
+  CompletionRequest,
+  CompletionResult,
+  ModelInfo,
+  NativeAddon,
+  NativeCancelFlag,
+  NativeModel,
+  NativeSession,
+  PrefillResult,
+  SessionOptions,
 } from './native';
 import {
-  ClientMessage, CompleteParams, HelloMessage, HostMessage, LoadModelParams, ModelRole, PROTOCOL_VERSION, PrefillParams, ProtocolError,
-  RequestMessage, SessionName, WireCompletionRequest, WireError, cancelledResult, parseClientMessage, skippedPrefill, toWireError,
+  ClientMessage,
+  CompleteParams,
+  HelloMessage,
+  HostMessage,
+  LoadModelParams,
+  ModelRole,
+  PROTOCOL_VERSION,
+  PrefillParams,
+  ProtocolError,
+  RequestMessage,
+  SessionName,
+  WireCompletionRequest,
+  WireError,
+  cancelledResult,
+  parseClientMessage,
+  skippedPrefill,
+  toWireError,
 } from './protocol';
 import { EngineScheduler, RequestCancelFlag } from './scheduler';
 import { SerialQueue } from './serialQueue';
@@ -47,7 +70,8 @@ interface HostedModel {
  *  gigabytes). */
 export function sessionOptionsFor(params: LoadModelParams, info?: Pick<ModelInfo, 'contextLength'>): SessionOptions {
   const options: SessionOptions = {};
-  if (params.contextSize) options.contextSize = info && info.contextLength > 0 ? Math.min(params.contextSize, info.contextLength) : params.contextSize;
+  if (params.contextSize)
+    options.contextSize = info && info.contextLength > 0 ? Math.min(params.contextSize, info.contextLength) : params.contextSize;
   if (params.threads) options.threads = params.threads;
   if (params.documentKvBytes !== undefined) options.documentKvBytes = params.documentKvBytes;
   return options;
@@ -263,11 +287,14 @@ export class EngineHostService {
     const documents = this.documents.receive(params.request.documents);
     const cancel = new RequestCancelFlag();
     this.cancelFlags.set(id, cancel);
-    const result = slot.queue.run(() => this.scheduler.runExplanation(cancel, params.request, {
-      createFlag: () => addon.createCancelFlag(),
-      ensureOpen: () => ensureOpen(slot),
-      decode: (request, flag) => this.occupy(slot, flag, () => this.decode(slot, request, flag, (text) => this.post({ type: 'stream', id, text }))),
-    }));
+    const result = slot.queue.run(() =>
+      this.scheduler.runExplanation(cancel, params.request, {
+        createFlag: () => addon.createCancelFlag(),
+        ensureOpen: () => ensureOpen(slot),
+        decode: (request, flag) =>
+          this.occupy(slot, flag, () => this.decode(slot, request, flag, (text) => this.post({ type: 'stream', id, text }))),
+      }),
+    );
     return result.finally(() => this.documents.release(documents));
   }
 
@@ -281,8 +308,14 @@ export class EngineHostService {
     const result = slot.queue.run(async () => {
       if (!this.scheduler.prewarmMayStart(cancel)) return skippedPrefill();
       const { request } = params;
-      return this.occupy(slot, cancel, () => this.documents.runOn(slot.documents, request.documents,
-        (nativeDocuments) => slot.session.prefill({ ...request, documents: nativeDocuments }, cancel), () => []));
+      return this.occupy(slot, cancel, () =>
+        this.documents.runOn(
+          slot.documents,
+          request.documents,
+          (nativeDocuments) => slot.session.prefill({ ...request, documents: nativeDocuments }, cancel),
+          () => [],
+        ),
+      );
     });
     return result.finally(() => {
       this.scheduler.prewarmEnded(cancel);
@@ -302,12 +335,22 @@ export class EngineHostService {
   }
 
   /** One decode on a native session, with its draft documents completed from the store. */
-  private decode(slot: SessionSlot, request: WireCompletionRequest, cancel: NativeCancelFlag, onText: (text: string) => void): Promise<CompletionResult> {
+  private decode(
+    slot: SessionSlot,
+    request: WireCompletionRequest,
+    cancel: NativeCancelFlag,
+    onText: (text: string) => void,
+  ): Promise<CompletionResult> {
     const nativeRequest: CompletionRequest = { ...request, onText };
-    return this.documents.runOn(slot.documents, request.documents, (documents) => {
-      if (documents) nativeRequest.documents = documents;
-      return slot.session.complete(nativeRequest, cancel);
-    }, (result) => result.stats.speculation?.missingDocuments ?? []);
+    return this.documents.runOn(
+      slot.documents,
+      request.documents,
+      (documents) => {
+        if (documents) nativeRequest.documents = documents;
+        return slot.session.complete(nativeRequest, cancel);
+      },
+      (result) => result.stats.speculation?.missingDocuments ?? [],
+    );
   }
 
   /** What the sessions of every model hold of the draft documents. */
@@ -342,7 +385,12 @@ function ensureOpen(slot: SessionSlot): void {
  *  as the error of each request). */
 function lazySession(created: Promise<NativeSession>): NativeSession {
   let ready: NativeSession | undefined;
-  created.then((s) => { ready = s; }, () => undefined);
+  created.then(
+    (s) => {
+      ready = s;
+    },
+    () => undefined,
+  );
   return {
     complete: async (request, cancel) => (await created).complete(request, cancel),
     prefill: async (request, cancel) => (await created).prefill(request, cancel),

@@ -64,7 +64,8 @@ export async function openModel(addon: NativeAddon, params: LoadModelParams, opt
     await model.dispose().catch(() => undefined);
     throw err;
   }
-  if (options.abandoned()) { // superseded or unloaded while the session was created
+  if (options.abandoned()) {
+    // superseded or unloaded while the session was created
     await session.dispose().catch(() => undefined);
     await model.dispose().catch(() => undefined);
     throw loadCancelledError();

@@ -382,14 +382,16 @@ export interface NativeAddon {
   loadModel(modelPath: string, options?: LoadOptions): Promise<NativeModel>;
   makeTestModel(options: MakeTestModelOptions): Promise<{ path: string; bytes: number; parameters: number }>;
   /** Model-free drafting benchmark: per mode, per trace kind (and 'all'), totals. Synchronous. */
-  simulateDrafting?(traces: DraftingTrace[], options: {
-    modes: SpeculationMode[];
-    costCurve: [number, number][];
-    /** FIM token ids of the traces' prompts (<prefix> P <suffix> S <middle>): drafters then match
-     *  the text before the cursor plus the output, as in a real session with that model. */
-    fim?: { suffix: number; middle: number };
-  }):
-    Record<string, Record<string, DraftingTotals>>;
+  simulateDrafting?(
+    traces: DraftingTrace[],
+    options: {
+      modes: SpeculationMode[];
+      costCurve: [number, number][];
+      /** FIM token ids of the traces' prompts (<prefix> P <suffix> S <middle>): drafters then match
+       *  the text before the cursor plus the output, as in a real session with that model. */
+      fim?: { suffix: number; middle: number };
+    },
+  ): Record<string, Record<string, DraftingTotals>>;
   /** `tandem bench cost`: loads the model file into a context of its own, evaluates `depth` tokens
    *  (default 1000), then times forward passes of k tokens with logits for all k (a verification
    *  batch) for each k in `ks` (1..128): one discarded warm-up and `reps` (default 3) timed runs. */
@@ -423,9 +425,21 @@ export interface CostMeasurement {
 
 /** Errors from the addon are plain Errors with a `code` (see EngineErrorCode). */
 export type EngineErrorCode =
-  | 'MODEL_NOT_FOUND' | 'MODEL_IS_DIRECTORY' | 'MODEL_EMPTY' | 'MODEL_NOT_GGUF' | 'MODEL_TRUNCATED'
-  | 'MODEL_NO_TENSORS' | 'MODEL_UNSUPPORTED_ARCH' | 'MODEL_LOAD_FAILED'
-  | 'CONTEXT_OVERFLOW' | 'INVALID_ARGUMENT' | 'INVALID_UTF8' | 'BUSY' | 'DISPOSED' | 'ABORTED' | 'INTERNAL';
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_IS_DIRECTORY'
+  | 'MODEL_EMPTY'
+  | 'MODEL_NOT_GGUF'
+  | 'MODEL_TRUNCATED'
+  | 'MODEL_NO_TENSORS'
+  | 'MODEL_UNSUPPORTED_ARCH'
+  | 'MODEL_LOAD_FAILED'
+  | 'CONTEXT_OVERFLOW'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_UTF8'
+  | 'BUSY'
+  | 'DISPOSED'
+  | 'ABORTED'
+  | 'INTERNAL';
 
 /** Where the .node is: beside the bundle when packaged (out/tandem.node), else the build tree.
  *  TANDEM_ADDON overrides both. */
@@ -441,8 +455,10 @@ export function findAddon(fromDir: string = __dirname): string {
     path.resolve(fromDir, '..', '..', '..', '..', 'native', 'build', 'Release', 'tandem.node'),
   ].filter((p): p is string => !!p);
   for (const p of candidates) if (fs.existsSync(p)) return p;
-  throw new Error(`Tandem's native engine (tandem.node) was not found; looked in:\n  ${candidates.join('\n  ')}\n` +
-    'Build it with `npm run build:native`.');
+  throw new Error(
+    `Tandem's native engine (tandem.node) was not found; looked in:\n  ${candidates.join('\n  ')}\n` +
+      'Build it with `npm run build:native`.',
+  );
 }
 
 export function loadAddon(addonPath: string = findAddon()): NativeAddon {

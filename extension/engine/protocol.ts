@@ -6,7 +6,16 @@
 // sides validate what they receive: a bad message is answered with an error, never a crash.
 import { inspect } from 'node:util';
 import type {
-  ChatMessage, CompletionRequest, CompletionResult, DeviceInfo, DocumentSource, EngineErrorCode, ModelInfo, PrefillRequest, PrefillResult, PromptPart,
+  ChatMessage,
+  CompletionRequest,
+  CompletionResult,
+  DeviceInfo,
+  DocumentSource,
+  EngineErrorCode,
+  ModelInfo,
+  PrefillRequest,
+  PrefillResult,
+  PromptPart,
 } from './native';
 import { SPECULATION_MODES } from './native';
 
@@ -94,7 +103,15 @@ export interface EngineMethods {
 }
 export type MethodName = keyof EngineMethods;
 export const METHOD_NAMES: readonly MethodName[] = [
-  'loadModel', 'unloadModel', 'modelInfo', 'tokenize', 'complete', 'prefill', 'devices', 'applyChatTemplate', 'setLogLevel',
+  'loadModel',
+  'unloadModel',
+  'modelInfo',
+  'tokenize',
+  'complete',
+  'prefill',
+  'devices',
+  'applyChatTemplate',
+  'setLogLevel',
 ];
 
 export type ErrorCode =
@@ -108,10 +125,28 @@ export type ErrorCode =
   | 'ENGINE_STOPPED'; // the client was disposed or restarted on purpose
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  'MODEL_NOT_FOUND', 'MODEL_IS_DIRECTORY', 'MODEL_EMPTY', 'MODEL_NOT_GGUF', 'MODEL_TRUNCATED',
-  'MODEL_NO_TENSORS', 'MODEL_UNSUPPORTED_ARCH', 'MODEL_LOAD_FAILED', 'CONTEXT_OVERFLOW',
-  'INVALID_ARGUMENT', 'INVALID_UTF8', 'BUSY', 'DISPOSED', 'ABORTED', 'INTERNAL',
-  'BAD_MESSAGE', 'UNKNOWN_METHOD', 'NO_MODEL', 'ADDON_UNAVAILABLE', 'ENGINE_CRASHED', 'MODEL_CRASHED', 'ENGINE_STOPPED',
+  'MODEL_NOT_FOUND',
+  'MODEL_IS_DIRECTORY',
+  'MODEL_EMPTY',
+  'MODEL_NOT_GGUF',
+  'MODEL_TRUNCATED',
+  'MODEL_NO_TENSORS',
+  'MODEL_UNSUPPORTED_ARCH',
+  'MODEL_LOAD_FAILED',
+  'CONTEXT_OVERFLOW',
+  'INVALID_ARGUMENT',
+  'INVALID_UTF8',
+  'BUSY',
+  'DISPOSED',
+  'ABORTED',
+  'INTERNAL',
+  'BAD_MESSAGE',
+  'UNKNOWN_METHOD',
+  'NO_MODEL',
+  'ADDON_UNAVAILABLE',
+  'ENGINE_CRASHED',
+  'MODEL_CRASHED',
+  'ENGINE_STOPPED',
 ]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {
@@ -127,7 +162,10 @@ export interface WireError {
 export type RequestMessage = {
   [M in MethodName]: { type: 'request'; id: number; method: M; params: EngineMethods[M]['params'] };
 }[MethodName];
-export interface CancelMessage { type: 'cancel'; id: number }
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
 export type ClientMessage = RequestMessage | CancelMessage;
 
 // ── host → parent ────────────────────────────────────────────────────────────────────────────
@@ -139,16 +177,37 @@ export interface HelloMessage {
   addon: { tandem: string; llamaCpp: string } | null;
   addonError: WireError | null;
 }
-export interface ResultMessage { type: 'result'; id: number; result: unknown }
-export interface ErrorMessage { type: 'error'; id: number; error: WireError }
-export interface StreamMessage { type: 'stream'; id: number; text: string }
-export interface ProgressMessage { type: 'progress'; id: number; fraction: number }
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  result: unknown;
+}
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  error: WireError;
+}
+export interface StreamMessage {
+  type: 'stream';
+  id: number;
+  text: string;
+}
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  fraction: number;
+}
 export type HostMessage = HelloMessage | ResultMessage | ErrorMessage | StreamMessage | ProgressMessage;
 
 /** The answer to a pre-warm that did not run (cancelled or superseded before it started). */
 export function skippedPrefill(): PrefillResult {
   return {
-    promptTokens: 0, reusedTokens: 0, restoredTokens: 0, prefillMs: 0, kvSwitchMs: 0, cancelled: true,
+    promptTokens: 0,
+    reusedTokens: 0,
+    restoredTokens: 0,
+    prefillMs: 0,
+    kvSwitchMs: 0,
+    cancelled: true,
     documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 0 },
   };
 }
@@ -209,11 +268,15 @@ function validateDevice(device: unknown, id: number): void {
   if (device === undefined || (typeof device === 'string' && device !== '')) return;
   if (typeof device === 'object' && device !== null && !Array.isArray(device)) {
     const phases = device as Obj;
-    const bad = Object.keys(phases).find((k) => (k !== 'prefill' && k !== 'decode') ||
-      (phases[k] !== undefined && (typeof phases[k] !== 'string' || phases[k] === '')));
+    const bad = Object.keys(phases).find(
+      (k) => (k !== 'prefill' && k !== 'decode') || (phases[k] !== undefined && (typeof phases[k] !== 'string' || phases[k] === '')),
+    );
     if (bad === undefined) return;
   }
-  throw new ProtocolError(`loadModel: device must be a non-empty string or { prefill?, decode? } of strings, got ${JSON.stringify(device)}`, id);
+  throw new ProtocolError(
+    `loadModel: device must be a non-empty string or { prefill?, decode? } of strings, got ${JSON.stringify(device)}`,
+    id,
+  );
 }
 
 function optionalBool(params: Obj, key: string, id: number): void {
@@ -237,8 +300,14 @@ function validateDocuments(r: Obj, method: string, id: number): void {
   if (r.documents === undefined) return;
   if (!Array.isArray(r.documents)) throw new ProtocolError(`${method}: documents must be an array`, id);
   r.documents.forEach((d, i) => {
-    if (!isObject(d) || typeof d.id !== 'string' || typeof d.version !== 'number' || !Number.isFinite(d.version) ||
-      !DOCUMENT_SOURCES.has(d.source as string) || (d.text !== undefined && typeof d.text !== 'string')) {
+    if (
+      !isObject(d) ||
+      typeof d.id !== 'string' ||
+      typeof d.version !== 'number' ||
+      !Number.isFinite(d.version) ||
+      !DOCUMENT_SOURCES.has(d.source as string) ||
+      (d.text !== undefined && typeof d.text !== 'string')
+    ) {
       throw new ProtocolError(`${method}: documents[${i}] must be {id: string, version: number, source, text?: string}`, id);
     }
   });
@@ -309,8 +378,9 @@ function validateParams(method: MethodName, params: Obj, id: number): void {
       return;
     case 'applyChatTemplate': {
       const roles = ['system', 'user', 'assistant'];
-      const ok = Array.isArray(params.messages) && params.messages.every((m: unknown) =>
-        isObject(m) && roles.includes(m.role as string) && typeof m.content === 'string');
+      const ok =
+        Array.isArray(params.messages) &&
+        params.messages.every((m: unknown) => isObject(m) && roles.includes(m.role as string) && typeof m.content === 'string');
       if (!ok) throw new ProtocolError('applyChatTemplate: messages must be an array of {role, content}', id);
       optionalBool(params, 'addAssistantTurn', id);
       return;
@@ -349,7 +419,8 @@ export function parseHostMessage(raw: unknown): HostMessage {
   if (!isObject(raw)) throw new ProtocolError('host message must be an object');
   switch (raw.type) {
     case 'hello':
-      if (typeof raw.protocol !== 'number' || typeof raw.pid !== 'number') throw new ProtocolError('hello: protocol and pid must be numbers');
+      if (typeof raw.protocol !== 'number' || typeof raw.pid !== 'number')
+        throw new ProtocolError('hello: protocol and pid must be numbers');
       return raw as unknown as HelloMessage;
     case 'result':
       if (!isId(raw.id)) break;

@@ -67,7 +67,10 @@ export class EngineScheduler {
   /** Pre-warms cancelled for a completion (for tests and logs). */
   prewarmsPreempted = 0;
 
-  constructor(private readonly clock: SchedulerClock = systemClock, private readonly quietMs = EXPLAIN_RESUME_QUIET_MS) {}
+  constructor(
+    private readonly clock: SchedulerClock = systemClock,
+    private readonly quietMs = EXPLAIN_RESUME_QUIET_MS,
+  ) {}
 
   // ── completions ─────────────────────────────────────────────────────────────────────────────
 
@@ -132,7 +135,12 @@ export class EngineScheduler {
         if (stats) stats.stopReason = remaining <= 0 ? 'maxTokens' : 'timeBudget';
         break;
       }
-      const part: WireCompletionRequest = { ...request, carriedBytes: carried, prompt: [...request.prompt, ...generated], maxTokens: remaining };
+      const part: WireCompletionRequest = {
+        ...request,
+        carriedBytes: carried,
+        prompt: [...request.prompt, ...generated],
+        maxTokens: remaining,
+      };
       if (budget !== undefined) part.timeBudgetMs = budget;
       else delete part.timeBudgetMs;
       const decode = steps.createFlag();

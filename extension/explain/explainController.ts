@@ -7,9 +7,7 @@ import type { EngineClient } from '../engine/client';
 import type { CompletionStats } from '../engine/native';
 import type { ModelRole } from '../engine/protocol';
 import { escapeHtml, renderMarkdown } from './markdown';
-import {
-  ChatTemplateRenderer, ExplainInput, ExplainModel, ExplainPrompt, buildExplainPrompt, extractPlainExplanation,
-} from './prompt';
+import { ChatTemplateRenderer, ExplainInput, ExplainModel, ExplainPrompt, buildExplainPrompt, extractPlainExplanation } from './prompt';
 
 export type ExplainStatus = 'loading' | 'generating' | 'done' | 'stopped' | 'error';
 

@@ -66,7 +66,10 @@ export class ExplainModelSource implements ExplainModelProvider, Disposable {
       },
       load: (wanted) => {
         this.log?.info(`loading the explain model ${wanted.path}`);
-        return this.engine.loadExplainModel(wanted.path, { contextSize: wanted.contextSize || undefined, threads: wanted.threads || undefined });
+        return this.engine.loadExplainModel(wanted.path, {
+          contextSize: wanted.contextSize || undefined,
+          threads: wanted.threads || undefined,
+        });
       },
     });
     this.onLoadFailed = this.source.onLoadFailed;

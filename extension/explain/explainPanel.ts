@@ -28,7 +28,10 @@ export class ExplainPanel implements vscode.Disposable {
   private panelDisposables: vscode.Disposable[] = [];
   readonly controller: ExplainController;
 
-  constructor(private readonly context: ExplainPanelContext, deps: ExplainDeps) {
+  constructor(
+    private readonly context: ExplainPanelContext,
+    deps: ExplainDeps,
+  ) {
     this.controller = new ExplainController(deps, (state) => this.post(state));
   }
 
@@ -106,7 +109,10 @@ export class ExplainPanel implements vscode.Disposable {
       case 'copy': {
         const markdown = this.controller.state?.markdown;
         if (!markdown) return;
-        void Promise.resolve(vscode.env.clipboard.writeText(markdown)).then(() => this.postToWebview({ type: 'copied' }), () => undefined);
+        void Promise.resolve(vscode.env.clipboard.writeText(markdown)).then(
+          () => this.postToWebview({ type: 'copied' }),
+          () => undefined,
+        );
         return;
       }
       default:
@@ -175,8 +181,5 @@ function titleFor(document: vscode.TextDocument, selection: vscode.Range): strin
  */
 export function registerExplain(context: ExplainPanelContext, deps: ExplainDeps): vscode.Disposable[] {
   const panel = new ExplainPanel(context, deps);
-  return [
-    panel,
-    vscode.commands.registerCommand(COMMAND_EXPLAIN_SELECTION, () => panel.explainActiveSelection()),
-  ];
+  return [panel, vscode.commands.registerCommand(COMMAND_EXPLAIN_SELECTION, () => panel.explainActiveSelection())];
 }

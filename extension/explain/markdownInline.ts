@@ -191,13 +191,19 @@ function renderEmphasis(escaped: string): string {
  */
 function strong(text: string, ch: string, tag: string, wordBound: boolean): string {
   if (!text.includes(ch + ch)) return text;
-  const closers = nextPositions(text, (q) => text[q] === ch && text[q + 1] === ch && q > 0
-    && !isSpaceAt(text, q - 1) && !(wordBound && isWordAt(text, q + 2)));
+  const closers = nextPositions(
+    text,
+    (q) => text[q] === ch && text[q + 1] === ch && q > 0 && !isSpaceAt(text, q - 1) && !(wordBound && isWordAt(text, q + 2)),
+  );
   let out = '';
   let last = 0;
   for (let p = 0; p < text.length; p++) {
-    const open = openerAt(text, p, (o) => text[o] === ch && text[o + 1] === ch && o + 2 < text.length && !isSpaceAt(text, o + 2),
-      wordBound ? (i) => !isWordAt(text, i) : undefined);
+    const open = openerAt(
+      text,
+      p,
+      (o) => text[o] === ch && text[o + 1] === ch && o + 2 < text.length && !isSpaceAt(text, o + 2),
+      wordBound ? (i) => !isWordAt(text, i) : undefined,
+    );
     if (open === undefined) continue;
     const close = closers[open + 3];
     if (close === -1) continue;
@@ -219,8 +225,12 @@ function em(text: string, ch: string): string {
   let out = '';
   let last = 0;
   for (let p = 0; p < text.length; p++) {
-    const open = openerAt(text, p, (o) => text[o] === ch && o + 1 < text.length && text[o + 1] !== ch && !isSpaceAt(text, o + 1),
-      (i) => text[i] !== ch && !isWordAt(text, i));
+    const open = openerAt(
+      text,
+      p,
+      (o) => text[o] === ch && o + 1 < text.length && text[o + 1] !== ch && !isSpaceAt(text, o + 1),
+      (i) => text[i] !== ch && !isWordAt(text, i),
+    );
     if (open === undefined) continue;
     const close = text.indexOf(ch, open + 1);
     if (close === -1 || isSpaceAt(text, close - 1) || (ch === '*' ? text[close + 1] === '*' : isWordAt(text, close + 1))) continue;

@@ -10,7 +10,6 @@ export function escapeHtml(text: string): string {
 /** Only absolute http(s) URLs become links; anything else (javascript:, data:, vbscript:,
  *  relative, command:) is shown as text. */
 export function safeLinkTarget(url: string): string | undefined {
-   
   if (/[\u0000-\u0020\u007f]/.test(url)) return undefined;
   return /^https?:\/\/[^/?#]/i.test(url) ? url : undefined;
 }
@@ -21,8 +20,19 @@ export function safeLinkTarget(url: string): string | undefined {
 
 /** JavaScript's `\s` (and what String.prototype.trim removes), by code unit. */
 export function isSpaceCode(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
-    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 export function isSpaceAt(text: string, i: number): boolean {

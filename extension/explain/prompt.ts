@@ -88,7 +88,9 @@ export function explainMessages(input: ExplainInput): ChatMessage[] {
   const parts = [`Explain the following ${language ? `${language} ` : ''}code${where}.`];
   if (input.before.trim() || input.after.trim()) {
     const context = `${input.before}/* <selection> */\n${input.after}`;
-    parts.push(`For context, the surrounding code (the selection is marked \`/* <selection> */\`):\n\n${fenced(context, input.languageId)}`);
+    parts.push(
+      `For context, the surrounding code (the selection is marked \`/* <selection> */\`):\n\n${fenced(context, input.languageId)}`,
+    );
   }
   parts.push(`The code to explain${truncated ? ' (truncated)' : ''}:\n\n${fenced(code, input.languageId)}`);
   return [
@@ -129,7 +131,11 @@ export async function buildChatPrompt(
   }
   const sentinels = messages.map((_, i) => makeSentinel(token, i));
   const rendered = await render(messages.map((m, i) => ({ role: m.role, content: sentinels[i] })));
-  return splitAtSentinels(rendered, sentinels, messages.map((m) => m.content));
+  return splitAtSentinels(
+    rendered,
+    sentinels,
+    messages.map((m) => m.content),
+  );
 }
 
 /** The splitting step of buildChatPrompt (exported for tests). */
@@ -140,8 +146,11 @@ export function splitAtSentinels(rendered: string, sentinels: string[], contents
     const at = rendered.indexOf(sentinel, from);
     if (at < 0) {
       const anywhere = rendered.includes(sentinel);
-      throw new ChatTemplateError(anywhere ? `message ${i} is out of order in the rendered template`
-        : `the chat template dropped message ${i} (is the ${i === 0 ? 'first' : 'next'} role supported?)`);
+      throw new ChatTemplateError(
+        anywhere
+          ? `message ${i} is out of order in the rendered template`
+          : `the chat template dropped message ${i} (is the ${i === 0 ? 'first' : 'next'} role supported?)`,
+      );
     }
     if (rendered.indexOf(sentinel, at + sentinel.length) >= 0) {
       throw new ChatTemplateError(`the chat template repeats message ${i}`);
@@ -163,7 +172,8 @@ export function builtInChatRenderer(chatTemplate: string): ChatTemplateRenderer 
     return (messages) => messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + '<|im_start|>assistant\n';
   }
   if (chatTemplate.includes('<|start_header_id|>')) {
-    return (messages) => messages.map((m) => `<|start_header_id|>${m.role}<|end_header_id|>\n\n${m.content.trim()}<|eot_id|>`).join('') +
+    return (messages) =>
+      messages.map((m) => `<|start_header_id|>${m.role}<|end_header_id|>\n\n${m.content.trim()}<|eot_id|>`).join('') +
       '<|start_header_id|>assistant<|end_header_id|>\n\n';
   }
   return undefined;
@@ -174,8 +184,36 @@ export function builtInChatRenderer(chatTemplate: string): ChatTemplateRenderer 
 export type CommentStyle = { line: string } | { open: string; close: string };
 
 const LINE_COMMENTS: [string, string[]][] = [
-  ['#', ['python', 'ruby', 'shellscript', 'shell', 'bash', 'sh', 'zsh', 'fish', 'perl', 'r', 'yaml', 'toml', 'dockerfile',
-    'makefile', 'cmake', 'powershell', 'elixir', 'julia', 'nim', 'coffeescript', 'graphql', 'properties', 'ini', 'nix', 'tcl']],
+  [
+    '#',
+    [
+      'python',
+      'ruby',
+      'shellscript',
+      'shell',
+      'bash',
+      'sh',
+      'zsh',
+      'fish',
+      'perl',
+      'r',
+      'yaml',
+      'toml',
+      'dockerfile',
+      'makefile',
+      'cmake',
+      'powershell',
+      'elixir',
+      'julia',
+      'nim',
+      'coffeescript',
+      'graphql',
+      'properties',
+      'ini',
+      'nix',
+      'tcl',
+    ],
+  ],
   ['--', ['sql', 'lua', 'haskell', 'elm', 'purescript', 'ada', 'vhdl', 'plsql']],
   [';', ['clojure', 'lisp', 'scheme', 'racket', 'commonlisp', 'asm', 'nasm', 'ini-semicolon']],
   ['%', ['latex', 'tex', 'bibtex', 'matlab', 'erlang', 'prolog']],
@@ -279,21 +317,14 @@ const BOS_TEXT = /^(<s>|<\|begin_of_text\|>|<bos>|<｜begin▁of▁sentence｜>|
  * renderer when given, else a built-in one for ChatML / Llama 3), with the system message folded
  * into the user message for templates without a system role; otherwise the plain fallback.
  */
-export async function buildExplainPrompt(
-  input: ExplainInput,
-  model: ExplainModel,
-  render?: ChatTemplateRenderer,
-): Promise<ExplainPrompt> {
+export async function buildExplainPrompt(input: ExplainInput, model: ExplainModel, render?: ChatTemplateRenderer): Promise<ExplainPrompt> {
   if (!model.chatTemplate) return buildPlainPrompt(input, model);
   const renderer = render ?? builtInChatRenderer(model.chatTemplate);
   if (!renderer) {
     return { ...buildPlainPrompt(input, model), fallbackReason: 'no renderer for this chat template' };
   }
   const messages = explainMessages(input);
-  const attempts: ChatMessage[][] = [
-    messages,
-    [{ role: 'user', content: `${messages[0].content}\n\n${messages[1].content}` }],
-  ];
+  const attempts: ChatMessage[][] = [messages, [{ role: 'user', content: `${messages[0].content}\n\n${messages[1].content}` }]];
   let lastError: unknown;
   for (const attempt of attempts) {
     try {

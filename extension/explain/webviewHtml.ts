@@ -16,7 +16,10 @@ export interface ExplainHtmlOptions {
 }
 
 export function makeNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(16, '0');
+  return randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .padEnd(16, '0');
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {

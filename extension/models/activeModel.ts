@@ -39,8 +39,14 @@ export type ModelLoadFailure = LoadFailure<ModelSettings>;
 type EngineForModels = Pick<EngineClient, 'loadModel' | 'loadedModel' | 'state' | 'onModelGaveUp'>;
 
 function sameSettings(a: ModelSettings, b: ModelSettings): boolean {
-  return a.path === b.path && a.contextSize === b.contextSize && a.threads === b.threads && a.documentCacheMB === b.documentCacheMB &&
-    a.device.prefill === b.device.prefill && a.device.decode === b.device.decode;
+  return (
+    a.path === b.path &&
+    a.contextSize === b.contextSize &&
+    a.threads === b.threads &&
+    a.documentCacheMB === b.documentCacheMB &&
+    a.device.prefill === b.device.prefill &&
+    a.device.decode === b.device.decode
+  );
 }
 
 /** The wire form: one string when both phases want the same device. */
@@ -56,8 +62,11 @@ function deviceOf(setting: DeviceSetting | undefined): ModelSettings['device'] {
 
 function settingsOf(loaded: LoadedModel): ModelSettings {
   return {
-    path: loaded.params.path, contextSize: loaded.params.contextSize ?? 0, threads: loaded.params.threads ?? 0,
-    device: deviceOf(loaded.params.device), documentCacheMB: Math.round((loaded.params.documentKvBytes ?? DEFAULT_DOCUMENT_CACHE_MB * MIB) / MIB),
+    path: loaded.params.path,
+    contextSize: loaded.params.contextSize ?? 0,
+    threads: loaded.params.threads ?? 0,
+    device: deviceOf(loaded.params.device),
+    documentCacheMB: Math.round((loaded.params.documentKvBytes ?? DEFAULT_DOCUMENT_CACHE_MB * MIB) / MIB),
   };
 }
 

@@ -26,7 +26,10 @@ export interface DiscoveryOptions {
   maxDepth?: number;
 }
 
-export interface SearchRoot { source: ModelSource; dir: string }
+export interface SearchRoot {
+  source: ModelSource;
+  dir: string;
+}
 
 /** Where each tool keeps models on this platform (environment overrides first). */
 export function searchRoots(o: DiscoveryOptions = {}): SearchRoot[] {
@@ -34,15 +37,20 @@ export function searchRoots(o: DiscoveryOptions = {}): SearchRoot[] {
   const home = o.home ?? os.homedir();
   const platform = o.platform ?? process.platform;
   const roots: SearchRoot[] = [];
-  const hfHub = env.HF_HUB_CACHE ?? path.join(env.HF_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'huggingface'), 'hub');
+  const hfHub =
+    env.HF_HUB_CACHE ?? path.join(env.HF_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'huggingface'), 'hub');
   roots.push({ source: 'huggingface', dir: hfHub });
   roots.push({ source: 'lmstudio', dir: path.join(home, '.lmstudio', 'models') });
   roots.push({ source: 'lmstudio', dir: path.join(home, '.cache', 'lm-studio', 'models') });
   roots.push({ source: 'ollama', dir: env.OLLAMA_MODELS ?? path.join(home, '.ollama', 'models') });
   if (platform === 'linux') roots.push({ source: 'ollama', dir: '/usr/share/ollama/.ollama/models' });
-  const llamaCache = env.LLAMA_CACHE ?? (platform === 'darwin' ? path.join(home, 'Library', 'Caches', 'llama.cpp')
-    : platform === 'win32' ? path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'llama.cpp')
-      : path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'llama.cpp'));
+  const llamaCache =
+    env.LLAMA_CACHE ??
+    (platform === 'darwin'
+      ? path.join(home, 'Library', 'Caches', 'llama.cpp')
+      : platform === 'win32'
+        ? path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'llama.cpp')
+        : path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'llama.cpp'));
   roots.push({ source: 'llama.cpp', dir: llamaCache });
   for (const f of o.folders ?? []) roots.push({ source: 'workspace', dir: f });
   return roots;
@@ -52,7 +60,11 @@ async function findGgufFiles(dir: string, maxDepth: number): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string, depth: number) => {
     let entries: fs.Dirent[];
-    try { entries = await fs.promises.readdir(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = await fs.promises.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) {
@@ -72,7 +84,11 @@ async function ollamaModels(root: string): Promise<{ path: string; label: string
   const files: string[] = [];
   const walk = async (d: string, depth: number) => {
     let entries: fs.Dirent[];
-    try { entries = await fs.promises.readdir(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = await fs.promises.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory() && depth < 4) await walk(p, depth + 1);
@@ -93,7 +109,9 @@ async function ollamaModels(root: string): Promise<{ path: string; label: string
         path: path.join(root, 'blobs', layer.digest.replace(':', '-')),
         label: `${ns && ns !== 'library' ? `${ns}/` : ''}${model}:${tag}`,
       });
-    } catch { /* not a manifest we understand */ }
+    } catch {
+      /* not a manifest we understand */
+    }
   }
   return out;
 }
@@ -129,14 +147,18 @@ export async function discoverModels(o: DiscoveryOptions = {}): Promise<FoundMod
     try {
       real = await fs.promises.realpath(c.path);
       sizeBytes = (await fs.promises.stat(real)).size;
-    } catch { continue; }
+    } catch {
+      continue;
+    }
     if (seen.has(real)) continue;
     seen.add(real);
     try {
       const summary = summarize(await readGgufHeader(real));
       if (summary.tensorCount === 0) continue; // vocab-only files are not models
       found.push({ ...c, sizeBytes, ...summary });
-    } catch { /* not a readable GGUF: not offered */ }
+    } catch {
+      /* not a readable GGUF: not offered */
+    }
   }
   return found;
 }

@@ -40,7 +40,10 @@ export interface DownloadResult {
 export type DownloadErrorCode = 'ABORTED' | 'HTTP' | 'INSECURE' | 'CHECKSUM' | 'NO_CHECKSUM' | 'SIZE' | 'NETWORK' | 'IO';
 
 export class DownloadError extends Error {
-  constructor(readonly code: DownloadErrorCode, message: string) {
+  constructor(
+    readonly code: DownloadErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'DownloadError';
   }
@@ -82,8 +85,14 @@ interface Response {
   sha256?: string;
 }
 
-function get(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, hops = 0,
-  sha256?: string, from?: URL): Promise<Response> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal | undefined,
+  hops = 0,
+  sha256?: string,
+  from?: URL,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try {
@@ -119,8 +128,14 @@ async function hashFile(file: string, hash: Hash, signal?: AbortSignal): Promise
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(abortError()); };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortError());
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -128,8 +143,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Appends the response body to the part file, feeding the hash. Resolves when the body ends,
  *  early too when the connection drops (the caller compares sizes and resumes); rejects only when
  *  the file cannot be written or the download was cancelled. */
-function appendBody(res: http.IncomingMessage, part: string, hash: Hash, onBytes: (n: number) => void,
-  signal?: AbortSignal, room = Infinity): Promise<void> {
+function appendBody(
+  res: http.IncomingMessage,
+  part: string,
+  hash: Hash,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+  room = Infinity,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = fs.createWriteStream(part, { flags: 'a' });
     let writeError: Error | undefined;
@@ -144,11 +165,19 @@ function appendBody(res: http.IncomingMessage, part: string, hash: Hash, onBytes
       }
       hash.update(chunk);
       onBytes(chunk.length);
-      if (!out.write(chunk)) { res.pause(); out.once('drain', () => res.resume()); }
+      if (!out.write(chunk)) {
+        res.pause();
+        out.once('drain', () => res.resume());
+      }
     });
-    res.on('error', () => { /* a drop: 'close' follows and the size check decides */ });
+    res.on('error', () => {
+      /* a drop: 'close' follows and the size check decides */
+    });
     res.on('close', () => out.end());
-    out.on('error', (err) => { writeError = err; res.destroy(); });
+    out.on('error', (err) => {
+      writeError = err;
+      res.destroy();
+    });
     out.on('close', () => {
       if (signal?.aborted) reject(abortError());
       else if (writeError) reject(new DownloadError('IO', `cannot write ${part}: ${writeError.message}`));
@@ -164,7 +193,10 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
   const retryDelayMs = req.retryDelayMs ?? 500;
   const part = `${dest}.part`;
   await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-  const initial = await fs.promises.stat(part).then((s) => s.size, () => 0);
+  const initial = await fs.promises.stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
   let expectedSha = req.sha256?.toLowerCase();
   if (expectedSha && !HEX64.test(expectedSha)) {
     throw new DownloadError('CHECKSUM', `expected SHA-256 must be 64 hex digits, got "${req.sha256}"`);
@@ -213,16 +245,31 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
       total = range ? Number(range[1]) : Number.isFinite(len) ? have + len : undefined;
       if (total !== undefined && (total > maxBytes || (req.sizeBytes !== undefined && total !== req.sizeBytes))) {
         res.resume();
-        throw new DownloadError('SIZE', `${url} announces ${total} bytes; ${req.sizeBytes !== undefined ? `the file has ${req.sizeBytes}` : `at most ${maxBytes} are accepted`}`);
+        throw new DownloadError(
+          'SIZE',
+          `${url} announces ${total} bytes; ${req.sizeBytes !== undefined ? `the file has ${req.sizeBytes}` : `at most ${maxBytes} are accepted`}`,
+        );
       }
       if (!expectedSha) {
         res.resume();
-        throw new DownloadError('NO_CHECKSUM',
-          `${url} gives no SHA-256 to verify the file against; download it yourself and select it with "Tandem: Select Model"`);
+        throw new DownloadError(
+          'NO_CHECKSUM',
+          `${url} gives no SHA-256 to verify the file against; download it yourself and select it with "Tandem: Select Model"`,
+        );
       }
       onProgress?.(have, total);
       try {
-        await appendBody(res, part, hash, (n) => { have += n; onProgress?.(have, total); }, signal, maxBytes - have);
+        await appendBody(
+          res,
+          part,
+          hash,
+          (n) => {
+            have += n;
+            onProgress?.(have, total);
+          },
+          signal,
+          maxBytes - have,
+        );
       } catch (err) {
         if (err instanceof DownloadError && err.code === 'SIZE') await fs.promises.rm(part, { force: true });
         throw err;
@@ -232,7 +279,10 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
           await sleep(retryDelayMs * 2 ** (attempts - 1), signal);
           continue;
         }
-        throw new DownloadError('NETWORK', `connection kept dropping: got ${have} of ${total} bytes after ${attempts} attempts; run the download again to resume`);
+        throw new DownloadError(
+          'NETWORK',
+          `connection kept dropping: got ${have} of ${total} bytes after ${attempts} attempts; run the download again to resume`,
+        );
       }
     } else {
       res.resume();
@@ -250,7 +300,10 @@ export async function downloadModel(req: DownloadRequest): Promise<DownloadResul
   if (got !== expectedSha) {
     // A resumed file with a bad head would fail forever: drop it so the next try starts clean.
     await fs.promises.rm(part, { force: true });
-    throw new DownloadError('CHECKSUM', `SHA-256 mismatch for ${path.basename(dest)}: expected ${expectedSha}, got ${got}; the corrupt download was removed`);
+    throw new DownloadError(
+      'CHECKSUM',
+      `SHA-256 mismatch for ${path.basename(dest)}: expected ${expectedSha}, got ${got}; the corrupt download was removed`,
+    );
   }
   await fs.promises.rename(part, dest);
   return { path: dest, bytes: have, sha256: got, resumedFrom: initial, attempts };

@@ -25,7 +25,11 @@ interface ModelTarget {
 }
 
 const COMPLETION_TARGET: ModelTarget = { setting: 'model.path', title: 'Tandem: Select Model', offerDownload: true };
-const EXPLAIN_TARGET: ModelTarget = { setting: 'explain.modelPath', title: 'Tandem: Select Explain Model (an instruct model with a chat template)', offerDownload: false };
+const EXPLAIN_TARGET: ModelTarget = {
+  setting: 'explain.modelPath',
+  title: 'Tandem: Select Explain Model (an instruct model with a chat template)',
+  offerDownload: false,
+};
 
 export function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
@@ -69,7 +73,9 @@ export async function selectModel(modelDir: string, target: ModelTarget = COMPLE
   let file = pick.model?.path;
   if (pick.label === BROWSE) {
     const uris = await vscode.window.showOpenDialog({
-      canSelectMany: false, openLabel: 'Use this model', filters: { 'GGUF models': ['gguf'], 'All files': ['*'] },
+      canSelectMany: false,
+      openLabel: 'Use this model',
+      filters: { 'GGUF models': ['gguf'], 'All files': ['*'] },
     });
     file = uris?.[0]?.fsPath;
   }
@@ -81,7 +87,8 @@ export async function downloadRecommendedModel(modelDir: string): Promise<string
   const model = recommendedModel();
   // where models come from is the user's choice alone (application scope; only the user's value is
   // read, whatever a workspace says)
-  const baseUrl = vscode.workspace.getConfiguration('tandem').inspect<string>('model.downloadBaseUrl')?.globalValue || DEFAULT_DOWNLOAD_BASE_URL;
+  const baseUrl =
+    vscode.workspace.getConfiguration('tandem').inspect<string>('model.downloadBaseUrl')?.globalValue || DEFAULT_DOWNLOAD_BASE_URL;
   const dest = path.join(modelDir, model.file);
   const url = modelUrl(model, baseUrl);
   try {
@@ -93,7 +100,12 @@ export async function downloadRecommendedModel(modelDir: string): Promise<string
         let reported = 0;
         try {
           return await downloadModel({
-            url, dest, sha256: model.sha256, sizeBytes: model.sizeBytes, maxBytes: maxDownloadBytes(model), signal: abort.signal,
+            url,
+            dest,
+            sha256: model.sha256,
+            sizeBytes: model.sizeBytes,
+            maxBytes: maxDownloadBytes(model),
+            signal: abort.signal,
             onProgress: (received, total) => {
               const size = total ?? model.approxBytes;
               const pct = Math.min(100, (received / size) * 100);

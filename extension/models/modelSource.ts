@@ -31,10 +31,7 @@ export interface SourcedModel<S> {
 
 /** What ensure() does for the wanted settings (the decision, apart from doing it). */
 export type ModelLoadAction =
-  | { kind: 'useLoaded'; info: ModelInfo }
-  | { kind: 'reportFailure'; error: Error }
-  | { kind: 'awaitLoading' }
-  | { kind: 'load' };
+  { kind: 'useLoaded'; info: ModelInfo } | { kind: 'reportFailure'; error: Error } | { kind: 'awaitLoading' } | { kind: 'load' };
 
 export interface ModelSourceState<S> {
   loaded?: SourcedModel<S>;
@@ -149,6 +146,10 @@ export class ModelSource<S extends object> implements Disposable {
   }
 
   private decide(wanted: S): ModelLoadAction {
-    return decideModelLoad(wanted, { loaded: this.options.loaded(), failure: this.failure, loading: this.loading?.settings }, this.options.same);
+    return decideModelLoad(
+      wanted,
+      { loaded: this.options.loaded(), failure: this.failure, loading: this.loading?.settings },
+      this.options.same,
+    );
   }
 }

@@ -35,14 +35,20 @@ const GiB = 1024 ** 3;
 
 export const RECOMMENDED_MODELS: readonly RecommendedModel[] = [
   {
-    id: 'qwen2.5-coder-1.5b-q8_0', label: 'Qwen2.5-Coder 1.5B (Q8_0)',
-    repo: 'ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF', file: 'qwen2.5-coder-1.5b-q8_0.gguf',
-    approxBytes: 1.65e9, minMemoryBytes: 15 * GiB,
+    id: 'qwen2.5-coder-1.5b-q8_0',
+    label: 'Qwen2.5-Coder 1.5B (Q8_0)',
+    repo: 'ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF',
+    file: 'qwen2.5-coder-1.5b-q8_0.gguf',
+    approxBytes: 1.65e9,
+    minMemoryBytes: 15 * GiB,
   },
   {
-    id: 'qwen2.5-coder-0.5b-q8_0', label: 'Qwen2.5-Coder 0.5B (Q8_0)',
-    repo: 'ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF', file: 'qwen2.5-coder-0.5b-q8_0.gguf',
-    approxBytes: 0.53e9, minMemoryBytes: 0,
+    id: 'qwen2.5-coder-0.5b-q8_0',
+    label: 'Qwen2.5-Coder 0.5B (Q8_0)',
+    repo: 'ggml-org/Qwen2.5-Coder-0.5B-Q8_0-GGUF',
+    file: 'qwen2.5-coder-0.5b-q8_0.gguf',
+    approxBytes: 0.53e9,
+    minMemoryBytes: 0,
   },
 ];
 

@@ -100,7 +100,8 @@ export class TandemLog implements Logger {
     const shown = this.channel.logLevel;
     if (shown === undefined || shown === 0 || shown <= VSCODE_LEVEL[setting] || this.warnedHidden === setting) return;
     this.warnedHidden = setting;
-    const message = `tandem.logLevel is "${setting}", but this Output channel shows fewer lines: set its level to ` +
+    const message =
+      `tandem.logLevel is "${setting}", but this Output channel shows fewer lines: set its level to ` +
       `${setting === 'debug' ? 'Debug' : setting === 'info' ? 'Info' : 'Warning'} (gear icon in the Output view, or "Developer: Set Log Level…" → Tandem) to see them.`;
     if (this.channel.warn) this.channel.warn(message);
     else this.channel.error(message);

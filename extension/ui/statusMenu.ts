@@ -29,7 +29,11 @@ export function statusMenuItems(state: { enabled: boolean; hasSelection: boolean
     state.enabled
       ? { label: '$(circle-slash) Disable Inline Completions', command: commands.toggle }
       : { label: '$(check) Enable Inline Completions', command: commands.toggle },
-    { label: '$(explorer-view-icon) Select Model…', description: 'GGUF models on this machine or a download', command: commands.selectModel },
+    {
+      label: '$(explorer-view-icon) Select Model…',
+      description: 'GGUF models on this machine or a download',
+      command: commands.selectModel,
+    },
     {
       label: '$(comment-discussion) Explain Selection',
       description: state.hasSelection ? undefined : 'select some code first',
@@ -40,7 +44,10 @@ export function statusMenuItems(state: { enabled: boolean; hasSelection: boolean
 }
 
 /** Shows the menu and runs the chosen command; resolves with that command (undefined: dismissed). */
-export async function showStatusMenu(settings: () => Pick<TandemSettings, 'enable'>, commands = DEFAULT_MENU_COMMANDS): Promise<string | undefined> {
+export async function showStatusMenu(
+  settings: () => Pick<TandemSettings, 'enable'>,
+  commands = DEFAULT_MENU_COMMANDS,
+): Promise<string | undefined> {
   const editor = vscode.window.activeTextEditor;
   const items = statusMenuItems({ enabled: settings().enable, hasSelection: !!editor && !editor.selection.isEmpty }, commands);
   const picked = await vscode.window.showQuickPick(items, { title: 'Tandem', placeHolder: 'Tandem' });

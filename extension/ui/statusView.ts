@@ -5,9 +5,10 @@ import type { CompletionStats, DeviceInfo, Placement } from '../engine/native';
 
 /** "prefill on CUDA0, decode on CPU (op-offload)" — where a loaded model runs each phase. */
 export function describePlacement(placement: Placement): string {
-  const phases = placement.prefill.device === placement.decode.device
-    ? `prefill and decode on ${placement.decode.device}`
-    : `prefill on ${placement.prefill.device}, decode on ${placement.decode.device}`;
+  const phases =
+    placement.prefill.device === placement.decode.device
+      ? `prefill and decode on ${placement.decode.device}`
+      : `prefill on ${placement.prefill.device}, decode on ${placement.decode.device}`;
   return `${phases} (${placement.strategy})`;
 }
 
@@ -53,13 +54,17 @@ export function describeStats(label: string, stats: CompletionStats): string {
     const perStep = spec.steps > 0 ? `, ${(stats.generatedTokens / spec.steps).toFixed(2)} tokens/step` : '';
     lines.push(`Speculation ${spec.mode}: ${spec.draftedTokens} drafted, ${spec.acceptedTokens} accepted${rate}${perStep}`);
   }
-  const handover = stats.placement === 'handover' && stats.handoverMs !== undefined
-    ? `; KV hand-over ${stats.handoverMs.toFixed(0)} ms, ${((stats.handoverBytes ?? 0) / 1048576).toFixed(1)} MiB` : '';
+  const handover =
+    stats.placement === 'handover' && stats.handoverMs !== undefined
+      ? `; KV hand-over ${stats.handoverMs.toFixed(0)} ms, ${((stats.handoverBytes ?? 0) / 1048576).toFixed(1)} MiB`
+      : '';
   lines.push(`Devices: prefill ${stats.prefillDevice || 'CPU'}, decode ${stats.decodeDevice || 'CPU'}${handover}`);
   const kv = stats.documentKv;
   if (kv && kv.limitBytes > 0) {
     const restored = stats.restoredTokens ? `; ${stats.restoredTokens} prompt tokens restored from it` : '';
-    lines.push(`Document KV: ${kv.documents} of ${kv.maxDocuments} recent documents kept, ${mib(kv.bytes)} of ${mib(kv.limitBytes)} MiB${restored}`);
+    lines.push(
+      `Document KV: ${kv.documents} of ${kv.maxDocuments} recent documents kept, ${mib(kv.bytes)} of ${mib(kv.limitBytes)} MiB${restored}`,
+    );
   }
   return lines.join('\n');
 }
@@ -69,10 +74,17 @@ function mib(bytes: number): string {
 }
 
 export function describeStatus(input: StatusInput): StatusView {
-  const stats = (input.lastStats ? `\n\n${describeStats('Last completion', input.lastStats)}` : '') +
+  const stats =
+    (input.lastStats ? `\n\n${describeStats('Last completion', input.lastStats)}` : '') +
     (input.lastExplainStats ? `\n\n${describeStats('Last explanation', input.lastExplainStats)}` : '');
-  if (!input.enabled) return { kind: 'disabled', text: '$(circle-slash) Tandem', tooltip: 'Tandem completions are off. Click for options (turn them on, select a model, show the log, explain a selection).' };
-  if (!input.modelConfigured) return { kind: 'noModel', text: '$(warning) Tandem: no model', tooltip: 'Set tandem.model.path to a GGUF code model.' };
+  if (!input.enabled)
+    return {
+      kind: 'disabled',
+      text: '$(circle-slash) Tandem',
+      tooltip: 'Tandem completions are off. Click for options (turn them on, select a model, show the log, explain a selection).',
+    };
+  if (!input.modelConfigured)
+    return { kind: 'noModel', text: '$(warning) Tandem: no model', tooltip: 'Set tandem.model.path to a GGUF code model.' };
   if (input.modelError) {
     return { kind: 'error', text: '$(error) Tandem', tooltip: `Tandem could not load the model: ${input.modelError}` };
   }
@@ -95,7 +107,8 @@ export function describeStatus(input: StatusInput): StatusView {
   }
   if (input.lastError) return { kind: 'error', text: '$(error) Tandem', tooltip: `Tandem error: ${input.lastError}${stats}` };
   const placement = engine.kind === 'ready' && engine.model.placement ? `; ${describePlacement(engine.model.placement)}` : '';
-  const model = engine.kind === 'ready' ? `${engine.model.name || engine.model.description}${placement}` : 'model loads on first completion';
+  const model =
+    engine.kind === 'ready' ? `${engine.model.name || engine.model.description}${placement}` : 'model loads on first completion';
   if (input.explaining && !input.generating) {
     return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Explaining… (${model})${stats}` };
   }

@@ -39,18 +39,26 @@ async function main(): Promise<void> {
   const mock = createVscodeMock();
   const uninstall = installVscodeMock(mock.vscode);
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { CompletionController } = require('../../extension/completion/completionController') as typeof import('../../extension/completion/completionController');
-  const { TandemInlineCompletionProvider } = require('../../extension/completion/inlineProvider') as typeof import('../../extension/completion/inlineProvider');
+  const { CompletionController } =
+    require('../../extension/completion/completionController') as typeof import('../../extension/completion/completionController');
+  const { TandemInlineCompletionProvider } =
+    require('../../extension/completion/inlineProvider') as typeof import('../../extension/completion/inlineProvider');
   const { readSettings } = require('../../extension/ui/settings') as typeof import('../../extension/ui/settings');
-  const { WorkspaceContext } = require('../../extension/context/workspaceContext') as typeof import('../../extension/context/workspaceContext');
+  const { WorkspaceContext } =
+    require('../../extension/context/workspaceContext') as typeof import('../../extension/context/workspaceContext');
   const { EngineClient } = require('../../extension/engine/client') as typeof import('../../extension/engine/client');
   /* eslint-enable @typescript-eslint/no-require-imports */
 
   // the documents: a 5,000-line file and 20 other open files, all real code
-  const big = fs.readFileSync(path.join(root, 'node_modules/typescript/lib/typescript.js'), 'utf8').split('\n').slice(20_000, 25_000).join('\n');
+  const big = fs
+    .readFileSync(path.join(root, 'node_modules/typescript/lib/typescript.js'), 'utf8')
+    .split('\n')
+    .slice(20_000, 25_000)
+    .join('\n');
   const current = mock.openDocument(new TextDocument(big, 'javascript', '/work/src/checker.js'));
   const others = [...listJs(path.join(root, 'node_modules/mocha/lib')), ...listJs(path.join(root, 'node_modules/esbuild/lib'))]
-    .filter((f) => fs.statSync(f).size > 2000).slice(0, 20);
+    .filter((f) => fs.statSync(f).size > 2000)
+    .slice(0, 20);
   for (const file of others) mock.openDocument(new TextDocument(fs.readFileSync(file, 'utf8'), 'javascript', file.replace(root, '/work')));
   mock.clipboard.text = 'function copied(node, checker) {\n  return checker.getTypeAtLocation(node);\n}';
 
@@ -59,28 +67,42 @@ async function main(): Promise<void> {
   const client = new EngineClient({ hostScript: '/nonexistent' });
   let engineMs = 0;
   let ipcBytes = 0;
-  const internals = client as unknown as { supervisor: { waitReady: () => Promise<boolean> }; call: (method: string, params: unknown) => Promise<unknown> };
+  const internals = client as unknown as {
+    supervisor: { waitReady: () => Promise<boolean> };
+    call: (method: string, params: unknown) => Promise<unknown>;
+  };
   internals.supervisor.waitReady = async () => true;
   internals.call = async (_method, params) => {
     ipcBytes += JSON.stringify({ type: 'request', id: 1, method: 'complete', params }).length; // what Node's IPC does in this process
     const t = performance.now();
-    const result = { text: 'checker.getTypeAtLocation(node);', tokens: [], stats: { promptTokens: 900, reusedTokens: 850, prefillMs: 0, generatedTokens: 8, decodeMs: 0, firstTokenMs: 0, stopReason: 'stop' } };
+    const result = {
+      text: 'checker.getTypeAtLocation(node);',
+      tokens: [],
+      stats: { promptTokens: 900, reusedTokens: 850, prefillMs: 0, generatedTokens: 8, decodeMs: 0, firstTokenMs: 0, stopReason: 'stop' },
+    };
     engineMs += performance.now() - t;
     return result;
   };
   const model = {
-    path: '/m.gguf', name: 'qwen', bos: -1, addBos: false,
+    path: '/m.gguf',
+    name: 'qwen',
+    bos: -1,
+    addBos: false,
     fim: { prefix: 151659, suffix: 151661, middle: 151660, pad: 151662, repo: 151663, sep: 151664 },
     fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
   };
   const controller = new CompletionController({
-    engine: client, model: async () => model as never,
+    engine: client,
+    model: async () => model as never,
     settings: () => ({ maxTokens: 64, prefixTokens: 1024, streamFirstLine: true, prefetch: false }),
     debounce: { minMs: 0, maxMs: 0, initialMs: 0, pauseMs: 1500, window: 16, factor: 1 },
   });
   const workspace = new WorkspaceContext(() => true);
   const provider = new TandemInlineCompletionProvider({
-    controller, settings: () => ({ enable: true, model: { path: '/m.gguf' } }), completionSettings: () => readSettings().completion, context: workspace,
+    controller,
+    settings: () => ({ enable: true, model: { path: '/m.gguf' } }),
+    completionSettings: () => readSettings().completion,
+    context: workspace,
   });
 
   // type at a line start inside a function body near the middle of the file
@@ -100,7 +122,12 @@ async function main(): Promise<void> {
     mock.editDocument(current, text, line); // the mock's own re-split of the document: not timed
     engineMs = 0;
     const started = performance.now();
-    const items = await provider.provideInlineCompletionItems(current as never, new Position(line, column) as never, { triggerKind: 1 } as never, new CancellationTokenSource().token);
+    const items = await provider.provideInlineCompletionItems(
+      current as never,
+      new Position(line, column) as never,
+      { triggerKind: 1 } as never,
+      new CancellationTokenSource().token,
+    );
     return { ms: performance.now() - started - engineMs, items: items?.length ?? 0 };
   };
 
@@ -147,19 +174,43 @@ async function main(): Promise<void> {
           out += body.slice(i, i + 4);
           options.onText?.(body.slice(i, i + 4));
         }
-        return { text: out, tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 1, decodeMs: 1, firstTokenMs: 1, stopReason: 'maxTokens' as const } };
+        return {
+          text: out,
+          tokens: [],
+          stats: {
+            promptTokens: 1,
+            reusedTokens: 0,
+            prefillMs: 0,
+            generatedTokens: 1,
+            decodeMs: 1,
+            firstTokenMs: 1,
+            stopReason: 'maxTokens' as const,
+          },
+        };
       },
     };
     const c = new CompletionController({
-      engine: slowEngine, model: async () => model as never,
+      engine: slowEngine,
+      model: async () => model as never,
       settings: () => ({ maxTokens: 64, prefixTokens: 1024, streamFirstLine: stream, prefetch: false }),
       debounce: { minMs: 0, maxMs: 0, initialMs: 0, pauseMs: 1500, window: 16, factor: 1 },
     });
     const started = performance.now();
-    const answer = await c.provide({
-      documentId: `ttfg-${stream}`, documentVersion: 1, languageId: 'typescript', path: 'a.ts', prefix: 'function f() {\n', suffix: '\n}\n',
-      prefixAtDocumentStart: true, linePrefix: '', lineSuffix: '', indentUnit: '  ',
-    }, new AbortController().signal);
+    const answer = await c.provide(
+      {
+        documentId: `ttfg-${stream}`,
+        documentVersion: 1,
+        languageId: 'typescript',
+        path: 'a.ts',
+        prefix: 'function f() {\n',
+        suffix: '\n}\n',
+        prefixAtDocumentStart: true,
+        linePrefix: '',
+        lineSuffix: '',
+        indentUnit: '  ',
+      },
+      new AbortController().signal,
+    );
     const ms = performance.now() - started;
     c.dispose();
     return { ms, lines: answer?.text.split('\n').length ?? 0 };
@@ -187,15 +238,21 @@ async function main(): Promise<void> {
     return;
   }
   const f = (n: number) => n.toFixed(2);
-  console.log(`Provider overhead per keystroke (engine excluded): ${result.file.lines}-line file, ${result.file.openFiles} other open files (${(result.file.otherFileBytes / 1024).toFixed(0)} KiB)`);
+  console.log(
+    `Provider overhead per keystroke (engine excluded): ${result.file.lines}-line file, ${result.file.openFiles} other open files (${(result.file.otherFileBytes / 1024).toFixed(0)} KiB)`,
+  );
   console.log('');
   console.log('| keystroke kind | n | p50 ms | p95 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|');
-  console.log(`| new engine request (window, chunks, prompt, documents) | ${request.n} | ${f(request.p50)} | ${f(request.p95)} | ${f(request.max)} |`);
+  console.log(
+    `| new engine request (window, chunks, prompt, documents) | ${request.n} | ${f(request.p50)} | ${f(request.p95)} | ${f(request.max)} |`,
+  );
   console.log(`| type-through (served from cache) | ${cached.n} | ${f(cached.p50)} | ${f(cached.p95)} | ${f(cached.max)} |`);
   console.log(`| first keystroke (indexes 20 files, sends them once) | 1 | ${f(cold.ms)} | | |`);
   console.log('');
-  console.log(`IPC bytes: first request ${(coldBytes / 1024).toFixed(0)} KiB (documents sent once), then ${(bytesPerRequest / 1024).toFixed(1)} KiB per request`);
+  console.log(
+    `IPC bytes: first request ${(coldBytes / 1024).toFixed(0)} KiB (documents sent once), then ${(bytesPerRequest / 1024).toFixed(1)} KiB per request`,
+  );
   console.log('');
   console.log('| time to first ghost text (6-line completion, 20 ms per token) | ms | lines shown |');
   console.log('|---|---:|---:|');

@@ -3,7 +3,18 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { engineSpy, EngineCall } from './support/engineSpy';
-import { activateTandem, freshSpot, closeAllEditors, describeCalls, cursorAfter, openFixture, sleep, testModelPath, triggerAndWait, withSettings } from './support/helpers';
+import {
+  activateTandem,
+  freshSpot,
+  closeAllEditors,
+  describeCalls,
+  cursorAfter,
+  openFixture,
+  sleep,
+  testModelPath,
+  triggerAndWait,
+  withSettings,
+} from './support/helpers';
 
 describe('inline completions', function () {
   this.timeout(120_000);
@@ -54,9 +65,10 @@ describe('inline completions', function () {
     assert.ok(call, 'a completion was answered');
     // what was inserted is what the engine generated (ghost text is a cleaned prefix of it)
     const generated: string = call.result.text;
-    assert.ok(generated.replace(/\s+/g, '').startsWith(inserted.replace(/\s+/g, '').slice(0, 8)) ||
-      generated.includes(inserted.trim().slice(0, 8)),
-    `inserted ${JSON.stringify(inserted)} comes from the engine output ${JSON.stringify(generated)}`);
+    assert.ok(
+      generated.replace(/\s+/g, '').startsWith(inserted.replace(/\s+/g, '').slice(0, 8)) || generated.includes(inserted.trim().slice(0, 8)),
+      `inserted ${JSON.stringify(inserted)} comes from the engine output ${JSON.stringify(generated)}`,
+    );
     assert.ok(call.result.stats.generatedTokens > 0, 'stats report generated tokens');
   });
 
@@ -83,11 +95,15 @@ describe('inline completions', function () {
         typed = `r${round}x`;
         await vscode.commands.executeCommand('type', { text: typed });
         await spy.waitFor(() => first.answeredAt, 30_000, 'the superseded request to end');
-        if (first.cancelledAt !== undefined || first.result?.stats?.stopReason === 'cancelled' || first.error?.code === 'ABORTED') cancelled = first;
+        if (first.cancelledAt !== undefined || first.result?.stats?.stopReason === 'cancelled' || first.error?.code === 'ABORTED')
+          cancelled = first;
       }
       assert.ok(cancelled, `a superseded request was cancelled in the engine: ${describeCalls(spy.completions(since))}`);
-      assert.equal(cancelled.result?.stats?.stopReason ?? cancelled.error?.code, cancelled.result ? 'cancelled' : 'ABORTED',
-        'the engine reports the abort in its stats');
+      assert.equal(
+        cancelled.result?.stats?.stopReason ?? cancelled.error?.code,
+        cancelled.result ? 'cancelled' : 'ABORTED',
+        'the engine reports the abort in its stats',
+      );
       // the final suggestion: a request built from the latest text, run to the end
       const last = await triggerAndWait(Date.now(), 60_000, 'a completion for the latest text');
       assert.ok(editor.document.getText().includes(typed), 'the keystrokes reached the document');

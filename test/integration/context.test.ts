@@ -18,8 +18,14 @@ describe('context from other open documents', function () {
     const editor = await openFixture('src/canvas.ts', vscode.ViewColumn.One);
     await freshSpot(editor, 'let best: Shape | undefined;');
     const call = await triggerAndWait(Date.now());
-    assert.ok(mentions(call, 'shapes.ts'), `shapes.ts sent as otherFile context: ${JSON.stringify(docsOf(call).map((d) => [d.source, d.id]))}`);
-    assert.ok(!docsOf(call).some((d) => d.source === 'otherFile' && d.id.includes('canvas.ts')), 'the current file is not sent as another file');
+    assert.ok(
+      mentions(call, 'shapes.ts'),
+      `shapes.ts sent as otherFile context: ${JSON.stringify(docsOf(call).map((d) => [d.source, d.id]))}`,
+    );
+    assert.ok(
+      !docsOf(call).some((d) => d.source === 'otherFile' && d.id.includes('canvas.ts')),
+      'the current file is not sent as another file',
+    );
     const spec = call.result?.stats?.speculation;
     if (spec && 'corpusDocuments' in spec) {
       assert.ok(spec.corpusDocuments >= 1, `engine corpus holds the documents (corpusDocuments ${spec.corpusDocuments})`);
@@ -36,7 +42,8 @@ describe('context from other open documents', function () {
     // close its tab
     for (const group of vscode.window.tabGroups.all) {
       for (const tab of group.tabs) {
-        if (tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath.endsWith('shapes.ts')) await vscode.window.tabGroups.close(tab);
+        if (tab.input instanceof vscode.TabInputText && tab.input.uri.fsPath.endsWith('shapes.ts'))
+          await vscode.window.tabGroups.close(tab);
       }
     }
     editor = await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
@@ -48,6 +55,9 @@ describe('context from other open documents', function () {
       if (!mentions(last, 'shapes.ts')) break;
       await sleep(1000);
     } while (Date.now() < deadline);
-    assert.ok(last && !mentions(last, 'shapes.ts'), `closed shapes.ts no longer sent: ${JSON.stringify(docsOf(last).map((d) => [d.source, d.id]))}`);
+    assert.ok(
+      last && !mentions(last, 'shapes.ts'),
+      `closed shapes.ts no longer sent: ${JSON.stringify(docsOf(last).map((d) => [d.source, d.id]))}`,
+    );
   });
 });

@@ -2,7 +2,16 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
-import { activateTandem, freshSpot, closeAllEditors, describeCalls, openFixture, sleep, triggerAndWait, withSettings } from './support/helpers';
+import {
+  activateTandem,
+  freshSpot,
+  closeAllEditors,
+  describeCalls,
+  openFixture,
+  sleep,
+  triggerAndWait,
+  withSettings,
+} from './support/helpers';
 
 /** Types, triggers, and asserts no completion request reached the engine for `ms`. */
 async function expectNoEngineCalls(ms: number): Promise<void> {

@@ -5,8 +5,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
 import {
-  NotificationSpy, activateTandem, freshSpot, closeAllEditors, describeCalls, openFixture, scratchDir, sleep, testModelPath,
-  triggerAndWait, withSettings, writeScratch,
+  NotificationSpy,
+  activateTandem,
+  freshSpot,
+  closeAllEditors,
+  describeCalls,
+  openFixture,
+  scratchDir,
+  sleep,
+  testModelPath,
+  triggerAndWait,
+  withSettings,
+  writeScratch,
 } from './support/helpers';
 
 describe('errors and recovery', function () {
@@ -21,7 +31,11 @@ describe('errors and recovery', function () {
 
   for (const [label, make, codes] of [
     ['missing', () => path.join(scratchDir(), 'does-not-exist.gguf'), ['MODEL_NOT_FOUND']],
-    ['corrupt', () => writeScratch('corrupt.gguf', Buffer.from('this is not a GGUF model file\n'.repeat(100))), ['MODEL_NOT_GGUF', 'MODEL_TRUNCATED', 'MODEL_LOAD_FAILED']],
+    [
+      'corrupt',
+      () => writeScratch('corrupt.gguf', Buffer.from('this is not a GGUF model file\n'.repeat(100))),
+      ['MODEL_NOT_GGUF', 'MODEL_TRUNCATED', 'MODEL_LOAD_FAILED'],
+    ],
   ] as const) {
     it(`a ${label} model shows an error notification and the editor stays usable`, async () => {
       const spy = engineSpy();
@@ -32,10 +46,11 @@ describe('errors and recovery', function () {
         const editor = await openFixture('src/main.ts');
         await freshSpot(editor);
         await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-        const message = await spy.waitFor(() => notifications.since(since).find((m) => /tandem/i.test(m)), 30_000,
-          'an error notification from Tandem').catch((err) => {
-          throw new Error(`${err.message}; engine calls: ${describeCalls(spy.callsSince(since))}`);
-        });
+        const message = await spy
+          .waitFor(() => notifications.since(since).find((m) => /tandem/i.test(m)), 30_000, 'an error notification from Tandem')
+          .catch((err) => {
+            throw new Error(`${err.message}; engine calls: ${describeCalls(spy.callsSince(since))}`);
+          });
         assert.match(message, /model/i);
         const load = spy.callsSince(since, 'loadModel').find((c) => c.params?.path === bad);
         if (load) assert.ok(load.error && (codes as readonly string[]).includes(load.error.code), `load error code ${load.error?.code}`);
@@ -73,12 +88,19 @@ describe('errors and recovery', function () {
     await sleep(200);
     await freshSpot(editor, 'let best: Shape | undefined;');
     const since = Date.now();
-    const call = await spy.waitFor(() => {
-      const c = spy.completions(since).find((x) => x.pid !== victim.pid && x.result && !x.error);
-      if (!c) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-      return c;
-    }, 60_000, 'a completion from a restarted engine host');
+    const call = await spy.waitFor(
+      () => {
+        const c = spy.completions(since).find((x) => x.pid !== victim.pid && x.result && !x.error);
+        if (!c) void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+        return c;
+      },
+      60_000,
+      'a completion from a restarted engine host',
+    );
     assert.notEqual(call.pid, victim.pid);
-    assert.ok(spy.processes.some((p) => p.pid === call.pid && !p.exited), 'the new host is running');
+    assert.ok(
+      spy.processes.some((p) => p.pid === call.pid && !p.exited),
+      'the new host is running',
+    );
   });
 });

@@ -6,14 +6,24 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
 import {
-  EXTENSION_ID, NotificationSpy, activateTandem, closeAllEditors, describeCalls, freshSpot, openFixture, testModelPath, triggerAndWait,
-  withSettings, writeScratch,
+  EXTENSION_ID,
+  NotificationSpy,
+  activateTandem,
+  closeAllEditors,
+  describeCalls,
+  freshSpot,
+  openFixture,
+  testModelPath,
+  triggerAndWait,
+  withSettings,
+  writeScratch,
 } from './support/helpers';
 
 const COMMAND = 'tandem.explainSelection';
 
 function explainTabs(): vscode.Tab[] {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
     .filter((t) => t.input instanceof vscode.TabInputWebview && /tandem/i.test(t.input.viewType));
 }
 
@@ -24,7 +34,10 @@ describe('Explain Selection', function () {
 
   it('is contributed and registered', async () => {
     const contributed: { command: string }[] = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON?.contributes?.commands ?? [];
-    assert.ok(contributed.some((c) => c.command === COMMAND), `${COMMAND} is in package.json contributes.commands`);
+    assert.ok(
+      contributed.some((c) => c.command === COMMAND),
+      `${COMMAND} is in package.json contributes.commands`,
+    );
     assert.ok((await vscode.commands.getCommands(true)).includes(COMMAND), `${COMMAND} is registered`);
   });
 
@@ -35,7 +48,10 @@ describe('Explain Selection', function () {
     editor.selection = new vscode.Selection(start, editor.document.lineAt(editor.document.lineCount - 1).range.end);
     const since = Date.now();
     // the command resolves when the explanation ends; callers that stop it must not wait for that
-    running = Promise.resolve(vscode.commands.executeCommand(COMMAND)).then(() => undefined, () => undefined);
+    running = Promise.resolve(vscode.commands.executeCommand(COMMAND)).then(
+      () => undefined,
+      () => undefined,
+    );
     return since;
   }
   let running: Promise<void> = Promise.resolve();
@@ -48,8 +64,11 @@ describe('Explain Selection', function () {
     try {
       const since = await selectAndExplain();
       await spy.waitFor(() => explainTabs().length > 0, 20_000, 'the explain webview panel');
-      const call = await spy.waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000,
-        'the explanation to finish').catch((err) => { throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`); });
+      const call = await spy
+        .waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000, 'the explanation to finish')
+        .catch((err) => {
+          throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`);
+        });
       assert.ok(!call.error, `explain error ${call.error?.code}: ${call.error?.message}`);
       assert.equal(call.params.request.maxTokens, 64);
       assert.ok(call.streamed.length >= 1, 'text was streamed to the panel');
@@ -67,14 +86,24 @@ describe('Explain Selection', function () {
       // Close as soon as the request reaches the engine: a random-weight model's explanation can
       // end within a few tokens, so waiting for text would race its natural end.
       const call = await spy.waitFor(() => spy.completions(since, 'explain')[0], 60_000, 'the explain request to be sent');
-      const tabs = await spy.waitFor(() => { const t = explainTabs(); return t.length > 0 && t; }, 20_000, 'the explain panel');
+      const tabs = await spy.waitFor(
+        () => {
+          const t = explainTabs();
+          return t.length > 0 && t;
+        },
+        20_000,
+        'the explain panel',
+      );
       for (const tab of tabs) await vscode.window.tabGroups.close(tab);
       assert.equal(explainTabs().length, 0, 'the explain panel closed');
       await spy.waitFor(() => call.answeredAt, 30_000, 'the explain request to end');
       // sending the cancel is not enough: the engine's own answer must say it stopped for it (a
       // 4096-token explanation of a random-weight model does not end on its own this soon)
       assert.ok(call.cancelledAt, `a cancel was sent: ${describeCalls([call])}`);
-      assert.ok(call.result?.stats?.stopReason === 'cancelled' || call.error?.code === 'ABORTED', `the engine stopped: ${describeCalls([call])}`);
+      assert.ok(
+        call.result?.stats?.stopReason === 'cancelled' || call.error?.code === 'ABORTED',
+        `the engine stopped: ${describeCalls([call])}`,
+      );
     } finally {
       await restore();
     }
@@ -88,8 +117,11 @@ describe('Explain Selection', function () {
     let restored = false;
     try {
       const since = await selectAndExplain();
-      const call = await spy.waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000,
-        'the explanation to finish').catch((err) => { throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`); });
+      const call = await spy
+        .waitFor(() => spy.completions(since, 'explain').find((c) => c.result || c.error), 90_000, 'the explanation to finish')
+        .catch((err) => {
+          throw new Error(`${err.message}: ${describeCalls(spy.callsSince(since))}`);
+        });
       assert.ok(!call.error, `explain error ${call.error?.code}: ${call.error?.message}`);
       assert.equal(call.params.role, 'explain', 'run on the explain model');
       const load = spy.callsSince(since, 'loadModel').find((c) => c.params.role === 'explain');
@@ -100,8 +132,11 @@ describe('Explain Selection', function () {
       const cleared = Date.now();
       restored = true;
       await restore();
-      await spy.waitFor(() => spy.callsSince(cleared, 'unloadModel').find((c) => c.params.role === 'explain' && c.answeredAt), 20_000,
-        'the explain model to be freed');
+      await spy.waitFor(
+        () => spy.callsSince(cleared, 'unloadModel').find((c) => c.params.role === 'explain' && c.answeredAt),
+        20_000,
+        'the explain model to be freed',
+      );
     } finally {
       if (!restored) await restore();
       await running;

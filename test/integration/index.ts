@@ -11,12 +11,20 @@ export async function run(): Promise<void> {
   // Before any test (and before the extension forks its engine host): record engine IPC.
   installEngineSpy();
   const grep = process.env.TANDEM_IT_GREP;
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: Number(process.env.TANDEM_IT_TIMEOUT_MS || 60_000), ...(grep ? { grep, invert: process.env.TANDEM_IT_INVERT === '1' } : {}) });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const mocha = new Mocha({
+    ui: 'bdd',
+    color: false,
+    timeout: Number(process.env.TANDEM_IT_TIMEOUT_MS || 60_000),
+    ...(grep ? { grep, invert: process.env.TANDEM_IT_INVERT === '1' } : {}),
+  });
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const stats = await new Promise<Mocha.Stats>((resolve, reject) => {
     try {
-      const runner = mocha.run(() => resolve(runner.stats ?? { passes: 0, failures: 1, pending: 0 } as Mocha.Stats));
+      const runner = mocha.run(() => resolve(runner.stats ?? ({ passes: 0, failures: 1, pending: 0 } as Mocha.Stats)));
     } catch (err) {
       reject(err instanceof Error ? err : new Error(String(err)));
     }

@@ -4,7 +4,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { engineSpy } from './support/engineSpy';
-import { EXTENSION_ID, activateTandem, freshSpot, closeAllEditors, openFixture, scratchDir, testModelPath, triggerAndWait, withSettings } from './support/helpers';
+import {
+  EXTENSION_ID,
+  activateTandem,
+  freshSpot,
+  closeAllEditors,
+  openFixture,
+  scratchDir,
+  testModelPath,
+  triggerAndWait,
+  withSettings,
+} from './support/helpers';
 
 describe('settings apply without a reload', function () {
   this.timeout(120_000);
@@ -65,12 +75,12 @@ describe('a workspace cannot point Tandem at another model, host or size', funct
   before(activateTandem);
   afterEach(closeAllEditors);
 
-  it('the fixture workspace\'s .vscode/settings.json values for machine and application settings are ignored', async () => {
+  it("the fixture workspace's .vscode/settings.json values for machine and application settings are ignored", async () => {
     const hostile = JSON.parse(process.env.TANDEM_IT_HOSTILE_SETTINGS ?? '{}') as Record<string, unknown>;
     assert.ok(Object.keys(hostile).length >= 4, 'runTests.js wrote hostile workspace settings');
     const config = vscode.workspace.getConfiguration();
     for (const [key, value] of Object.entries(hostile)) assert.notDeepEqual(config.get(key), value, `${key} took the workspace's value`);
-    assert.equal(config.get('tandem.model.path'), testModelPath(), 'the user\'s model');
+    assert.equal(config.get('tandem.model.path'), testModelPath(), "the user's model");
     // and the engine was asked to load the user's model only
     const spy = engineSpy();
     const since = Date.now();

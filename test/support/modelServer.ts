@@ -46,13 +46,19 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
       res.writeHead(302, { location: f.redirectTo ?? `/cdn/${fileName}`, ...(f.noHash ? {} : { 'x-linked-etag': `"${sha256}"` }) });
       return res.end();
     }
-    if (req.url !== `/cdn/${fileName}`) { res.writeHead(404); return res.end('not found'); }
+    if (req.url !== `/cdn/${fileName}`) {
+      res.writeHead(404);
+      return res.end('not found');
+    }
     const data = f.corruptBody ?? body;
     let start = 0;
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (m && !f.ignoreRange) {
       start = Number(m[1]);
-      if (start >= data.length) { res.writeHead(416, { 'content-range': `bytes */${data.length}` }); return res.end(); }
+      if (start >= data.length) {
+        res.writeHead(416, { 'content-range': `bytes */${data.length}` });
+        return res.end();
+      }
       res.writeHead(206, { 'content-length': data.length - start, 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` });
     } else {
       res.writeHead(200, f.noContentLength ? {} : { 'content-length': data.length });
@@ -65,12 +71,25 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
       while (pos < data.length) {
         let n = Math.min(65536, data.length - pos);
         if (drop && sent + n > f.dropAfterBytes!) n = f.dropAfterBytes! - sent;
-        if (n <= 0) { res.socket?.destroy(); return; }
+        if (n <= 0) {
+          res.socket?.destroy();
+          return;
+        }
         const ok = res.write(data.subarray(pos, pos + n));
-        pos += n; sent += n;
-        if (drop && sent >= f.dropAfterBytes!) { res.socket?.destroy(); return; }
-        if (f.chunkDelayMs) { setTimeout(pump, f.chunkDelayMs); return; }
-        if (!ok) { res.once('drain', pump); return; }
+        pos += n;
+        sent += n;
+        if (drop && sent >= f.dropAfterBytes!) {
+          res.socket?.destroy();
+          return;
+        }
+        if (f.chunkDelayMs) {
+          setTimeout(pump, f.chunkDelayMs);
+          return;
+        }
+        if (!ok) {
+          res.once('drain', pump);
+          return;
+        }
       }
       res.end();
     };
@@ -83,8 +102,16 @@ export async function startModelServer(body: Buffer, faults: ModelServerFaults =
     baseUrl: `http://127.0.0.1:${port}`,
     sha256,
     requests,
-    get faults() { return state.faults; },
-    set faults(v) { state.faults = v; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get faults() {
+      return state.faults;
+    },
+    set faults(v) {
+      state.faults = v;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

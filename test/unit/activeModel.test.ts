@@ -100,9 +100,13 @@ describe('ActiveModel', () => {
   });
 
   it('a validation failure (no FIM) counts as a failed load', async () => {
-    const strict = new ActiveModel(engine as never, () => settings, () => {
-      throw Object.assign(new Error('no FIM'), { code: 'MODEL_NO_FIM' });
-    });
+    const strict = new ActiveModel(
+      engine as never,
+      () => settings,
+      () => {
+        throw Object.assign(new Error('no FIM'), { code: 'MODEL_NO_FIM' });
+      },
+    );
     await assert.rejects(strict.ensureLoaded(), /no FIM/);
     await assert.rejects(strict.ensureLoaded(), /no FIM/);
     assert.deepEqual(engine.loads, ['/a.gguf']);

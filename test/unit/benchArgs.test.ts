@@ -6,7 +6,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { COMMON_OPTIONS, UsageError, formatHelp } from '../../extension/cli/args';
 import {
-  ALL_SPECULATION_MODES, BENCH_SPECS, BENCH_SUITES, DEFAULT_COST_KS, formatBenchOverview, parseBench, parseKs, parseModes,
+  ALL_SPECULATION_MODES,
+  BENCH_SPECS,
+  BENCH_SUITES,
+  DEFAULT_COST_KS,
+  formatBenchOverview,
+  parseBench,
+  parseKs,
+  parseModes,
 } from '../../extension/cli/benchArgs';
 import { COMMANDS, parseModels } from '../../extension/cli/commands';
 import { readCostCurveFile } from '../../extension/bench/cost';
@@ -22,24 +29,77 @@ const usage = (fn: () => unknown, message: RegExp) =>
 describe('tandem bench arguments', () => {
   it('parses drafting with its defaults', () => {
     assert.deepEqual(parseBench(['drafting']), {
-      suite: 'drafting', count: 150, seed: 1, sources: undefined, modes: undefined, costCurve: 'cpu-facts', vocab: 'qwen2', out: undefined, json: false,
+      suite: 'drafting',
+      count: 150,
+      seed: 1,
+      sources: undefined,
+      modes: undefined,
+      costCurve: 'cpu-facts',
+      vocab: 'qwen2',
+      out: undefined,
+      json: false,
     });
   });
 
   it('parses drafting options: repeated --source, --modes list, --cost-curve, --out, --json', () => {
-    const cmd = parseBench(['drafting', '--count', '20', '--seed', '7', '--source', 'a', 'b', '--source=c', '--modes', 'auto, pld,auto',
-      '--cost-curve', 'cost.json', '--out', 'o', '--json']);
+    const cmd = parseBench([
+      'drafting',
+      '--count',
+      '20',
+      '--seed',
+      '7',
+      '--source',
+      'a',
+      'b',
+      '--source=c',
+      '--modes',
+      'auto, pld,auto',
+      '--cost-curve',
+      'cost.json',
+      '--out',
+      'o',
+      '--json',
+    ]);
     assert.deepEqual(cmd, {
-      suite: 'drafting', count: 20, seed: 7, sources: ['a', 'b', 'c'], modes: ['auto', 'pld'], costCurve: 'cost.json', vocab: 'qwen2', out: 'o', json: true,
+      suite: 'drafting',
+      count: 20,
+      seed: 7,
+      sources: ['a', 'b', 'c'],
+      modes: ['auto', 'pld'],
+      costCurve: 'cost.json',
+      vocab: 'qwen2',
+      out: 'o',
+      json: true,
     });
   });
 
   it('parses cost with its defaults and a --k list with ranges', () => {
     assert.deepEqual(parseBench(['cost']), {
-      suite: 'cost', model: { file: undefined, shape: '0.5b', type: 'q4_0' }, ks: DEFAULT_COST_KS, threads: undefined, device: 'auto',
-      depth: 1000, reps: 3, out: undefined, json: false,
+      suite: 'cost',
+      model: { file: undefined, shape: '0.5b', type: 'q4_0' },
+      ks: DEFAULT_COST_KS,
+      threads: undefined,
+      device: 'auto',
+      depth: 1000,
+      reps: 3,
+      out: undefined,
+      json: false,
     });
-    const cmd = parseBench(['cost', '--model', 'm.gguf', '--k', '8-10,1,2,9', '--threads', '2', '--device', 'cpu', '--depth', '0', '--reps', '5']);
+    const cmd = parseBench([
+      'cost',
+      '--model',
+      'm.gguf',
+      '--k',
+      '8-10,1,2,9',
+      '--threads',
+      '2',
+      '--device',
+      'cpu',
+      '--depth',
+      '0',
+      '--reps',
+      '5',
+    ]);
     assert.ok(cmd !== 'overview' && !('help' in cmd) && cmd.suite === 'cost');
     assert.deepEqual(cmd.model, { file: 'm.gguf', shape: '0.5b', type: 'q4_0' });
     assert.deepEqual(cmd.ks, [1, 2, 8, 9, 10]);
@@ -51,10 +111,34 @@ describe('tandem bench arguments', () => {
 
   it('parses e2e, putting the off baseline first when --modes lacks it', () => {
     assert.deepEqual(parseBench(['e2e']), {
-      suite: 'e2e', model: { file: undefined, shape: 'small', type: 'q8_0' }, count: 8, seed: 1, sources: undefined, maxTokens: 48, modes: undefined,
-      threads: undefined, device: 'auto', contextSize: undefined, out: undefined, json: false,
+      suite: 'e2e',
+      model: { file: undefined, shape: 'small', type: 'q8_0' },
+      count: 8,
+      seed: 1,
+      sources: undefined,
+      maxTokens: 48,
+      modes: undefined,
+      threads: undefined,
+      device: 'auto',
+      contextSize: undefined,
+      out: undefined,
+      json: false,
     });
-    const cmd = parseBench(['e2e', '--shape', 'tiny', '--type', 'f32', '--modes', 'auto,sam', '--max-tokens', '12', '--count', '3', '--ctx-size', '2048']);
+    const cmd = parseBench([
+      'e2e',
+      '--shape',
+      'tiny',
+      '--type',
+      'f32',
+      '--modes',
+      'auto,sam',
+      '--max-tokens',
+      '12',
+      '--count',
+      '3',
+      '--ctx-size',
+      '2048',
+    ]);
     assert.ok(cmd !== 'overview' && !('help' in cmd) && cmd.suite === 'e2e');
     assert.deepEqual(cmd.modes, ['off', 'auto', 'sam']);
     assert.deepEqual(cmd.model, { file: undefined, shape: 'tiny', type: 'f32' });
@@ -76,7 +160,8 @@ describe('tandem bench arguments', () => {
       const spec = BENCH_SPECS[suite];
       const help = formatHelp(spec);
       assert.match(help, new RegExp(`^Usage: tandem bench ${suite} `));
-      for (const option of [...spec.options, ...COMMON_OPTIONS]) assert.ok(help.includes(`--${option.name}`), `${spec.name} help lacks --${option.name}`);
+      for (const option of [...spec.options, ...COMMON_OPTIONS])
+        assert.ok(help.includes(`--${option.name}`), `${spec.name} help lacks --${option.name}`);
     }
     assert.ok(COMMANDS.some((c) => c.name === 'bench') && COMMANDS.some((c) => c.name === 'models'));
   });
@@ -120,7 +205,14 @@ describe('bench suites: pure parts', () => {
       sam: ['return a + b;', 'x = 1\n', 'same'],
     };
     const found = findMismatches(texts);
-    assert.deepEqual(found.map((m) => [m.mode, m.prompt, m.offset]), [['pld', 1, 4], ['auto', 0, 13], ['auto', 2, 0]]);
+    assert.deepEqual(
+      found.map((m) => [m.mode, m.prompt, m.offset]),
+      [
+        ['pld', 1, 4],
+        ['auto', 0, 13],
+        ['auto', 2, 0],
+      ],
+    );
     assert.equal(found[0].expected, 'x = 1\n');
     assert.equal(found[0].actual, 'x = 2\n');
     assert.equal(found[2].actual, '(no output)');
@@ -142,8 +234,33 @@ describe('bench suites: pure parts', () => {
         fs.writeFileSync(file, typeof data === 'string' ? data : JSON.stringify(data));
         return file;
       };
-      assert.deepEqual(readCostCurveFile(write('cost.json', { suite: 'cost', curve: [[1, 30], [2, 50]] })), [[1, 30], [2, 50]]);
-      assert.deepEqual(readCostCurveFile(write('bare.json', [[1, 10], [64, 11]])), [[1, 10], [64, 11]]);
+      assert.deepEqual(
+        readCostCurveFile(
+          write('cost.json', {
+            suite: 'cost',
+            curve: [
+              [1, 30],
+              [2, 50],
+            ],
+          }),
+        ),
+        [
+          [1, 30],
+          [2, 50],
+        ],
+      );
+      assert.deepEqual(
+        readCostCurveFile(
+          write('bare.json', [
+            [1, 10],
+            [64, 11],
+          ]),
+        ),
+        [
+          [1, 10],
+          [64, 11],
+        ],
+      );
       assert.throws(() => readCostCurveFile(write('no-k1.json', [[2, 10]])), /lacks k = 1/);
       assert.throws(() => readCostCurveFile(write('bad.json', { curve: [[1, -3]] })), /is not a cost curve/);
       assert.throws(() => readCostCurveFile(write('text.json', 'not json')), /cannot read the cost curve/);

@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { COMMON_OPTIONS, UsageError, formatHelp, parseOptions, unescapeStop } from '../../extension/cli/args';
-import {
-  COMMANDS, COMPLETE_SPEC, parseComplete, parseMakeTestModel, vocabCandidates,
-} from '../../extension/cli/commands';
+import { COMMANDS, COMPLETE_SPEC, parseComplete, parseMakeTestModel, vocabCandidates } from '../../extension/cli/commands';
 import { exitCodeFor } from '../../extension/cli/main';
 import { CursorPositionError } from '../../extension/context/cursorSplit';
 
@@ -19,13 +17,40 @@ describe('CLI arguments', () => {
 
   it('parses complete with defaults', () => {
     assert.deepEqual(parseComplete(base), {
-      model: 'm.gguf', file: 'a.py', line: 3, column: 5, contextFiles: [], maxTokens: 64, spec: 'off', device: { prefill: 'auto', decode: 'auto' },
-      threads: undefined, contextSize: undefined, stop: [], json: false,
+      model: 'm.gguf',
+      file: 'a.py',
+      line: 3,
+      column: 5,
+      contextFiles: [],
+      maxTokens: 64,
+      spec: 'off',
+      device: { prefill: 'auto', decode: 'auto' },
+      threads: undefined,
+      contextSize: undefined,
+      stop: [],
+      json: false,
     });
   });
 
   it('parses lists (space-separated and repeated), --name=value and escapes in --stop', () => {
-    const cmd = parseComplete([...base, '--context', 'b.py', 'c.py', '--json', '--context=d.py', '--stop', '\\n', 'END', '--max-tokens=8', '--device', 'cpu', '--threads', '2', '--ctx-size', '512']);
+    const cmd = parseComplete([
+      ...base,
+      '--context',
+      'b.py',
+      'c.py',
+      '--json',
+      '--context=d.py',
+      '--stop',
+      '\\n',
+      'END',
+      '--max-tokens=8',
+      '--device',
+      'cpu',
+      '--threads',
+      '2',
+      '--ctx-size',
+      '512',
+    ]);
     assert.ok(cmd !== 'help');
     assert.deepEqual(cmd.contextFiles, ['b.py', 'c.py', 'd.py']);
     assert.deepEqual(cmd.stop, ['\n', 'END']);
@@ -61,13 +86,15 @@ describe('CLI arguments', () => {
     usage(() => parseComplete([...base, '--json=1']), /--json takes no value/);
   });
 
-  it('accepts every speculation mode, llama.cpp\'s ngram-* included, and names them when another is asked for', () => {
+  it("accepts every speculation mode, llama.cpp's ngram-* included, and names them when another is asked for", () => {
     for (const mode of ['off', 'pld', 'sam', 'ngram-simple', 'ngram-map-k', 'ngram-mod', 'ngram-cache', 'auto']) {
       const cmd = parseComplete([...base, '--spec', mode]);
       assert.ok(cmd !== 'help' && cmd.spec === mode);
     }
-    usage(() => parseComplete([...base, '--spec', 'ngram-map-k4v']),
-      /--spec "ngram-map-k4v" is not a speculation mode; use one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, ngram-cache, auto/);
+    usage(
+      () => parseComplete([...base, '--spec', 'ngram-map-k4v']),
+      /--spec "ngram-map-k4v" is not a speculation mode; use one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, ngram-cache, auto/,
+    );
   });
 
   it('--help needs no required options', () => {
@@ -78,15 +105,50 @@ describe('CLI arguments', () => {
   it('derives make-test-model defaults from embd', () => {
     const cmd = parseMakeTestModel(['--arch', 'qwen2', '--layers', '2', '--embd', '256', '--out', 'x.gguf']);
     assert.ok(cmd !== 'help');
-    assert.deepEqual(cmd.options, { arch: 'qwen2', layers: 2, embd: 256, heads: 4, kvHeads: 4, ffn: 1024, contextLength: 4096, out: 'x.gguf', seed: 1, type: 'f32' });
+    assert.deepEqual(cmd.options, {
+      arch: 'qwen2',
+      layers: 2,
+      embd: 256,
+      heads: 4,
+      kvHeads: 4,
+      ffn: 1024,
+      contextLength: 4096,
+      out: 'x.gguf',
+      seed: 1,
+      type: 'f32',
+    });
     assert.equal(cmd.vocab, 'qwen2');
-    const small = parseMakeTestModel(['--arch', 'llama', '--layers', '1', '--embd', '32', '--out', 'y', '--kv-heads', '1', '--type', 'q8_0', '--vocab', 'deepseek-coder']);
+    const small = parseMakeTestModel([
+      '--arch',
+      'llama',
+      '--layers',
+      '1',
+      '--embd',
+      '32',
+      '--out',
+      'y',
+      '--kv-heads',
+      '1',
+      '--type',
+      'q8_0',
+      '--vocab',
+      'deepseek-coder',
+    ]);
     assert.ok(small !== 'help');
     assert.equal(small.options.heads, 1);
     assert.equal(small.options.type, 'q8_0');
-    usage(() => parseMakeTestModel(['--arch', 'qwen2', '--layers', '1', '--embd', '100', '--heads', '3', '--out', 'z']), /multiple of --heads 3/);
-    usage(() => parseMakeTestModel(['--arch', 'qwen2', '--layers', '1', '--embd', '128', '--heads', '4', '--kv-heads', '3', '--out', 'z']), /multiple of --kv-heads/);
-    usage(() => parseMakeTestModel(['--arch', 'gpt2', '--layers', '1', '--embd', '64', '--out', 'z']), /--arch must be one of qwen2, llama/);
+    usage(
+      () => parseMakeTestModel(['--arch', 'qwen2', '--layers', '1', '--embd', '100', '--heads', '3', '--out', 'z']),
+      /multiple of --heads 3/,
+    );
+    usage(
+      () => parseMakeTestModel(['--arch', 'qwen2', '--layers', '1', '--embd', '128', '--heads', '4', '--kv-heads', '3', '--out', 'z']),
+      /multiple of --kv-heads/,
+    );
+    usage(
+      () => parseMakeTestModel(['--arch', 'gpt2', '--layers', '1', '--embd', '64', '--out', 'z']),
+      /--arch must be one of qwen2, llama/,
+    );
   });
 
   it('looks vocab names up in $LLAMA_CPP_DIR/models, then native/deps/llama.cpp/models', () => {
@@ -101,7 +163,8 @@ describe('CLI arguments', () => {
   it('help lists every option of every command', () => {
     for (const spec of COMMANDS) {
       const help = formatHelp(spec);
-      for (const option of [...spec.options, ...COMMON_OPTIONS]) assert.ok(help.includes(`--${option.name}`), `${spec.name} help lacks --${option.name}`);
+      for (const option of [...spec.options, ...COMMON_OPTIONS])
+        assert.ok(help.includes(`--${option.name}`), `${spec.name} help lacks --${option.name}`);
     }
     assert.match(formatHelp(COMPLETE_SPEC), /^Usage: tandem complete --model FILE --file FILE --line N --column N \[--context FILE…\]/);
   });

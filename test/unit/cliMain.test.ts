@@ -25,7 +25,25 @@ describe('tandem CLI (fake addon)', () => {
 
   it('complete --json prints one object with text, stats, model and counted context', async () => {
     const c = captureIo(dir);
-    const code = await runCli(['complete', '--model', 'm.gguf', '--file', 'a.py', '--line', '2', '--column', '5', '--max-tokens', '5', '--context', 'b.py', '--json'], c.io);
+    const code = await runCli(
+      [
+        'complete',
+        '--model',
+        'm.gguf',
+        '--file',
+        'a.py',
+        '--line',
+        '2',
+        '--column',
+        '5',
+        '--max-tokens',
+        '5',
+        '--context',
+        'b.py',
+        '--json',
+      ],
+      c.io,
+    );
     assert.equal(code, 0, c.stderr());
     const result = JSON.parse(c.stdout());
     assert.equal(result.text, 'abcde');
@@ -37,7 +55,10 @@ describe('tandem CLI (fake addon)', () => {
 
   it('complete streams the text to stdout and stats to stderr', async () => {
     const c = captureIo(dir);
-    const code = await runCli(['complete', '--model', 'm.gguf', '--file', 'a.py', '--line', '1', '--column', '1', '--max-tokens', '3', '--stop', 'c'], c.io);
+    const code = await runCli(
+      ['complete', '--model', 'm.gguf', '--file', 'a.py', '--line', '1', '--column', '1', '--max-tokens', '3', '--stop', 'c'],
+      c.io,
+    );
     assert.equal(code, 0);
     assert.equal(c.stdout(), 'ab');
     assert.match(c.stderr(), /prompt tokens .* stop: stop/);

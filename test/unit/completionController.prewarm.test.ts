@@ -20,7 +20,19 @@ class RecordingEngine {
   async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     this.completions.push(request);
     options.onText?.('x');
-    return { text: 'x', tokens: [1], stats: { promptTokens: 400, reusedTokens: 0, prefillMs: 2000, generatedTokens: 1, decodeMs: 1, firstTokenMs: 1, stopReason: 'maxTokens' } };
+    return {
+      text: 'x',
+      tokens: [1],
+      stats: {
+        promptTokens: 400,
+        reusedTokens: 0,
+        prefillMs: 2000,
+        generatedTokens: 1,
+        decodeMs: 1,
+        firstTokenMs: 1,
+        stopReason: 'maxTokens',
+      },
+    };
   }
   async prefill(request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> {
     const entry: (typeof this.prefills)[number] = { request, signal: options.signal };
@@ -28,7 +40,12 @@ class RecordingEngine {
     const started = Date.now();
     while (Date.now() - started < this.prefillMs && !options.signal?.aborted) await sleep(2);
     entry.result = {
-      promptTokens: 1000, reusedTokens: 0, restoredTokens: 0, prefillMs: 500, kvSwitchMs: 0, cancelled: !!options.signal?.aborted,
+      promptTokens: 1000,
+      reusedTokens: 0,
+      restoredTokens: 0,
+      prefillMs: 500,
+      kvSwitchMs: 0,
+      cancelled: !!options.signal?.aborted,
       documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 0 },
     };
     return entry.result;
@@ -49,7 +66,10 @@ function setup({ modelLoaded = true } = {}) {
   const engine = new RecordingEngine();
   const settings: CompletionSettings = { maxTokens: 16, prefixTokens: 1024, streamFirstLine: false, prefetch: false };
   const controller = new CompletionController({
-    engine, model: async () => MODEL, loadedModel: () => loaded, settings: () => settings,
+    engine,
+    model: async () => MODEL,
+    loadedModel: () => loaded,
+    settings: () => settings,
     debounce: { minMs: 0, maxMs: 0, initialMs: 0, pauseMs: 1000, window: 8, factor: 1 },
   });
   const reader = new CursorContextReader({ kvKeys: true, prefillTokensPerMs: () => controller.prefillRate.tokensPerMs() });

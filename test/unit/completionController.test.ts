@@ -12,7 +12,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An engine that streams a scripted answer piece by piece, honouring the abort signal. */
 class ScriptedEngine {
   calls: { request: ClientCompletionRequest; aborted: boolean; signal?: AbortSignal }[] = [];
-  constructor(public answer: (request: ClientCompletionRequest) => string, public msPerPiece = 5, public pieceChars = 1) {}
+  constructor(
+    public answer: (request: ClientCompletionRequest) => string,
+    public msPerPiece = 5,
+    public pieceChars = 1,
+  ) {}
   async complete(request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     const call = { request, aborted: false, signal: options.signal };
     this.calls.push(call);
@@ -22,13 +26,37 @@ class ScriptedEngine {
       await sleep(this.msPerPiece);
       if (options.signal?.aborted) {
         call.aborted = true;
-        return { text, tokens: [], stats: { promptTokens: 0, reusedTokens: 0, prefillMs: 0, generatedTokens: 0, decodeMs: 0, firstTokenMs: 0, stopReason: 'cancelled' } };
+        return {
+          text,
+          tokens: [],
+          stats: {
+            promptTokens: 0,
+            reusedTokens: 0,
+            prefillMs: 0,
+            generatedTokens: 0,
+            decodeMs: 0,
+            firstTokenMs: 0,
+            stopReason: 'cancelled',
+          },
+        };
       }
       const piece = full.slice(i, i + this.pieceChars);
       text += piece;
       options.onText?.(piece);
     }
-    return { text, tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 1, generatedTokens: text.length, decodeMs: 1, firstTokenMs: 1, stopReason: 'maxTokens' } };
+    return {
+      text,
+      tokens: [],
+      stats: {
+        promptTokens: 1,
+        reusedTokens: 0,
+        prefillMs: 1,
+        generatedTokens: text.length,
+        decodeMs: 1,
+        firstTokenMs: 1,
+        stopReason: 'maxTokens',
+      },
+    };
   }
 }
 
@@ -36,8 +64,16 @@ function context(prefix: string, suffix = '\n', documentId = 'doc'): CursorConte
   const lineStart = prefix.lastIndexOf('\n') + 1;
   const lineEnd = suffix.indexOf('\n');
   return {
-    documentId, documentVersion: 1, languageId: 'typescript', path: 'a.ts', prefix, suffix, prefixAtDocumentStart: true,
-    linePrefix: prefix.slice(lineStart), lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd), indentUnit: '  ',
+    documentId,
+    documentVersion: 1,
+    languageId: 'typescript',
+    path: 'a.ts',
+    prefix,
+    suffix,
+    prefixAtDocumentStart: true,
+    linePrefix: prefix.slice(lineStart),
+    lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd),
+    indentUnit: '  ',
   };
 }
 
@@ -45,7 +81,9 @@ function setup(answer: (r: ClientCompletionRequest) => string, settings: Partial
   const engine = new ScriptedEngine(answer, msPerPiece);
   const full: CompletionSettings = { maxTokens: 64, prefixTokens: 1024, streamFirstLine: false, prefetch: false, ...settings };
   const controller = new CompletionController({
-    engine, model: async () => MODEL, settings: () => full,
+    engine,
+    model: async () => MODEL,
+    settings: () => full,
     debounce: { minMs: 0, maxMs: 0, initialMs: 0, pauseMs: 1000, window: 8, factor: 1 },
     abandonGraceMs: 30,
   });
@@ -209,14 +247,23 @@ describe('completion controller', () => {
 
   it('sends the draft documents and the FIM prompt to the engine', async () => {
     const { engine, controller } = setup(() => 'x');
-    const ctx = { ...context('a = '), documents: () => [{ id: 'file:///b.ts', version: 3, source: 'otherFile' as const, readText: () => 'b' }] };
+    const ctx = {
+      ...context('a = '),
+      documents: () => [{ id: 'file:///b.ts', version: 3, source: 'otherFile' as const, readText: () => 'b' }],
+    };
     await controller.provide(ctx, never());
     const request = engine.calls[0].request;
     assert.deepEqual(request.prompt, [1, 'a = ', 2, '\n', 3]);
-    assert.deepEqual(request.documents?.map((d) => d.id), ['file:///b.ts']);
+    assert.deepEqual(
+      request.documents?.map((d) => d.id),
+      ['file:///b.ts'],
+    );
     // the history of earlier completions joins the corpus afterwards
     await controller.provide({ ...ctx, prefix: 'zz = ', linePrefix: 'zz = ' }, never());
-    assert.deepEqual(engine.calls[1].request.documents?.map((d) => d.id), ['file:///b.ts', 'tandem:history']);
+    assert.deepEqual(
+      engine.calls[1].request.documents?.map((d) => d.id),
+      ['file:///b.ts', 'tandem:history'],
+    );
     controller.dispose();
   });
 });
@@ -225,7 +272,8 @@ describe('completion controller: debounce', () => {
   it('a cache hit is not debounced', async () => {
     const engine = new ScriptedEngine(() => 'abcdef', 1);
     const controller = new CompletionController({
-      engine, model: async () => MODEL,
+      engine,
+      model: async () => MODEL,
       settings: () => ({ maxTokens: 64, prefixTokens: 1024, streamFirstLine: false, prefetch: false }),
       debounce: { minMs: 300, maxMs: 300, initialMs: 300, pauseMs: 1500, window: 8, factor: 1 },
     });

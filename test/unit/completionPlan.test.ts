@@ -13,7 +13,8 @@ function at(document: string) {
   const lineStart = prefix.lastIndexOf('\n') + 1;
   const lineEnd = suffix.indexOf('\n');
   return {
-    prefix, suffix,
+    prefix,
+    suffix,
     linePrefix: prefix.slice(lineStart),
     lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd),
   };

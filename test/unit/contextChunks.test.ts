@@ -19,18 +19,34 @@ describe('context chunks (Jaccard)', () => {
   });
 
   it('picks the windows most like the code at the cursor, within the budget, best last', () => {
-    const related = source('users', lines(60, (i) => (i >= 30 && i < 40 ? `const user${i} = fetchUser(userId, session);` : `unrelated${i}()`)));
-    const noise = source('noise', lines(60, (i) => `paint(canvas${i}, brush, colour)`));
+    const related = source(
+      'users',
+      lines(60, (i) => (i >= 30 && i < 40 ? `const user${i} = fetchUser(userId, session);` : `unrelated${i}()`)),
+    );
+    const noise = source(
+      'noise',
+      lines(60, (i) => `paint(canvas${i}, brush, colour)`),
+    );
     const index = new ChunkIndex();
-    const chunks = index.select('const user = fetchUser(userId, session);', [noise, related], { maxTokens: 400, maxChunks: 3, minScore: 0.05 });
+    const chunks = index.select('const user = fetchUser(userId, session);', [noise, related], {
+      maxTokens: 400,
+      maxChunks: 3,
+      minScore: 0.05,
+    });
     assert.ok(chunks.length >= 1);
     assert.equal(chunks[chunks.length - 1].path, 'users.ts');
-    assert.ok(chunks.every((c) => c.path === 'users.ts'), 'the unrelated file is not chosen');
+    assert.ok(
+      chunks.every((c) => c.path === 'users.ts'),
+      'the unrelated file is not chosen',
+    );
     assert.ok(chunks.reduce((n, c) => n + estimateTokens(c.text), 0) <= 400);
   });
 
   it('chunks a document once per version', () => {
-    const doc = source('a', lines(50, (i) => `fetchUser(${i})`));
+    const doc = source(
+      'a',
+      lines(50, (i) => `fetchUser(${i})`),
+    );
     const index = new ChunkIndex();
     index.select('fetchUser', [doc]);
     index.select('fetchUser again', [doc]);

@@ -6,8 +6,11 @@ import { discoverModels, searchRoots } from '../../extension/models/discovery';
 import { writeGguf } from '../support/ggufWriter';
 
 const coderMeta = (name: string, fileType: number) => ({
-  'general.architecture': 'qwen2', 'general.name': name, 'general.file_type': { u32: fileType },
-  'qwen2.context_length': { u32: 32768 }, 'tokenizer.ggml.tokens': ['<|fim_prefix|>', 'a', 'b'],
+  'general.architecture': 'qwen2',
+  'general.name': name,
+  'general.file_type': { u32: fileType },
+  'qwen2.context_length': { u32: 32768 },
+  'tokenizer.ggml.tokens': ['<|fim_prefix|>', 'a', 'b'],
 });
 
 describe('local model discovery', () => {
@@ -31,10 +34,15 @@ describe('local model discovery', () => {
     mk(`.ollama/models/blobs/${digest}`, coderMeta('ollama', 2));
     const manifest = path.join(home, '.ollama/models/manifests/registry.ollama.ai/library/qwen2.5-coder/1.5b');
     fs.mkdirSync(path.dirname(manifest), { recursive: true });
-    fs.writeFileSync(manifest, JSON.stringify({ layers: [
-      { mediaType: 'application/vnd.ollama.image.license', digest: 'sha256:' + 'e'.repeat(64) },
-      { mediaType: 'application/vnd.ollama.image.model', digest: 'sha256:' + 'd'.repeat(64) },
-    ] }));
+    fs.writeFileSync(
+      manifest,
+      JSON.stringify({
+        layers: [
+          { mediaType: 'application/vnd.ollama.image.license', digest: 'sha256:' + 'e'.repeat(64) },
+          { mediaType: 'application/vnd.ollama.image.model', digest: 'sha256:' + 'd'.repeat(64) },
+        ],
+      }),
+    );
     mk('.cache/llama.cpp/ggml-org_model.gguf');
     mk('work/models/mine.gguf');
     mk('work/models/vocab-only.gguf', coderMeta('vocab', 0), 0);
@@ -59,7 +67,7 @@ describe('local model discovery', () => {
     assert.ok(found.every((m) => m.sizeBytes > 0 && m.architecture === 'qwen2'));
   });
 
-  it('honours the tools\' environment overrides', () => {
+  it("honours the tools' environment overrides", () => {
     const roots = searchRoots({ home: '/h', platform: 'linux', env: { HF_HOME: '/hf', OLLAMA_MODELS: '/om', LLAMA_CACHE: '/lc' } });
     const dirs = roots.map((r) => `${r.source}:${r.dir}`);
     assert.ok(dirs.includes('huggingface:/hf/hub'));

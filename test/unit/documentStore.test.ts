@@ -6,7 +6,7 @@ import type { ContextDocument } from '../../extension/engine/native';
 import { MAX_DOCUMENT_TEXT_CHARS } from '../../extension/engine/protocol';
 
 const doc = (id: string, version: number, text?: string): ContextDocument =>
-  (text === undefined ? { id, version, source: 'otherFile' } : { id, version, source: 'otherFile', text });
+  text === undefined ? { id, version, source: 'otherFile' } : { id, version, source: 'otherFile', text };
 
 function setup() {
   const sessions = [new SessionDocuments(), new SessionDocuments()];
@@ -14,7 +14,15 @@ function setup() {
   /** Runs a request on a session; returns the documents the native session was given. */
   const run = async (session: SessionDocuments, listed: ContextDocument[], missing: string[] = []) => {
     let given: ContextDocument[] | undefined;
-    await store.runOn(session, listed, async (documents) => { given = documents; return missing; }, (m) => m);
+    await store.runOn(
+      session,
+      listed,
+      async (documents) => {
+        given = documents;
+        return missing;
+      },
+      (m) => m,
+    );
     return given;
   };
   return { sessions, store, run };
@@ -22,7 +30,11 @@ function setup() {
 
 describe('DocumentStore', () => {
   it('fills in text a session lacks, strips text it has, and gives another session the stored text', async () => {
-    const { sessions: [a, b], store, run } = setup();
+    const {
+      sessions: [a, b],
+      store,
+      run,
+    } = setup();
     const ids = store.receive([doc('x', 1, 'X1')]);
     assert.deepEqual(await run(a, [doc('x', 1, 'X1')]), [doc('x', 1, 'X1')]);
     store.release(ids);
@@ -31,7 +43,11 @@ describe('DocumentStore', () => {
   });
 
   it('a newer stored version wins over an older one listed; a document reported missing gets its text again', async () => {
-    const { sessions: [a], store, run } = setup();
+    const {
+      sessions: [a],
+      store,
+      run,
+    } = setup();
     store.receive([doc('x', 1, 'X1')]);
     await run(a, [doc('x', 1, 'X1')]);
     store.receive([doc('x', 2, 'X2')]); // a later request, not run yet
@@ -41,7 +57,11 @@ describe('DocumentStore', () => {
   });
 
   it('keeps a text while a pending request refers to it or a session lists it, then drops it', async () => {
-    const { sessions: [a, b], store, run } = setup();
+    const {
+      sessions: [a, b],
+      store,
+      run,
+    } = setup();
     const first = store.receive([doc('x', 1, 'X1')]);
     const second = store.receive([doc('x', 1)]);
     store.release(first);
@@ -55,10 +75,23 @@ describe('DocumentStore', () => {
   });
 
   it('a failed request leaves the session with nothing known (everything is sent next time)', async () => {
-    const { sessions: [a], store, run } = setup();
+    const {
+      sessions: [a],
+      store,
+      run,
+    } = setup();
     store.receive([doc('x', 1, 'X1')]);
     await run(a, [doc('x', 1)]);
-    await assert.rejects(store.runOn(a, [doc('x', 1)], async () => { throw new Error('native failure'); }, () => []));
+    await assert.rejects(
+      store.runOn(
+        a,
+        [doc('x', 1)],
+        async () => {
+          throw new Error('native failure');
+        },
+        () => [],
+      ),
+    );
     assert.deepEqual(await run(a, [doc('x', 1)]), [doc('x', 1, 'X1')]);
   });
 

@@ -6,7 +6,12 @@ describe('DocumentSync', () => {
   it('sends a text once per version, reads it lazily, forgets unlisted documents, and starts over for a new process', () => {
     const sync = new DocumentSync();
     let reads = 0;
-    const doc = (version: number): OutgoingDocument => ({ id: 'a', version, source: 'otherFile', readText: () => (reads++, 'x'.repeat(10)) });
+    const doc = (version: number): OutgoingDocument => ({
+      id: 'a',
+      version,
+      source: 'otherFile',
+      readText: () => (reads++, 'x'.repeat(10)),
+    });
     assert.equal(sync.sync([doc(1)])[0].text?.length, 10);
     assert.deepEqual(sync.sync([doc(1)]), [{ id: 'a', version: 1, source: 'otherFile' }]);
     assert.equal(reads, 1);

@@ -76,8 +76,12 @@ describe('model download (local HTTP server)', () => {
     server.faults = { chunkDelayMs: 5 };
     const ac = new AbortController();
     const p = downloadModel({
-      url: server.url, dest, signal: ac.signal,
-      onProgress: (n) => { if (n >= 512 * 1024) ac.abort(); },
+      url: server.url,
+      dest,
+      signal: ac.signal,
+      onProgress: (n) => {
+        if (n >= 512 * 1024) ac.abort();
+      },
     });
     await rejectsWith(p, 'ABORTED', /cancelled.*resumes/);
     const kept = fs.statSync(`${dest}.part`).size;
@@ -119,7 +123,10 @@ describe('model download (local HTTP server)', () => {
     assert.equal(insecureUrl(u('http://localhost/x')), undefined);
     assert.equal(insecureUrl(u('http://[::1]:9/x')), undefined);
     assert.match(insecureUrl(u('http://mirror.example.com/x'))!, /only HTTPS/);
-    assert.match(insecureUrl(u('http://127.0.0.1/x'), u('https://huggingface.co/y'))!, /redirect from https:\/\/huggingface.co to plain HTTP/);
+    assert.match(
+      insecureUrl(u('http://127.0.0.1/x'), u('https://huggingface.co/y'))!,
+      /redirect from https:\/\/huggingface.co to plain HTTP/,
+    );
     assert.match(insecureUrl(u('ftp://127.0.0.1/x'))!, /unsupported URL scheme ftp:/);
     assert.match(insecureUrl(u('https://user:pw@host/x'))!, /credentials/);
     await rejectsWith(downloadModel({ url: 'http://mirror.example.com/org/repo/resolve/main/model.gguf', dest }), 'INSECURE', /only HTTPS/);

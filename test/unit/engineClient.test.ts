@@ -10,7 +10,6 @@ const hostScript = path.resolve(__dirname, '../../extension/engine/host.js');
 const fakeAddon = path.resolve(__dirname, 'fixtures/fakeAddon.js');
 const prompt = [1, 'def f():', 2, 3];
 
-
 async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -62,12 +61,15 @@ describe('EngineClient with the engine host (fake addon)', function () {
     const controller = new AbortController();
     let pieces = 0;
     const started = Date.now();
-    const pending = client.complete({ prompt, maxTokens: 1000 }, {
-      signal: controller.signal,
-      onText: () => {
-        if (++pieces === 3) controller.abort();
+    const pending = client.complete(
+      { prompt, maxTokens: 1000 },
+      {
+        signal: controller.signal,
+        onText: () => {
+          if (++pieces === 3) controller.abort();
+        },
       },
-    });
+    );
     const result = await pending;
     assert.equal(result.stats.stopReason, 'cancelled');
     assert.ok(result.text.length >= 3 && result.text.length < 20, result.text);
@@ -91,7 +93,10 @@ describe('EngineClient with the engine host (fake addon)', function () {
       return true;
     });
     assert.equal(client.state.kind, 'error');
-    await assert.rejects(client.complete({ prompt, maxTokens: 1 }), (err: unknown) => err instanceof EngineError && err.code === 'NO_MODEL');
+    await assert.rejects(
+      client.complete({ prompt, maxTokens: 1 }),
+      (err: unknown) => err instanceof EngineError && err.code === 'NO_MODEL',
+    );
     await client.loadModel('/models/a.gguf');
     assert.equal((await client.complete({ prompt, maxTokens: 2 })).text, 'ab');
   });
@@ -117,11 +122,14 @@ describe('EngineClient with the engine host (fake addon)', function () {
     const firstPid = client.pid!;
     let pieces = 0;
     const started = Date.now();
-    const doomed = client.complete({ prompt, maxTokens: 1000 }, {
-      onText: () => {
-        if (++pieces === 2) process.kill(firstPid, 'SIGKILL');
+    const doomed = client.complete(
+      { prompt, maxTokens: 1000 },
+      {
+        onText: () => {
+          if (++pieces === 2) process.kill(firstPid, 'SIGKILL');
+        },
       },
-    });
+    );
     await assert.rejects(doomed, (err: unknown) => {
       assert.ok(err instanceof EngineCrashedError, String(err));
       assert.equal(err.code, 'ENGINE_CRASHED');
@@ -153,12 +161,21 @@ describe('EngineClient with the engine host (fake addon)', function () {
     }
     assert.equal(client.state.kind, 'error');
     assert.equal(client.state.kind === 'error' && client.state.error.code, 'MODEL_CRASHED');
-    assert.deepEqual(gaveUp.map((g) => [g.path, g.code]), [['/models/crash-on-complete.gguf', 'MODEL_CRASHED']]);
-    assert.match(gaveUp[0].message, /crashed Tandem's engine 3 times in a row; it is not loaded again\. Select another model, or Restart Engine/);
+    assert.deepEqual(
+      gaveUp.map((g) => [g.path, g.code]),
+      [['/models/crash-on-complete.gguf', 'MODEL_CRASHED']],
+    );
+    assert.match(
+      gaveUp[0].message,
+      /crashed Tandem's engine 3 times in a row; it is not loaded again\. Select another model, or Restart Engine/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300)); // no restart loop: nothing happens by itself
     assert.equal(client.pid, undefined);
     assert.equal(client.state.kind, 'error');
-    await assert.rejects(client.complete({ prompt, maxTokens: 1 }), (err: unknown) => err instanceof EngineError && err.code === 'NO_MODEL');
+    await assert.rejects(
+      client.complete({ prompt, maxTokens: 1 }),
+      (err: unknown) => err instanceof EngineError && err.code === 'NO_MODEL',
+    );
     assert.equal(gaveUp.length, 1);
   });
 
@@ -174,7 +191,10 @@ describe('EngineClient with the engine host (fake addon)', function () {
   it('a model that crashes the engine while loading: the state says so, and nothing restarts', async () => {
     await assert.rejects(client.loadModel('/models/crash-on-load.gguf'), EngineCrashedError);
     assert.equal(client.state.kind, 'error');
-    assert.match(client.state.kind === 'error' ? client.state.error.message : '', /crashed Tandem's engine while loading .*it is not loaded again/);
+    assert.match(
+      client.state.kind === 'error' ? client.state.error.message : '',
+      /crashed Tandem's engine while loading .*it is not loaded again/,
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(client.pid, undefined, 'no host restarted by itself');
     assert.equal(client.state.kind, 'error');
@@ -192,7 +212,10 @@ describe('EngineClient with the engine host (fake addon)', function () {
   it('dispose kills the host process and rejects pending requests', async () => {
     await client.loadModel('/models/a.gguf');
     const pid = client.pid!;
-    const pending = client.complete({ prompt, maxTokens: 1000 }).then(() => null, (err: unknown) => err);
+    const pending = client.complete({ prompt, maxTokens: 1000 }).then(
+      () => null,
+      (err: unknown) => err,
+    );
     await new Promise((resolve) => setTimeout(resolve, 50)); // let it reach the host
     await client.disposeAsync();
     assert.ok((await pending) instanceof EngineError && ((await pending) as EngineError).code === 'ENGINE_STOPPED');
@@ -228,7 +251,12 @@ describe('EngineClient: incremental draft documents', function () {
     try {
       await client.loadModel('/models/a.gguf');
       let reads = 0;
-      const doc = (version: number) => ({ id: 'file:///b.ts', version, source: 'otherFile' as const, readText: () => (reads++, 'x'.repeat(1000)) });
+      const doc = (version: number) => ({
+        id: 'file:///b.ts',
+        version,
+        source: 'otherFile' as const,
+        readText: () => (reads++, 'x'.repeat(1000)),
+      });
       await client.complete({ prompt, maxTokens: 1, documents: [doc(1)] });
       assert.equal(client.documentBytesSent, 1000);
       for (let i = 0; i < 5; i++) await client.complete({ prompt, maxTokens: 1, documents: [doc(1)] });

@@ -22,8 +22,20 @@ describe('EngineRpc', () => {
     const progress: number[] = [];
     const tokens = t.rpc.call(t.channel, 'tokenize', { text: 'ab' });
     const load = t.rpc.call(t.channel, 'loadModel', { path: '/m.gguf' }, { onProgress: (f) => progress.push(f) });
-    const complete = t.rpc.call(t.channel, 'complete', { session: 'completion', request: { prompt: ['x'], maxTokens: 2 } }, { onText: (p) => pieces.push(p) });
-    assert.deepEqual(t.sent.map((m) => [m.type, m.id]), [['request', 1], ['request', 2], ['request', 3]]);
+    const complete = t.rpc.call(
+      t.channel,
+      'complete',
+      { session: 'completion', request: { prompt: ['x'], maxTokens: 2 } },
+      { onText: (p) => pieces.push(p) },
+    );
+    assert.deepEqual(
+      t.sent.map((m) => [m.type, m.id]),
+      [
+        ['request', 1],
+        ['request', 2],
+        ['request', 3],
+      ],
+    );
     assert.equal(t.rpc.loading('completion'), true);
     assert.equal(t.rpc.loading('explain'), false);
     t.rpc.receive({ type: 'progress', id: 2, fraction: 0.5 });
@@ -44,7 +56,15 @@ describe('EngineRpc', () => {
     void t.rpc.call(t.channel, 'devices', {}, { signal: controller.signal });
     controller.abort();
     void t.rpc.call(t.channel, 'devices', {}, { signal: AbortSignal.abort() });
-    assert.deepEqual(t.sent.map((m) => [m.type, m.id]), [['request', 1], ['cancel', 1], ['request', 2], ['cancel', 2]]);
+    assert.deepEqual(
+      t.sent.map((m) => [m.type, m.id]),
+      [
+        ['request', 1],
+        ['cancel', 1],
+        ['request', 2],
+        ['cancel', 2],
+      ],
+    );
   });
 
   it('rejectAll fails everything pending; later answers for them are ignored', async () => {

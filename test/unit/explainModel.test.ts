@@ -8,9 +8,7 @@ import type { CompleteOptions, LoadModelOptions, LoadedModel } from '../../exten
 import type { CompletionResult, ModelInfo } from '../../extension/engine/native';
 import type { ModelRole } from '../../extension/engine/protocol';
 import { ExplainController } from '../../extension/explain/explainController';
-import {
-  ExplainModelFailure, ExplainModelSettings, ExplainModelSource, decideExplainModel,
-} from '../../extension/explain/explainModel';
+import { ExplainModelFailure, ExplainModelSettings, ExplainModelSource, decideExplainModel } from '../../extension/explain/explainModel';
 
 const info = (path: string, chatTemplate: string | null = null) => ({ path, chatTemplate, name: path }) as Partial<ModelInfo> as ModelInfo;
 const settings = (path: string, contextSize = 4096, threads = 0): ExplainModelSettings => ({ path, contextSize, threads });
@@ -60,13 +58,22 @@ function setup(initial = '') {
   const engine = new FakeEngine();
   let current = settings(initial);
   let completionLoads = 0;
-  const completion = { ensureLoaded: async () => { completionLoads++; return info('/completion.gguf'); } };
+  const completion = {
+    ensureLoaded: async () => {
+      completionLoads++;
+      return info('/completion.gguf');
+    },
+  };
   const source = new ExplainModelSource(engine, completion, () => current);
   const failures: ExplainModelFailure[] = [];
   source.onLoadFailed((f) => failures.push(f));
   return {
-    engine, source, failures,
-    set: (s: ExplainModelSettings) => { current = s; },
+    engine,
+    source,
+    failures,
+    set: (s: ExplainModelSettings) => {
+      current = s;
+    },
     /** Asks for the explain model and lets the engine finish loading it. */
     async loadNow() {
       const loading = source.ensureLoaded();
@@ -118,7 +125,7 @@ describe('explain model: ExplainModelSource (fake engine)', () => {
     assert.equal(ca.role, 'explain');
     assert.equal(ca.path, '/instruct.gguf');
     assert.equal(cb.path, '/instruct.gguf');
-    assert.equal((await t.source.ensureLoaded()).chatTemplate, '<|im_start|>', 'the explain model\'s own chat template');
+    assert.equal((await t.source.ensureLoaded()).chatTemplate, '<|im_start|>', "the explain model's own chat template");
     assert.deepEqual(t.engine.loads, ['/instruct.gguf'], 'loaded once');
     assert.equal(t.completionLoads(), 0, 'the completion model is not involved');
   });
@@ -196,18 +203,25 @@ describe('explain model: the controller uses the model it was given', () => {
       const engine = {
         complete: async (_request: unknown, options: CompleteOptions = {}): Promise<CompletionResult> => {
           completes.push(options);
-          return { text: 'Adds.', tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 1, decodeMs: 0, firstTokenMs: 0, stopReason: 'eog' } };
+          return {
+            text: 'Adds.',
+            tokens: [],
+            stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 1, decodeMs: 0, firstTokenMs: 0, stopReason: 'eog' },
+          };
         },
       };
-      const controller = new ExplainController({
-        engine,
-        model: { ensureLoaded: async () => ({ ...info(`/${role}.gguf`, '<|im_start|>'), role }) },
-        applyChatTemplate: (messages, r) => {
-          rendered.push(r);
-          return messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + '<|im_start|>assistant\n';
+      const controller = new ExplainController(
+        {
+          engine,
+          model: { ensureLoaded: async () => ({ ...info(`/${role}.gguf`, '<|im_start|>'), role }) },
+          applyChatTemplate: (messages, r) => {
+            rendered.push(r);
+            return messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + '<|im_start|>assistant\n';
+          },
+          renderIntervalMs: 0,
         },
-        renderIntervalMs: 0,
-      }, () => undefined);
+        () => undefined,
+      );
       const final = await controller.explain(input, 't');
       assert.equal(final.status, 'done');
       assert.equal(completes[0].session, 'explain');

@@ -11,11 +11,26 @@ import type { ExplainState } from '../../extension/explain/explainController';
 import { ExplainController } from '../../extension/explain/explainController';
 import { contentSecurityPolicy, explainHtml, makeNonce } from '../../extension/explain/webviewHtml';
 import {
-  MockWebviewPanel, Position, Selection, TextDocument, Uri, createVscodeMock, forgetModules, installVscodeMock, requireFresh,
+  MockWebviewPanel,
+  Position,
+  Selection,
+  TextDocument,
+  Uri,
+  createVscodeMock,
+  forgetModules,
+  installVscodeMock,
+  requireFresh,
 } from './support/vscodeMock';
 
 const stats = (over: Partial<CompletionStats> = {}): CompletionStats => ({
-  promptTokens: 50, reusedTokens: 0, prefillMs: 5, generatedTokens: 3, decodeMs: 30, firstTokenMs: 8, stopReason: 'eog', ...over,
+  promptTokens: 50,
+  reusedTokens: 0,
+  prefillMs: 5,
+  generatedTokens: 3,
+  decodeMs: 30,
+  firstTokenMs: 8,
+  stopReason: 'eog',
+  ...over,
 });
 
 interface Call {
@@ -28,7 +43,11 @@ interface Call {
  *  does (text so far, stopReason 'cancelled'). `hold` keeps it going until aborted. */
 class FakeEngine {
   readonly calls: Call[] = [];
-  constructor(private readonly pieces: string[], private readonly hold = false, private readonly gapMs = 0) {}
+  constructor(
+    private readonly pieces: string[],
+    private readonly hold = false,
+    private readonly gapMs = 0,
+  ) {}
   async complete(request: WireCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     const call: Call = { request, options, abortedInEngine: false };
     this.calls.push(call);
@@ -59,7 +78,12 @@ describe('explain: webview HTML', () => {
     const nonce = makeNonce();
     assert.match(nonce, /^[A-Za-z0-9]{16,}$/);
     assert.notEqual(makeNonce(), nonce);
-    const html = explainHtml({ cspSource: 'https://x.vscode-cdn.net', nonce, scriptUri: 'https://x/media/explain.js', styleUri: 'https://x/media/explain.css' });
+    const html = explainHtml({
+      cspSource: 'https://x.vscode-cdn.net',
+      nonce,
+      scriptUri: 'https://x/media/explain.js',
+      styleUri: 'https://x/media/explain.css',
+    });
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
     assert.equal(csp, contentSecurityPolicy('https://x.vscode-cdn.net', nonce));
     assert.match(csp, /default-src 'none'/);
@@ -78,19 +102,30 @@ describe('explain: controller (fake engine)', () => {
   it('streams Markdown on the explain session and renders it safely', async () => {
     const engine = new FakeEngine(['## Sum\n', 'Adds `a` and <b>b</b>', '.']);
     const states: ExplainState[] = [];
-    const controller = new ExplainController({ engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 0 }, (s) => states.push(s));
+    const controller = new ExplainController({ engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 0 }, (s) =>
+      states.push(s),
+    );
     const final = await controller.explain(input, 'a.ts:1');
     assert.equal(engine.calls[0].options.session, 'explain');
     assert.equal(engine.calls[0].request.maxTokens, 512);
-    assert.deepEqual(states.map((s) => s.status).filter((s, i, a) => s !== a[i - 1]), ['loading', 'generating', 'done']);
+    assert.deepEqual(
+      states.map((s) => s.status).filter((s, i, a) => s !== a[i - 1]),
+      ['loading', 'generating', 'done'],
+    );
     assert.equal(final.markdown, '## Sum\nAdds `a` and <b>b</b>.');
     assert.equal(final.html, '<h2>Sum</h2>\n<p>Adds <code>a</code> and &lt;b&gt;b&lt;/b&gt;.</p>');
-    assert.ok(states.some((s) => s.status === 'generating' && s.markdown === '## Sum'), 'partial text is shown while streaming');
+    assert.ok(
+      states.some((s) => s.status === 'generating' && s.markdown === '## Sum'),
+      'partial text is shown while streaming',
+    );
   });
 
   it('Stop aborts the signal given to the engine call; the text so far stays', async () => {
     const engine = new FakeEngine(['First part. '], true);
-    const controller = new ExplainController({ engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 0 }, () => undefined);
+    const controller = new ExplainController(
+      { engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 0 },
+      () => undefined,
+    );
     const done = controller.explain(input, 't');
     while (!controller.state?.markdown) await new Promise((r) => setImmediate(r));
     assert.equal(controller.running, true);
@@ -105,7 +140,10 @@ describe('explain: controller (fake engine)', () => {
 
   it('a base model gets the plain prompt; leaving the comment ends the explanation (not "stopped")', async () => {
     const engine = new FakeEngine([' Adds a and b.\n', '// Returns the sum.\n', 'function next() {', ' return 1; }']);
-    const controller = new ExplainController({ engine, model: { ensureLoaded: async () => baseModel }, renderIntervalMs: 0 }, () => undefined);
+    const controller = new ExplainController(
+      { engine, model: { ensureLoaded: async () => baseModel }, renderIntervalMs: 0 },
+      () => undefined,
+    );
     const final = await controller.explain(input, 't');
     const request = engine.calls[0].request;
     assert.equal(request.prompt[request.prompt.length - 1], '// Explanation of the code above:\n//');
@@ -118,12 +156,19 @@ describe('explain: controller (fake engine)', () => {
 
   it('an engine error is shown, and reported to the activity', async () => {
     const finished: (Error | undefined)[] = [];
-    const controller = new ExplainController({
-      engine: { complete: async () => { throw Object.assign(new Error('context overflow'), { code: 'CONTEXT_OVERFLOW' }); } },
-      model: { ensureLoaded: async () => chatModel },
-      activity: { started: () => undefined, finished: (_s, e) => finished.push(e) },
-      log: { info: () => undefined, error: () => undefined },
-    }, () => undefined);
+    const controller = new ExplainController(
+      {
+        engine: {
+          complete: async () => {
+            throw Object.assign(new Error('context overflow'), { code: 'CONTEXT_OVERFLOW' });
+          },
+        },
+        model: { ensureLoaded: async () => chatModel },
+        activity: { started: () => undefined, finished: (_s, e) => finished.push(e) },
+        log: { info: () => undefined, error: () => undefined },
+      },
+      () => undefined,
+    );
     const final = await controller.explain(input, 't');
     assert.equal(final.status, 'error');
     assert.equal(final.message, 'context overflow');
@@ -137,20 +182,26 @@ describe('explain: controller (fake engine)', () => {
     const errors: string[] = [];
     const finished: (Error | undefined)[] = [];
     let renders = 0;
-    const controller = new ExplainController({
-      engine,
-      model: { ensureLoaded: async () => chatModel },
-      renderIntervalMs: 5,
-      renderMarkdown: () => {
-        renders++;
-        throw new RangeError('Maximum call stack size exceeded');
+    const controller = new ExplainController(
+      {
+        engine,
+        model: { ensureLoaded: async () => chatModel },
+        renderIntervalMs: 5,
+        renderMarkdown: () => {
+          renders++;
+          throw new RangeError('Maximum call stack size exceeded');
+        },
+        log: { info: () => undefined, error: (line) => errors.push(line) },
+        activity: { started: () => undefined, finished: (_s, e) => finished.push(e) },
       },
-      log: { info: () => undefined, error: (line) => errors.push(line) },
-      activity: { started: () => undefined, finished: (_s, e) => finished.push(e) },
-    }, (s) => states.push(s));
+      (s) => states.push(s),
+    );
     const final = await controller.explain(input, 't');
     assert.ok(renders >= 2, `${renders} renders`);
-    assert.ok(states.some((s) => s.status === 'generating' && s.renderError), 'a streaming update carried the note');
+    assert.ok(
+      states.some((s) => s.status === 'generating' && s.renderError),
+      'a streaming update carried the note',
+    );
     assert.equal(final.status, 'done');
     assert.equal(controller.running, false);
     assert.equal(final.markdown, '<b>one</b> two three');
@@ -164,7 +215,10 @@ describe('explain: controller (fake engine)', () => {
   it('throttles view updates while streaming (and leaves no timer behind)', async () => {
     const engine = new FakeEngine(Array.from({ length: 40 }, (_, i) => `w${i} `));
     let updates = 0;
-    const controller = new ExplainController({ engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 1000 }, () => updates++);
+    const controller = new ExplainController(
+      { engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 1000 },
+      () => updates++,
+    );
     const final = await controller.explain(input, 't');
     assert.ok(updates <= 5, `${updates} updates`);
     assert.match(final.html, /w39/);
@@ -304,7 +358,7 @@ describe('explain: panel and command (mocked vscode)', function () {
     const disposables = explain.registerExplain(context, { engine, model: { ensureLoaded: async () => chatModel }, renderIntervalMs: 0 });
     const doc = new TextDocument('import os\n\ndef f(x):\n    return x * 2\n\nprint(f(2))\n', 'python', '/ws/pkg/mod.py');
     mock.vscode.window.activeTextEditor = { document: doc, selection: new Selection(new Position(2, 0), new Position(4, 0)) };
-    const state = await mock.vscode.commands.executeCommand(explain.COMMAND_EXPLAIN_SELECTION) as ExplainState;
+    const state = (await mock.vscode.commands.executeCommand(explain.COMMAND_EXPLAIN_SELECTION)) as ExplainState;
     assert.equal(state.status, 'done');
     assert.equal(state.title, 'mod.py:3-4');
     const user = engine.calls[0].request.prompt.filter((p): p is string => typeof p === 'string').join('\n');

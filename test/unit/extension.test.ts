@@ -25,7 +25,8 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     extension.activate({
       subscriptions,
       globalStorageUri: { fsPath: path.join(buildRoot, 'global-storage') },
-      asAbsolutePath: (p: string) => (p === 'out/engineHost.js' ? path.join(buildRoot, 'extension/engine/host.js') : path.join(buildRoot, p)),
+      asAbsolutePath: (p: string) =>
+        p === 'out/engineHost.js' ? path.join(buildRoot, 'extension/engine/host.js') : path.join(buildRoot, p),
     });
   });
   after(async () => {
@@ -41,7 +42,16 @@ describe('extension activation (mocked vscode, fake addon)', function () {
 
   it('registers one provider, eight commands and a status bar item showing "no model"', () => {
     assert.equal(mock.providers.length, 1);
-    assert.deepEqual([...mock.commands.keys()].sort(), ['tandem.downloadModel', 'tandem.explainSelection', 'tandem.restartEngine', 'tandem.selectExplainModel', 'tandem.selectModel', 'tandem.showLog', 'tandem.showMenu', 'tandem.toggle']);
+    assert.deepEqual([...mock.commands.keys()].sort(), [
+      'tandem.downloadModel',
+      'tandem.explainSelection',
+      'tandem.restartEngine',
+      'tandem.selectExplainModel',
+      'tandem.selectModel',
+      'tandem.showLog',
+      'tandem.showMenu',
+      'tandem.toggle',
+    ]);
     assert.match(mock.statusItems[0].text, /no model/);
   });
 
@@ -54,7 +64,10 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     mock.setSetting('tandem.completion.maxTokens', 5);
     mock.setSetting('tandem.model.path', '/models/a.gguf');
     const items = await provide(new TextDocument('def f():\n    \n'), new Position(1, 4));
-    assert.deepEqual(items?.map((i) => i.insertText), ['abcde']);
+    assert.deepEqual(
+      items?.map((i) => i.insertText),
+      ['abcde'],
+    );
     assert.match(mock.statusItems[0].tooltip, /Last completion: .* 5 tokens/);
   });
 
@@ -63,13 +76,24 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     const doc = new TextDocument('def h():\n    r\n');
     const range = new Range(new Position(1, 4), new Position(1, 5));
     const context = { triggerKind: 1, selectedCompletionInfo: { range, text: 'return' } };
-    const items = await mock.providers[0].provideInlineCompletionItems(doc, new Position(1, 5), context, new CancellationTokenSource().token) as
-      { insertText: string; range: Range }[] | undefined;
-    assert.deepEqual(items?.map((i) => i.insertText), ['returnabcde'], 'starts with the item (VS Code shows it only then)');
+    const items = (await mock.providers[0].provideInlineCompletionItems(
+      doc,
+      new Position(1, 5),
+      context,
+      new CancellationTokenSource().token,
+    )) as { insertText: string; range: Range }[] | undefined;
+    assert.deepEqual(
+      items?.map((i) => i.insertText),
+      ['returnabcde'],
+      'starts with the item (VS Code shows it only then)',
+    );
     assert.equal(items?.[0].range, range);
     // an item spanning lines cannot be applied to the cursor line: nothing
     const multiLine = { triggerKind: 1, selectedCompletionInfo: { range: new Range(new Position(0, 0), new Position(1, 5)), text: 'x' } };
-    assert.equal(await mock.providers[0].provideInlineCompletionItems(doc, new Position(1, 5), multiLine, new CancellationTokenSource().token), undefined);
+    assert.equal(
+      await mock.providers[0].provideInlineCompletionItems(doc, new Position(1, 5), multiLine, new CancellationTokenSource().token),
+      undefined,
+    );
   });
 
   it('a cancelled request returns nothing and stops the engine: the next request is served', async () => {
@@ -80,7 +104,10 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     assert.equal(await provide(new TextDocument('x = '), new Position(0, 4), source.token), undefined);
     mock.setSetting('tandem.completion.maxTokens', 5);
     const items = await provide(new TextDocument('def g():\n    \n'), new Position(1, 4));
-    assert.deepEqual(items?.map((i) => i.insertText), ['abcde']);
+    assert.deepEqual(
+      items?.map((i) => i.insertText),
+      ['abcde'],
+    );
   });
 
   it('a model that cannot load shows one notification with Open Settings / Show Log', async () => {
@@ -106,8 +133,9 @@ describe('extension activation (mocked vscode, fake addon)', function () {
     assert.equal(await provide(new TextDocument('x = '), new Position(0, 4)), undefined);
     assert.match(mock.statusItems[0].text, /circle-slash/);
   });
-  it('hands the engine host the level of llama.cpp\'s lines from tandem.logLevel, at start and when it changes', async () => {
-    const levels = () => mock.logLines.filter((l) => l.includes('fake addon: llama.cpp log level')).map((l) => l.replace(/.*log level /, ''));
+  it("hands the engine host the level of llama.cpp's lines from tandem.logLevel, at start and when it changes", async () => {
+    const levels = () =>
+      mock.logLines.filter((l) => l.includes('fake addon: llama.cpp log level')).map((l) => l.replace(/.*log level /, ''));
     const until = async (n: number) => {
       for (let i = 0; i < 300 && levels().length < n; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     };

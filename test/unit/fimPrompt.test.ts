@@ -31,12 +31,15 @@ describe('buildFimPrompt', () => {
 
   it('throws FimUnsupportedError naming the model when it has no FIM tokens', () => {
     assert.equal(hasFimTokens(NO_FIM), false);
-    assert.throws(() => buildFimPrompt(model(NO_FIM), { prefix: 'a', suffix: 'b' }), (err: unknown) => {
-      assert.ok(err instanceof FimUnsupportedError);
-      assert.equal(err.code, 'MODEL_NO_FIM');
-      assert.match(err.message, /test-coder has no fill-in-the-middle tokens/);
-      return true;
-    });
+    assert.throws(
+      () => buildFimPrompt(model(NO_FIM), { prefix: 'a', suffix: 'b' }),
+      (err: unknown) => {
+        assert.ok(err instanceof FimUnsupportedError);
+        assert.equal(err.code, 'MODEL_NO_FIM');
+        assert.match(err.message, /test-coder has no fill-in-the-middle tokens/);
+        return true;
+      },
+    );
     assert.throws(() => buildFimPrompt(model({ ...FIM, middle: -1 }), { prefix: 'a', suffix: 'b' }), FimUnsupportedError);
   });
 
@@ -78,12 +81,15 @@ describe('splitAtCursor', () => {
 
   it('rejects lines and columns outside the document with a clear message', () => {
     const rejects = (line: number, column: number, message: RegExp) =>
-      assert.throws(() => splitAtCursor(text, line, column), (err: unknown) => {
-        assert.ok(err instanceof CursorPositionError);
-        assert.equal(err.code, 'INVALID_POSITION');
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => splitAtCursor(text, line, column),
+        (err: unknown) => {
+          assert.ok(err instanceof CursorPositionError);
+          assert.equal(err.code, 'INVALID_POSITION');
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     rejects(0, 1, /Line must be an integer ≥ 1, got 0/);
     rejects(1, 0, /Column must be an integer ≥ 1/);
     rejects(1.5, 1, /Line must be an integer/);
@@ -98,32 +104,60 @@ describe('buildFimPrompt: anchored layout per FIM family', () => {
   const doc = 'import os\n\ndef area(w, h):\n    return w█\n\nprint(area(2, 3))\n';
   const cursor = doc.indexOf('█');
   const anchor = doc.lastIndexOf('\n', cursor) + 1;
-  const text = { prefix: doc.slice(0, anchor), middle: doc.slice(anchor, cursor), suffix: doc.slice(cursor + 1), path: 'geo.py', repoName: 'shapes', languageId: 'python' };
+  const text = {
+    prefix: doc.slice(0, anchor),
+    middle: doc.slice(anchor, cursor),
+    suffix: doc.slice(cursor + 1),
+    path: 'geo.py',
+    repoName: 'shapes',
+    languageId: 'python',
+  };
   const chunk = { path: 'util.py', text: 'def square(x):\n    return x * x', source: 'otherFile' as const };
-  const P = 'import os\n\ndef area(w, h):\n', M = '    return w', S = '\n\nprint(area(2, 3))\n';
+  const P = 'import os\n\ndef area(w, h):\n',
+    M = '    return w',
+    S = '\n\nprint(area(2, 3))\n';
   const families = [
     {
-      family: 'qwen (repo-level)', fim: { prefix: 151659, suffix: 151661, middle: 151660, pad: 151662, repo: 151663, sep: 151664 },
+      family: 'qwen (repo-level)',
+      fim: { prefix: 151659, suffix: 151661, middle: 151660, pad: 151662, repo: 151663, sep: 151664 },
       fimText: { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' },
-      expected: [151663, 'shapes\n', 151664, 'util.py\ndef square(x):\n    return x * x\n', 151664, 'geo.py\n', 151659, P, 151661, S, 151660, M],
+      expected: [
+        151663,
+        'shapes\n',
+        151664,
+        'util.py\ndef square(x):\n    return x * x\n',
+        151664,
+        'geo.py\n',
+        151659,
+        P,
+        151661,
+        S,
+        151660,
+        M,
+      ],
     },
     {
-      family: 'starcoder2 (repo-level)', fim: { prefix: 1, suffix: 3, middle: 2, pad: 4, repo: 17, sep: 18 },
+      family: 'starcoder2 (repo-level)',
+      fim: { prefix: 1, suffix: 3, middle: 2, pad: 4, repo: 17, sep: 18 },
       fimText: { prefix: '<fim_prefix>', suffix: '<fim_suffix>', middle: '<fim_middle>' },
       expected: [17, 'shapes\n', 18, 'util.py\ndef square(x):\n    return x * x\n', 18, 'geo.py\n', 1, P, 3, S, 2, M],
     },
     {
-      family: 'deepseek (BOS, context as comments)', fim: { prefix: 32016, suffix: 32015, middle: 32017, pad: -1, repo: -1, sep: -1 }, bos: 32013,
+      family: 'deepseek (BOS, context as comments)',
+      fim: { prefix: 32016, suffix: 32015, middle: 32017, pad: -1, repo: -1, sep: -1 },
+      bos: 32013,
       fimText: { prefix: '<｜fim▁begin｜>', suffix: '<｜fim▁hole｜>', middle: '<｜fim▁end｜>' },
       expected: [32013, 32016, `# Path: util.py\n# def square(x):\n#     return x * x\n${P}`, 32015, S, 32017, M],
     },
     {
-      family: 'codellama', fim: { prefix: 32007, suffix: 32008, middle: 32009, pad: -1, repo: -1, sep: -1 },
+      family: 'codellama',
+      fim: { prefix: 32007, suffix: 32008, middle: 32009, pad: -1, repo: -1, sep: -1 },
       fimText: { prefix: '▁<PRE>', suffix: '▁<SUF>', middle: '▁<MID>' },
       expected: [32007, `# Path: util.py\n# def square(x):\n#     return x * x\n${P}`, 32008, S, 32009, M],
     },
     {
-      family: 'codestral (SPM: the middle continues the prefix)', fim: { prefix: 12, suffix: 11, middle: 13, pad: -1, repo: -1, sep: -1 },
+      family: 'codestral (SPM: the middle continues the prefix)',
+      fim: { prefix: 12, suffix: 11, middle: 13, pad: -1, repo: -1, sep: -1 },
       fimText: { prefix: '[PREFIX]', suffix: '[SUFFIX]', middle: '[MIDDLE]' },
       expected: [11, S, 12, `# Path: util.py\n# def square(x):\n#     return x * x\n${P}`, M],
     },

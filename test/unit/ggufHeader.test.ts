@@ -6,13 +6,18 @@ import { GgufHeaderError, readGgufHeader, summarize } from '../../extension/mode
 import { ggufBytes, writeGguf } from '../support/ggufWriter';
 
 const coderMeta = (name: string, fileType: number) => ({
-  'general.architecture': 'qwen2', 'general.name': name, 'general.file_type': { u32: fileType },
-  'qwen2.context_length': { u32: 32768 }, 'tokenizer.ggml.tokens': ['<|fim_prefix|>', 'a', 'b'],
+  'general.architecture': 'qwen2',
+  'general.name': name,
+  'general.file_type': { u32: fileType },
+  'qwen2.context_length': { u32: 32768 },
+  'tokenizer.ggml.tokens': ['<|fim_prefix|>', 'a', 'b'],
 });
 
 describe('GGUF header reader', () => {
   let dir: string;
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-gguf-')); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-gguf-'));
+  });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads architecture, name, quantization and context length, skipping arrays', async () => {
@@ -22,7 +27,11 @@ describe('GGUF header reader', () => {
     assert.equal(h.tensorCount, 5);
     assert.equal(h.metadata.get('tokenizer.ggml.tokens'), 3);
     assert.deepEqual(summarize(h), {
-      architecture: 'qwen2', name: 'Qwen2.5 Coder 0.5B', quantization: 'Q8_0', contextLength: 32768, tensorCount: 5,
+      architecture: 'qwen2',
+      name: 'Qwen2.5 Coder 0.5B',
+      quantization: 'Q8_0',
+      contextLength: 32768,
+      tensorCount: 5,
     });
   });
 

@@ -12,7 +12,11 @@ const fakeAddon = require('./fixtures/fakeAddon') as NativeAddon;
 function serviceWithInbox(addon: NativeAddon | { message: string; code: 'ADDON_UNAVAILABLE' } = fakeAddon) {
   const inbox: HostMessage[] = [];
   const logged: string[] = [];
-  const service = new EngineHostService(addon, (m) => inbox.push(m), (line) => logged.push(line));
+  const service = new EngineHostService(
+    addon,
+    (m) => inbox.push(m),
+    (line) => logged.push(line),
+  );
   const answer = async (id: number) => {
     for (let i = 0; i < 500; i++) {
       const found = inbox.find((m) => (m.type === 'result' || m.type === 'error') && m.id === id);
@@ -29,8 +33,17 @@ describe('EngineHostService', () => {
     const { service, answer, logged } = serviceWithInbox();
     for (const raw of [undefined, 42, 'x', [], { type: 'request' }]) assert.doesNotThrow(() => service.handle(raw));
     assert.equal(logged.length, 5);
-    service.handle({ type: 'request', id: 7, method: 'complete', params: { session: 'completion', request: { prompt: 'nope', maxTokens: 1 } } });
-    assert.deepEqual(await answer(7), { type: 'error', id: 7, error: { code: 'BAD_MESSAGE', message: 'complete: prompt must be a non-empty array' } });
+    service.handle({
+      type: 'request',
+      id: 7,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: 'nope', maxTokens: 1 } },
+    });
+    assert.deepEqual(await answer(7), {
+      type: 'error',
+      id: 7,
+      error: { code: 'BAD_MESSAGE', message: 'complete: prompt must be a non-empty array' },
+    });
     service.handle({ type: 'request', id: 8, method: 'frobnicate' });
     assert.equal(((await answer(8)) as { error: { code: string } }).error.code, 'UNKNOWN_METHOD');
     service.handle({ type: 'cancel', id: 12345 }); // unknown ids are ignored
@@ -39,7 +52,12 @@ describe('EngineHostService', () => {
   it('needs a model for tokenize and complete (NO_MODEL)', async () => {
     const { service, answer } = serviceWithInbox();
     service.handle({ type: 'request', id: 1, method: 'tokenize', params: { text: 'x' } });
-    service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1 } } });
+    service.handle({
+      type: 'request',
+      id: 2,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1 } },
+    });
     service.handle({ type: 'request', id: 3, method: 'modelInfo', params: {} });
     assert.equal(((await answer(1)) as { error: { code: string } }).error.code, 'NO_MODEL');
     assert.equal(((await answer(2)) as { error: { code: string } }).error.code, 'NO_MODEL');
@@ -51,12 +69,20 @@ describe('EngineHostService', () => {
     service.handle({ type: 'request', id: 1, method: 'loadModel', params: { path: '/m.gguf' } });
     assert.equal((await answer(1)).type, 'result');
     const complete = (id: number, maxTokens: number) =>
-      service.handle({ type: 'request', id, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens } } });
+      service.handle({
+        type: 'request',
+        id,
+        method: 'complete',
+        params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens } },
+      });
     complete(2, 4);
     complete(3, 4);
     service.handle({ type: 'cancel', id: 3 });
     const first = (await answer(2)) as { result: { text: string } };
-    const streamed = inbox.filter((m) => m.type === 'stream' && m.id === 2).map((m) => (m as { text: string }).text).join('');
+    const streamed = inbox
+      .filter((m) => m.type === 'stream' && m.id === 2)
+      .map((m) => (m as { text: string }).text)
+      .join('');
     assert.equal(streamed, first.result.text);
     const second = (await answer(3)) as { result: { text: string; stats: { stopReason: string } } };
     assert.deepEqual([second.result.text, second.result.stats.stopReason], ['', 'cancelled']);
@@ -77,15 +103,15 @@ describe('EngineHostService: a separate explain model', () => {
     request(1, 'loadModel', { path: '/completion.gguf' });
     await answer(1);
     request(2, 'complete', { session: 'explain', role: 'explain', request: { prompt: ['x'], maxTokens: 1 } });
-    assert.deepEqual((await answer(2) as { error: object }).error, { code: 'NO_MODEL', message: 'No explain model is loaded.' });
+    assert.deepEqual(((await answer(2)) as { error: object }).error, { code: 'NO_MODEL', message: 'No explain model is loaded.' });
     request(3, 'loadModel', { path: '/instruct.gguf', role: 'explain' });
-    assert.equal((await answer(3) as { result: { path: string } }).result.path, '/instruct.gguf');
+    assert.equal(((await answer(3)) as { result: { path: string } }).result.path, '/instruct.gguf');
     request(4, 'modelInfo', { role: 'explain' });
     request(5, 'modelInfo', {});
-    assert.equal((await answer(4) as { result: { path: string } }).result.path, '/instruct.gguf');
-    assert.equal((await answer(5) as { result: { path: string } }).result.path, '/completion.gguf');
+    assert.equal(((await answer(4)) as { result: { path: string } }).result.path, '/instruct.gguf');
+    assert.equal(((await answer(5)) as { result: { path: string } }).result.path, '/completion.gguf');
     request(6, 'loadModel', { path: '/missing.gguf', role: 'explain' });
-    assert.equal((await answer(6) as { error: { code: string } }).error.code, 'MODEL_NOT_FOUND');
+    assert.equal(((await answer(6)) as { error: { code: string } }).error.code, 'MODEL_NOT_FOUND');
     assert.equal(service.modelInfo('explain'), undefined, 'the old explain model was freed before the new one loaded');
     assert.equal(service.modelInfo('completion')?.path, '/completion.gguf', 'completions keep their model');
     request(7, 'complete', { session: 'completion', request: { prompt: ['x'], maxTokens: 1 } });
@@ -96,11 +122,11 @@ describe('EngineHostService: a separate explain model', () => {
     request(10, 'loadModel', { path: '/slow-instruct.gguf', role: 'explain' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     request(11, 'unloadModel', { role: 'explain' });
-    assert.equal((await answer(10) as { error: { code: string } }).error.code, 'ABORTED');
+    assert.equal(((await answer(10)) as { error: { code: string } }).error.code, 'ABORTED');
     await answer(11);
     assert.equal(service.modelInfo('explain'), undefined);
     request(9, 'modelInfo', { frobnicate: 1, role: 'nope' });
-    assert.match((await answer(9) as { error: { message: string } }).error.message, /unknown model role "nope"/);
+    assert.match(((await answer(9)) as { error: { message: string } }).error.message, /unknown model role "nope"/);
   });
 });
 
@@ -113,16 +139,29 @@ describe('EngineHostService: explain yields to completions', () => {
   it('a completion arriving during an explanation preempts it; the explanation resumes and loses nothing', async () => {
     const h = serviceWithInbox();
     await load(h);
-    h.service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'explain', request: { prompt: ['explain'], maxTokens: 30 } } });
+    h.service.handle({
+      type: 'request',
+      id: 2,
+      method: 'complete',
+      params: { session: 'explain', request: { prompt: ['explain'], maxTokens: 30 } },
+    });
     await new Promise((resolve) => setTimeout(resolve, 60));
-    h.service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 3 } } });
+    h.service.handle({
+      type: 'request',
+      id: 3,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 3 } },
+    });
     const completion = (await h.answer(3)) as { result: { text: string } };
     assert.equal(completion.result.text, 'abc');
     const explain = (await h.answer(2)) as { result: { text: string; stats: { stopReason: string; generatedTokens: number } } };
     const letters = Array.from({ length: 30 }, (_, i) => 'abcdefghijklmnopqrstuvwxyz'[i % 26]).join('');
     assert.equal(explain.result.text, letters, 'resumed from the tokens generated so far');
     assert.equal(explain.result.stats.stopReason, 'maxTokens');
-    const streamed = h.inbox.filter((m) => m.type === 'stream' && m.id === 2).map((m) => (m as { text: string }).text).join('');
+    const streamed = h.inbox
+      .filter((m) => m.type === 'stream' && m.id === 2)
+      .map((m) => (m as { text: string }).text)
+      .join('');
     assert.equal(streamed, letters);
     assert.ok(h.service.preemptions >= 1);
     // the completion did not wait for the explanation: it preempted it and finished first
@@ -133,20 +172,48 @@ describe('EngineHostService: explain yields to completions', () => {
   it('an explanation waits while completions are queued, and can be cancelled while it waits', async () => {
     const h = serviceWithInbox();
     await load(h);
-    h.service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'completion', request: { prompt: ['a'], maxTokens: 20 } } });
-    h.service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'explain', request: { prompt: ['e'], maxTokens: 2 } } });
+    h.service.handle({
+      type: 'request',
+      id: 2,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: ['a'], maxTokens: 20 } },
+    });
+    h.service.handle({
+      type: 'request',
+      id: 3,
+      method: 'complete',
+      params: { session: 'explain', request: { prompt: ['e'], maxTokens: 2 } },
+    });
     await new Promise((resolve) => setTimeout(resolve, 30));
     h.service.handle({ type: 'cancel', id: 3 });
     const cancelled = (await h.answer(3)) as { result: { stats: { stopReason: string } } };
     assert.equal(cancelled.result.stats.stopReason, 'cancelled');
-    assert.equal(h.inbox.some((m) => m.type === 'result' && m.id === 2), false, 'answered while the completion still ran');
+    assert.equal(
+      h.inbox.some((m) => m.type === 'result' && m.id === 2),
+      false,
+      'answered while the completion still ran',
+    );
     await h.answer(2);
 
-    h.service.handle({ type: 'request', id: 4, method: 'complete', params: { session: 'completion', request: { prompt: ['a'], maxTokens: 5 } } });
-    h.service.handle({ type: 'request', id: 5, method: 'complete', params: { session: 'explain', request: { prompt: ['e'], maxTokens: 2 } } });
+    h.service.handle({
+      type: 'request',
+      id: 4,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: ['a'], maxTokens: 5 } },
+    });
+    h.service.handle({
+      type: 'request',
+      id: 5,
+      method: 'complete',
+      params: { session: 'explain', request: { prompt: ['e'], maxTokens: 2 } },
+    });
     await h.answer(4);
     const completionDone = Date.now();
-    assert.equal(h.inbox.some((m) => m.type === 'stream' && m.id === 5), false, 'explain did not start before the completion ended');
+    assert.equal(
+      h.inbox.some((m) => m.type === 'stream' && m.id === 5),
+      false,
+      'explain did not start before the completion ended',
+    );
     const explain = (await h.answer(5)) as { result: { text: string } };
     assert.equal(explain.result.text, 'ab');
     assert.ok(Date.now() - completionDone >= EXPLAIN_RESUME_QUIET_MS - 20, 'and not before completions were quiet for a moment');
@@ -167,7 +234,10 @@ describe('EngineHostService: draft documents', () => {
     await h.answer(2);
     complete(h, 3, [{ id: 'a', version: 1, source: 'otherFile' }]);
     await h.answer(3);
-    assert.deepEqual(log.map((r) => r.documents), [[{ id: 'a', version: 1, source: 'otherFile', text: 'A1' }], [{ id: 'a', version: 1, source: 'otherFile' }]]);
+    assert.deepEqual(
+      log.map((r) => r.documents),
+      [[{ id: 'a', version: 1, source: 'otherFile', text: 'A1' }], [{ id: 'a', version: 1, source: 'otherFile' }]],
+    );
     // the explain session has not seen it: the host gives it the stored text
     complete(h, 4, [{ id: 'a', version: 1, source: 'otherFile' }], 'explain');
     await h.answer(4);
@@ -204,11 +274,19 @@ describe('EngineHostService: pre-warm (prefill) comes last', () => {
     const { service, answer } = await loaded();
     service.handle({ type: 'request', id: 2, method: 'prefill', params: { request: { prompt: long, kvKey: 'file:///a.ts' } } });
     await new Promise((resolve) => setTimeout(resolve, 30));
-    service.handle({ type: 'request', id: 3, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 2 } } });
+    service.handle({
+      type: 'request',
+      id: 3,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 2 } },
+    });
     assert.equal((await resultOf(answer, 2)).cancelled, true);
     assert.equal((await answer(3)).type, 'result');
     assert.equal(service.prewarmsPreempted, 1);
-    assert.deepEqual(prefillLog.map((p) => [p.kvKey, p.cancelled]), [['file:///a.ts', true]]);
+    assert.deepEqual(
+      prefillLog.map((p) => [p.kvKey, p.cancelled]),
+      [['file:///a.ts', true]],
+    );
 
     service.handle({ type: 'request', id: 4, method: 'prefill', params: { request: { prompt: long } } });
     service.handle({ type: 'request', id: 5, method: 'prefill', params: { request: { prompt: ['short'] } } });
@@ -219,7 +297,12 @@ describe('EngineHostService: pre-warm (prefill) comes last', () => {
 
   it('never starts while a completion is queued or running (it is skipped, not queued behind it)', async () => {
     const { service, answer } = await loaded();
-    service.handle({ type: 'request', id: 2, method: 'complete', params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 10 } } });
+    service.handle({
+      type: 'request',
+      id: 2,
+      method: 'complete',
+      params: { session: 'completion', request: { prompt: [1, 'x', 2, 3], maxTokens: 10 } },
+    });
     service.handle({ type: 'request', id: 3, method: 'prefill', params: { request: { prompt: long } } });
     assert.equal((await resultOf(answer, 3)).cancelled, true);
     assert.equal((await answer(2)).type, 'result');

@@ -4,12 +4,21 @@
 import * as assert from 'node:assert/strict';
 import type * as InlineProviderModule from '../../extension/completion/inlineProvider';
 import type * as SettingsModule from '../../extension/ui/settings';
-import { CancellationTokenSource, Position, TextDocument, createVscodeMock, forgetModules, installVscodeMock, requireFresh } from './support/vscodeMock';
+import {
+  CancellationTokenSource,
+  Position,
+  TextDocument,
+  createVscodeMock,
+  forgetModules,
+  installVscodeMock,
+  requireFresh,
+} from './support/vscodeMock';
 
 const providerPath = require.resolve('../../extension/completion/inlineProvider');
 const settingsPath = require.resolve('../../extension/ui/settings');
-const vscodeModules = ['../../extension/completion/languageGate', '../../extension/completion/abortOnCancel']
-  .map((m) => require.resolve(m));
+const vscodeModules = ['../../extension/completion/languageGate', '../../extension/completion/abortOnCancel'].map((m) =>
+  require.resolve(m),
+);
 
 describe('inline provider (mocked vscode, stand-in controller)', function () {
   this.timeout(10_000);
@@ -41,11 +50,17 @@ describe('inline provider (mocked vscode, stand-in controller)', function () {
     };
     const { readSettings } = settingsModule;
     const provider = new providerModule.TandemInlineCompletionProvider({
-      controller: controller as never, settings: readSettings, completionSettings: () => readSettings().completion,
+      controller: controller as never,
+      settings: readSettings,
+      completionSettings: () => readSettings().completion,
     });
-    const provide = (languageId: string, triggerKind = mock.vscode.InlineCompletionTriggerKind.Automatic) => provider.provideInlineCompletionItems(
-      new TextDocument('a = ', languageId, `/w/a.${languageId}`) as never, new Position(0, 4) as never, { triggerKind } as never,
-      new CancellationTokenSource().token);
+    const provide = (languageId: string, triggerKind = mock.vscode.InlineCompletionTriggerKind.Automatic) =>
+      provider.provideInlineCompletionItems(
+        new TextDocument('a = ', languageId, `/w/a.${languageId}`) as never,
+        new Position(0, 4) as never,
+        { triggerKind } as never,
+        new CancellationTokenSource().token,
+      );
     return { calls, provide };
   }
 
@@ -59,7 +74,10 @@ describe('inline provider (mocked vscode, stand-in controller)', function () {
     assert.equal((await provide('python'))?.length, 1);
     mock.setSetting('editor.inlineSuggest.enabled', false);
     assert.equal(await provide('python'), undefined);
-    assert.deepEqual(calls.map((c) => c.languageId), ['python', 'python']);
+    assert.deepEqual(
+      calls.map((c) => c.languageId),
+      ['python', 'python'],
+    );
   });
 
   it('completes nothing when turned off (tandem.enable) or without a model (tandem.model.path)', async () => {
@@ -76,6 +94,9 @@ describe('inline provider (mocked vscode, stand-in controller)', function () {
     const { calls, provide } = setup();
     await provide('python', mock.vscode.InlineCompletionTriggerKind.Invoke);
     await provide('python', mock.vscode.InlineCompletionTriggerKind.Automatic);
-    assert.deepEqual(calls.map((c) => c.explicit), [true, false]);
+    assert.deepEqual(
+      calls.map((c) => c.explicit),
+      [true, false],
+    );
   });
 });

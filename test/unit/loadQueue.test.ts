@@ -19,9 +19,22 @@ describe('LoadQueues', () => {
     const first = new Flag();
     const second = new Flag();
     const other = new Flag();
-    const a = loads.run('completion', first, () => new Promise<string>((resolve) => { finishFirst = () => resolve('a'); }));
-    const b = loads.run('completion', second, async () => { events.push('b'); return 'b'; });
-    const e = loads.run('explain', other, async () => { events.push('e'); return 'e'; });
+    const a = loads.run(
+      'completion',
+      first,
+      () =>
+        new Promise<string>((resolve) => {
+          finishFirst = () => resolve('a');
+        }),
+    );
+    const b = loads.run('completion', second, async () => {
+      events.push('b');
+      return 'b';
+    });
+    const e = loads.run('explain', other, async () => {
+      events.push('e');
+      return 'e';
+    });
     assert.equal(await e, 'e', 'the explain role does not wait for completion loads');
     assert.deepEqual([first.cancelled, second.cancelled, other.cancelled], [true, false, false]);
     assert.deepEqual(events, ['e']);
@@ -46,38 +59,78 @@ describe('LoadQueues', () => {
 
 describe('openModel', () => {
   function fakeAddon(log: string[]) {
-    const session = { dispose: async () => { log.push('session disposed'); } } as NativeSession;
+    const session = {
+      dispose: async () => {
+        log.push('session disposed');
+      },
+    } as NativeSession;
     const model = {
       info: () => ({ path: '/m.gguf', contextLength: 2048 }) as ModelInfo,
-      createSession: async (options: unknown) => { log.push(`session ${JSON.stringify(options)}`); return session; },
-      dispose: async () => { log.push('model disposed'); },
+      createSession: async (options: unknown) => {
+        log.push(`session ${JSON.stringify(options)}`);
+        return session;
+      },
+      dispose: async () => {
+        log.push('model disposed');
+      },
     } as unknown as NativeModel;
-    return { loadModel: async (path: string) => { log.push(`load ${path}`); return model; } } as unknown as NativeAddon;
+    return {
+      loadModel: async (path: string) => {
+        log.push(`load ${path}`);
+        return model;
+      },
+    } as unknown as NativeAddon;
   }
 
   it('loads the model and creates its first session with options from its info', async () => {
     const log: string[] = [];
-    const opened = await openModel(fakeAddon(log), { path: '/m.gguf' }, {
-      cancel: new Flag(), abandoned: () => false, onProgress: () => undefined,
-      sessionOptions: (info) => ({ contextSize: info.contextLength }),
-    });
+    const opened = await openModel(
+      fakeAddon(log),
+      { path: '/m.gguf' },
+      {
+        cancel: new Flag(),
+        abandoned: () => false,
+        onProgress: () => undefined,
+        sessionOptions: (info) => ({ contextSize: info.contextLength }),
+      },
+    );
     assert.equal(opened.info.path, '/m.gguf');
     assert.deepEqual(log, ['load /m.gguf', 'session {"contextSize":2048}']);
   });
 
   it('abandoned after the model loaded: frees it and rejects with ABORTED', async () => {
     const log: string[] = [];
-    await assert.rejects(openModel(fakeAddon(log), { path: '/m.gguf' }, {
-      cancel: new Flag(), abandoned: () => log.length > 0, onProgress: () => undefined, sessionOptions: () => ({}),
-    }), (err: unknown) => (err as { code?: string }).code === 'ABORTED');
+    await assert.rejects(
+      openModel(
+        fakeAddon(log),
+        { path: '/m.gguf' },
+        {
+          cancel: new Flag(),
+          abandoned: () => log.length > 0,
+          onProgress: () => undefined,
+          sessionOptions: () => ({}),
+        },
+      ),
+      (err: unknown) => (err as { code?: string }).code === 'ABORTED',
+    );
     assert.deepEqual(log, ['load /m.gguf', 'model disposed']);
   });
 
   it('abandoned while the session was created: frees both', async () => {
     const log: string[] = [];
-    await assert.rejects(openModel(fakeAddon(log), { path: '/m.gguf' }, {
-      cancel: new Flag(), abandoned: () => log.some((l) => l.startsWith('session')), onProgress: () => undefined, sessionOptions: () => ({}),
-    }), (err: unknown) => (err as { code?: string }).code === 'ABORTED');
+    await assert.rejects(
+      openModel(
+        fakeAddon(log),
+        { path: '/m.gguf' },
+        {
+          cancel: new Flag(),
+          abandoned: () => log.some((l) => l.startsWith('session')),
+          onProgress: () => undefined,
+          sessionOptions: () => ({}),
+        },
+      ),
+      (err: unknown) => (err as { code?: string }).code === 'ABORTED',
+    );
     assert.deepEqual(log, ['load /m.gguf', 'session {}', 'session disposed', 'model disposed']);
   });
 });

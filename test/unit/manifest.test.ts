@@ -7,7 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sessionOptionsFor } from '../../extension/engine/hostService';
 
-const root = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []));
+const root = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []),
+);
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   capabilities?: { untrustedWorkspaces?: { supported: unknown; restrictedConfigurations?: string[] } };
   contributes: { configuration: { properties: Record<string, { scope?: string; maximum?: number }> } };
@@ -17,18 +22,29 @@ const settings = manifest.contributes.configuration.properties;
 describe('manifest: what a workspace can change', () => {
   it('files, hosts and engine sizes are machine or application settings', () => {
     const userOnly = {
-      'tandem.model.path': 'machine', 'tandem.explain.modelPath': 'machine', 'tandem.model.downloadBaseUrl': 'application',
-      'tandem.engine.contextSize': 'machine', 'tandem.engine.threads': 'machine', 'tandem.engine.documentCacheMB': 'machine',
-      'tandem.device': 'machine', 'tandem.prefillDevice': 'machine', 'tandem.decodeDevice': 'machine',
+      'tandem.model.path': 'machine',
+      'tandem.explain.modelPath': 'machine',
+      'tandem.model.downloadBaseUrl': 'application',
+      'tandem.engine.contextSize': 'machine',
+      'tandem.engine.threads': 'machine',
+      'tandem.engine.documentCacheMB': 'machine',
+      'tandem.device': 'machine',
+      'tandem.prefillDevice': 'machine',
+      'tandem.decodeDevice': 'machine',
     };
     for (const [key, scope] of Object.entries(userOnly)) assert.equal(settings[key]?.scope, scope, key);
   });
 
-  it('runs in Restricted Mode (limited), ignoring the workspace\'s prompt sizes there', () => {
+  it("runs in Restricted Mode (limited), ignoring the workspace's prompt sizes there", () => {
     const untrusted = manifest.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
     const restricted = untrusted?.restrictedConfigurations ?? [];
-    for (const key of ['tandem.completion.maxTokens', 'tandem.completion.prefixTokens', 'tandem.completion.suffixTokens', 'tandem.completion.contextTokens']) {
+    for (const key of [
+      'tandem.completion.maxTokens',
+      'tandem.completion.prefixTokens',
+      'tandem.completion.suffixTokens',
+      'tandem.completion.contextTokens',
+    ]) {
       assert.ok(restricted.includes(key), key);
     }
     for (const key of restricted) {
@@ -37,7 +53,7 @@ describe('manifest: what a workspace can change', () => {
     }
   });
 
-  it('the engine holds the context to the model\'s training context', () => {
+  it("the engine holds the context to the model's training context", () => {
     assert.equal(sessionOptionsFor({ path: '/m.gguf', contextSize: 1_048_576 }, { contextLength: 32768 }).contextSize, 32768);
     assert.equal(sessionOptionsFor({ path: '/m.gguf', contextSize: 4096 }, { contextLength: 32768 }).contextSize, 4096);
     assert.equal(sessionOptionsFor({ path: '/m.gguf' }, { contextLength: 32768 }).contextSize, undefined);

@@ -51,7 +51,10 @@ describe('model commands (mocked vscode)', function () {
     writeGguf(path.join(ws, 'models', 'coder.gguf'), { 'general.architecture': 'qwen2', 'general.file_type': { u32: 15 } });
     mock.workspaceFolders.push({ uri: { fsPath: ws } });
     let offered: { label: string; description?: string }[] = [];
-    mock.answers.quickPick = (items) => { offered = items; return items.find((i: { label: string }) => i.label === 'coder.gguf'); };
+    mock.answers.quickPick = (items) => {
+      offered = items;
+      return items.find((i: { label: string }) => i.label === 'coder.gguf');
+    };
     const chosen = await commands.selectModel(path.join(dir, 'store'));
     assert.equal(chosen, path.join(ws, 'models', 'coder.gguf'));
     assert.equal(mock.settings.get('tandem.model.path'), chosen);
@@ -76,12 +79,12 @@ describe('model commands (mocked vscode)', function () {
     assert.ok(mock.progressReports.some((r) => /of/.test(r.message ?? '')));
   });
 
-  it('downloads only from where the user said: a workspace\'s download URL is ignored', async () => {
+  it("downloads only from where the user said: a workspace's download URL is ignored", async () => {
     mock.workspaceSettings.set('tandem.model.downloadBaseUrl', 'http://127.0.0.1:9/workspace-mirror');
     try {
       const got = await commands.downloadRecommendedModel(path.join(dir, 'store'));
       assert.ok(fs.readFileSync(got!).equals(body));
-      assert.ok(server.requests.length > 0, 'the user\'s server served it');
+      assert.ok(server.requests.length > 0, "the user's server served it");
     } finally {
       mock.workspaceSettings.clear();
     }

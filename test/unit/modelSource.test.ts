@@ -4,7 +4,9 @@ import * as assert from 'node:assert/strict';
 import type { ModelInfo } from '../../extension/engine/native';
 import { LoadFailure, ModelSource, decideModelLoad, loadFailureError } from '../../extension/models/modelSource';
 
-interface Settings { path: string }
+interface Settings {
+  path: string;
+}
 const same = (a: Settings, b: Settings) => a.path === b.path;
 const info = (path: string) => ({ path }) as ModelInfo;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -27,7 +29,16 @@ function setup() {
     loaded = { settings: load.settings, info: info(load.settings.path) };
     load.resolve(loaded.info);
   };
-  return { source, pending, failures, successes, settle, setLoaded: (s?: Settings) => { loaded = s && { settings: s, info: info(s.path) }; } };
+  return {
+    source,
+    pending,
+    failures,
+    successes,
+    settle,
+    setLoaded: (s?: Settings) => {
+      loaded = s && { settings: s, info: info(s.path) };
+    },
+  };
 }
 
 describe('model source: the decision', () => {
@@ -39,7 +50,11 @@ describe('model source: the decision', () => {
     ['another one loaded', { loaded: { settings: { path: '/b' }, info: info('/b') } }, 'load'],
     ['failed with these settings', { failure }, 'reportFailure'],
     ['loaded, but failed its check', { loaded: { settings: wanted, info: info('/a') }, failure }, 'reportFailure'],
-    ['another one failed; this one is loaded', { loaded: { settings: wanted, info: info('/a') }, failure: { settings: { path: '/b' }, error: new Error('x') } }, 'useLoaded'],
+    [
+      'another one failed; this one is loaded',
+      { loaded: { settings: wanted, info: info('/a') }, failure: { settings: { path: '/b' }, error: new Error('x') } },
+      'useLoaded',
+    ],
     ['loading', { loading: wanted }, 'awaitLoading'],
     ['another one loading', { loading: { path: '/b' } }, 'load'],
   ];
@@ -80,7 +95,10 @@ describe('ModelSource', () => {
     await tick();
     t.source.settingsChanged({ path: '/good' });
     void t.source.ensure({ path: '/good' });
-    assert.deepEqual(t.pending.map((p) => p.settings.path), ['/good']);
+    assert.deepEqual(
+      t.pending.map((p) => p.settings.path),
+      ['/good'],
+    );
   });
 
   it('a cancelled or superseded load is not a failure', async () => {
@@ -118,7 +136,7 @@ describe('ModelSource', () => {
     assert.equal(t.source.loadingSettings?.path, '/a');
   });
 
-  it('loadFailureError: cancellations and a shut-down engine are nobody\'s failure', () => {
+  it("loadFailureError: cancellations and a shut-down engine are nobody's failure", () => {
     assert.equal(loadFailureError(Object.assign(new Error('x'), { code: 'ABORTED' })), undefined);
     assert.equal(loadFailureError(Object.assign(new Error('x'), { code: 'ENGINE_STOPPED' })), undefined);
     assert.equal(loadFailureError(Object.assign(new Error('crash'), { code: 'ENGINE_CRASHED' }))?.message, 'crash');

@@ -14,7 +14,8 @@ function at(document: string) {
   const lineStart = prefix.lastIndexOf('\n') + 1;
   const lineEnd = suffix.indexOf('\n');
   return {
-    prefix, suffix,
+    prefix,
+    suffix,
     linePrefix: prefix.slice(lineStart),
     lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd),
   };
@@ -39,51 +40,74 @@ describe('post-processing and stop rules', () => {
     // multi-line: stop at the suffix's next line
     {
       name: 'stops before the line the suffix already has',
-      doc: 'function f(a) {\n  █\n}\n', raw: 'const b = a + 1;\n  return b;\n}\n', want: 'const b = a + 1;\n  return b;',
+      doc: 'function f(a) {\n  █\n}\n',
+      raw: 'const b = a + 1;\n  return b;\n}\n',
+      want: 'const b = a + 1;\n  return b;',
     },
     {
       name: 'stops before a repeat of the next non-blank suffix line',
-      doc: 'def f(a):\n    █\n\n    return b\n', raw: 'b = a * 2\n    return b\n', want: 'b = a * 2',
+      doc: 'def f(a):\n    █\n\n    return b\n',
+      raw: 'b = a * 2\n    return b\n',
+      want: 'b = a * 2',
     },
     // unbalanced closing bracket
     {
       name: 'stops at a line closing a bracket opened before the cursor',
-      doc: 'if (x) {\n  █', raw: 'y();\n}\nmore();', want: 'y();',
+      doc: 'if (x) {\n  █',
+      raw: 'y();\n}\nmore();',
+      want: 'y();',
     },
     // dedent out of the block
     {
       name: 'stops when a line dedents out of the cursor block (python)',
-      doc: 'def f(a):\n    █', raw: 'return a + 1\n\ndef g():\n    pass', want: 'return a + 1',
+      doc: 'def f(a):\n    █',
+      raw: 'return a + 1\n\ndef g():\n    pass',
+      want: 'return a + 1',
     },
     {
       name: 'a block opened at the end of the line runs to its own closing line',
-      doc: 'function f() {█', raw: '\n  return 1;\n}\nfunction g() {}', want: '\n  return 1;\n}',
+      doc: 'function f() {█',
+      raw: '\n  return 1;\n}\nfunction g() {}',
+      want: '\n  return 1;\n}',
     },
     {
       name: 'a python block opened at the end of the line stops at the next top-level line',
-      doc: 'def f():█', raw: '\n    return 1\ndef g():\n    pass', want: '\n    return 1',
+      doc: 'def f():█',
+      raw: '\n    return 1\ndef g():\n    pass',
+      want: '\n    return 1',
     },
     // repeated lines
     {
       name: 'stops when the model repeats the previous line',
-      doc: 'def f():\n    █', raw: 'x = load()\n    x = load()\n    x = load()', want: 'x = load()',
+      doc: 'def f():\n    █',
+      raw: 'x = load()\n    x = load()\n    x = load()',
+      want: 'x = load()',
     },
     {
       name: 'short repeated lines (closing brackets) are fine',
-      doc: 'function f() {\n  █', raw: 'if (a) {\n    if (b) {\n      c();\n    }\n  }', want: 'if (a) {\n    if (b) {\n      c();\n    }\n  }',
+      doc: 'function f() {\n  █',
+      raw: 'if (a) {\n    if (b) {\n      c();\n    }\n  }',
+      want: 'if (a) {\n    if (b) {\n      c();\n    }\n  }',
     },
     // indentation
     {
       name: 'tabs from the model become the document indentation (spaces)',
-      doc: 'def f():\n    █', raw: 'if x:\n\t\treturn 1', want: 'if x:\n        return 1',
+      doc: 'def f():\n    █',
+      raw: 'if x:\n\t\treturn 1',
+      want: 'if x:\n        return 1',
     },
     {
       name: 'spaces from the model become tabs in a tab-indented document',
-      doc: 'function f() {\n\t█', raw: 'if (a) {\n\t\tb();\n\t}', indentUnit: '\t', want: 'if (a) {\n\t\tb();\n\t}',
+      doc: 'function f() {\n\t█',
+      raw: 'if (a) {\n\t\tb();\n\t}',
+      indentUnit: '\t',
+      want: 'if (a) {\n\t\tb();\n\t}',
     },
     {
       name: 'trailing blank lines and line-end whitespace go',
-      doc: 'def f():\n    █', raw: 'a = 1  \n    b = 2\t\n\n\n', want: 'a = 1\n    b = 2',
+      doc: 'def f():\n    █',
+      raw: 'a = 1  \n    b = 2\t\n\n\n',
+      want: 'a = 1\n    b = 2',
     },
     { name: 'CRLF output becomes LF', doc: 'def f():\n    █', raw: 'a = 1\r\n    b = 2', want: 'a = 1\n    b = 2' },
   ];

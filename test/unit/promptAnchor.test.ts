@@ -16,8 +16,12 @@ class Editor {
     this.line = before.length - 1;
     this.character = before[before.length - 1].length;
   }
-  get lineCount() { return this.lines.length; }
-  lineText(line: number) { return this.lines[line]; }
+  get lineCount() {
+    return this.lines.length;
+  }
+  lineText(line: number) {
+    return this.lines[line];
+  }
   type(text: string) {
     for (const ch of text) {
       const l = this.lines[this.line];
@@ -77,9 +81,17 @@ describe('prompt anchors', () => {
     const e = new Editor(source);
     const first = place(anchors, e);
     const steps: (() => void)[] = [
-      () => e.type('c'), () => e.type('onst total = v1'), () => e.backspace(), () => e.type('2 + v3;'),
-      () => e.type('\n  '), () => e.type('if (total'), () => e.backspace(), () => e.backspace(), () => e.type('l > 3) {'),
-      () => e.type('\n    log(total);\n  }'), () => e.backspace(),
+      () => e.type('c'),
+      () => e.type('onst total = v1'),
+      () => e.backspace(),
+      () => e.type('2 + v3;'),
+      () => e.type('\n  '),
+      () => e.type('if (total'),
+      () => e.backspace(),
+      () => e.backspace(),
+      () => e.type('l > 3) {'),
+      () => e.type('\n    log(total);\n  }'),
+      () => e.backspace(),
     ];
     for (const step of steps) {
       step();

@@ -58,4 +58,3 @@ describe('cold prompt budgets', () => {
     assert.equal(rate.tokensPerMs(), 0.05, 'a new model starts over');
   });
 });
-

@@ -1,6 +1,13 @@
 import * as assert from 'node:assert/strict';
 import {
-  ClientMessage, HostMessage, ProtocolError, cancelledResult, isErrorCode, parseClientMessage, parseHostMessage, toWireError,
+  ClientMessage,
+  HostMessage,
+  ProtocolError,
+  cancelledResult,
+  isErrorCode,
+  parseClientMessage,
+  parseHostMessage,
+  toWireError,
 } from '../../extension/engine/protocol';
 
 /** What crosses the IPC channel: JSON. */
@@ -13,8 +20,13 @@ describe('engine protocol', () => {
       { type: 'request', id: 2, method: 'modelInfo', params: {} },
       { type: 'request', id: 3, method: 'tokenize', params: { text: 'def f():', addSpecial: false, parseSpecial: false } },
       {
-        type: 'request', id: 4, method: 'complete',
-        params: { session: 'completion', request: { prompt: [1, 'a', 2, { text: '<|x|>', parseSpecial: true }, 3], maxTokens: 16, stop: ['\n'], timeBudgetMs: 500 } },
+        type: 'request',
+        id: 4,
+        method: 'complete',
+        params: {
+          session: 'completion',
+          request: { prompt: [1, 'a', 2, { text: '<|x|>', parseSpecial: true }, 3], maxTokens: 16, stop: ['\n'], timeBudgetMs: 500 },
+        },
       },
       { type: 'request', id: 5, method: 'devices', params: {} },
       { type: 'request', id: 6, method: 'unloadModel', params: {} },
@@ -37,30 +49,69 @@ describe('engine protocol', () => {
 
   it('rejects malformed requests with BAD_MESSAGE and the request id when there is one', () => {
     const bad = (raw: unknown, message: RegExp, id?: number, code = 'BAD_MESSAGE') =>
-      assert.throws(() => parseClientMessage(raw), (err: unknown) => {
-        assert.ok(err instanceof ProtocolError);
-        assert.equal(err.id, id);
-        assert.equal(err.code, code);
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => parseClientMessage(raw),
+        (err: unknown) => {
+          assert.ok(err instanceof ProtocolError);
+          assert.equal(err.id, id);
+          assert.equal(err.code, code);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     bad(null, /must be an object/);
     bad({ type: 'request', method: 'devices' }, /id must be a non-negative integer/);
     bad({ type: 'nope', id: 1 }, /unknown message type/, 1);
     bad({ type: 'request', id: 2, method: 'explode' }, /unknown method "explode"/, 2, 'UNKNOWN_METHOD');
     bad({ type: 'request', id: 3, method: 'loadModel', params: {} }, /path must be a non-empty string/, 3);
     bad({ type: 'request', id: 4, method: 'loadModel', params: { path: 'x', threads: -1 } }, /threads must be an integer ≥ 0/, 4);
-    bad({ type: 'request', id: 5, method: 'complete', params: { session: 'completion', request: { prompt: [], maxTokens: 1 } } }, /prompt must be a non-empty array/, 5);
-    bad({ type: 'request', id: 6, method: 'complete', params: { session: 'completion', request: { prompt: [{ text: 'x' }], maxTokens: 1 } } }, /prompt\[0\]/, 6);
-    bad({ type: 'request', id: 7, method: 'complete', params: { session: 'completion', request: { prompt: ['x'], maxTokens: 0 } } }, /maxTokens must be an integer ≥ 1/, 7);
-    bad({ type: 'request', id: 8, method: 'complete', params: { session: 'chat', request: { prompt: ['x'], maxTokens: 1 } } }, /unknown session/, 8);
+    bad(
+      { type: 'request', id: 5, method: 'complete', params: { session: 'completion', request: { prompt: [], maxTokens: 1 } } },
+      /prompt must be a non-empty array/,
+      5,
+    );
+    bad(
+      { type: 'request', id: 6, method: 'complete', params: { session: 'completion', request: { prompt: [{ text: 'x' }], maxTokens: 1 } } },
+      /prompt\[0\]/,
+      6,
+    );
+    bad(
+      { type: 'request', id: 7, method: 'complete', params: { session: 'completion', request: { prompt: ['x'], maxTokens: 0 } } },
+      /maxTokens must be an integer ≥ 1/,
+      7,
+    );
+    bad(
+      { type: 'request', id: 8, method: 'complete', params: { session: 'chat', request: { prompt: ['x'], maxTokens: 1 } } },
+      /unknown session/,
+      8,
+    );
     bad({ type: 'request', id: 9, method: 'tokenize', params: { text: 5 } }, /text must be a string/, 9);
     bad({ type: 'request', id: 11, method: 'loadModel', params: { path: 'x', device: '' } }, /device must be a non-empty string/, 11);
-    bad({ type: 'request', id: 12, method: 'loadModel', params: { path: 'x', device: { prefill: 'npu', verify: 'cpu' } } }, /device must be/, 12);
+    bad(
+      { type: 'request', id: 12, method: 'loadModel', params: { path: 'x', device: { prefill: 'npu', verify: 'cpu' } } },
+      /device must be/,
+      12,
+    );
     bad({ type: 'request', id: 13, method: 'loadModel', params: { path: 'x', device: { decode: 3 } } }, /device must be/, 13);
-    assert.doesNotThrow(() => parseClientMessage({ type: 'request', id: 14, method: 'loadModel', params: { path: 'x', device: { prefill: 'npu', decode: 'cpu' } } }));
+    assert.doesNotThrow(() =>
+      parseClientMessage({
+        type: 'request',
+        id: 14,
+        method: 'loadModel',
+        params: { path: 'x', device: { prefill: 'npu', decode: 'cpu' } },
+      }),
+    );
     assert.doesNotThrow(() => parseClientMessage({ type: 'request', id: 15, method: 'loadModel', params: { path: 'x', device: 'CUDA0' } }));
-    bad({ type: 'request', id: 10, method: 'complete', params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1, stop: [''] } } }, /stop must be/, 10);
+    bad(
+      {
+        type: 'request',
+        id: 10,
+        method: 'complete',
+        params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1, stop: [''] } },
+      },
+      /stop must be/,
+      10,
+    );
   });
 
   it('rejects malformed host messages', () => {
@@ -70,7 +121,10 @@ describe('engine protocol', () => {
   });
 
   it('turns any thrown value into a message and a known code', () => {
-    assert.deepEqual(toWireError(Object.assign(new Error('gone'), { code: 'MODEL_NOT_FOUND' })), { message: 'gone', code: 'MODEL_NOT_FOUND' });
+    assert.deepEqual(toWireError(Object.assign(new Error('gone'), { code: 'MODEL_NOT_FOUND' })), {
+      message: 'gone',
+      code: 'MODEL_NOT_FOUND',
+    });
     assert.deepEqual(toWireError(Object.assign(new Error('odd'), { code: 'EWHATEVER' })), { message: 'odd', code: 'INTERNAL' });
     assert.deepEqual(toWireError('boom'), { message: 'boom', code: 'INTERNAL' });
     assert.equal(parseHostMessage({ type: 'error', id: 1, error: { message: 'x', code: 'NOPE' } }).type, 'error');

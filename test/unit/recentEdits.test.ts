@@ -10,10 +10,20 @@ describe('recent edits ring', () => {
     ring.record('b', 'b.ts', 5);
     ring.record('c', 'c.ts', 1);
     ring.record('d', 'd.ts', 1);
-    assert.deepEqual(ring.list().map((e) => e.documentId), ['d', 'c', 'b']);
+    assert.deepEqual(
+      ring.list().map((e) => e.documentId),
+      ['d', 'c', 'b'],
+    );
     const read: string[] = [];
-    const sources = ring.sources((id, from, to) => (read.push(`${id}:${from}-${to}`), `${id} text`), { documentId: 'd', firstLine: 0, lastLine: 20 });
-    assert.deepEqual(sources.map((s) => s.path), ['c.ts', 'b.ts']);
+    const sources = ring.sources((id, from, to) => (read.push(`${id}:${from}-${to}`), `${id} text`), {
+      documentId: 'd',
+      firstLine: 0,
+      lastLine: 20,
+    });
+    assert.deepEqual(
+      sources.map((s) => s.path),
+      ['c.ts', 'b.ts'],
+    );
     assert.deepEqual(read, [], 'text is read lazily');
     assert.equal(sources[1].text(), 'b text');
     assert.deepEqual(read, ['b:3-7']);

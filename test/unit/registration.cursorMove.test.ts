@@ -28,10 +28,13 @@ class SlowEngine {
     }
     call.ended = true;
     const stopReason = options.signal?.aborted ? 'cancelled' : 'maxTokens';
-    return { text, tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: text.length, decodeMs: 0, firstTokenMs: 0, stopReason } };
+    return {
+      text,
+      tokens: [],
+      stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: text.length, decodeMs: 0, firstTokenMs: 0, stopReason },
+    };
   }
 }
-
 
 describe('registration: cursor-move cancel (mocked vscode, scripted engine)', () => {
   const loaded = useRegistrationModule();
@@ -63,7 +66,12 @@ describe('registration: cursor-move cancel (mocked vscode, scripted engine)', ()
     };
     // an explicit trigger (no debounce) at the end of line 0 (with the suggest widget's item, if given)
     const request = async (at = new Position(0, 10), selectedCompletionInfo?: { range: Range; text: string }) => {
-      const answer = provider.provideInlineCompletionItems(document, at, { triggerKind: 0, selectedCompletionInfo }, new CancellationTokenSource().token);
+      const answer = provider.provideInlineCompletionItems(
+        document,
+        at,
+        { triggerKind: 0, selectedCompletionInfo },
+        new CancellationTokenSource().token,
+      );
       for (let i = 0; i < 300 && engine.calls.length === 0; i++) await sleep(5);
       assert.equal(engine.calls.length, 1, 'the request reached the engine');
       return { answer };
@@ -98,9 +106,16 @@ describe('registration: cursor-move cancel (mocked vscode, scripted engine)', ()
   });
 
   it('with the suggest widget open: typing on into its item keeps the request; a key the item lacks, or an arrow key, aborts it', async () => {
-    for (const [typedOn, keeps] of [['re', true], ['rx', false], ['', false]] as const) {
+    for (const [typedOn, keeps] of [
+      ['re', true],
+      ['rx', false],
+      ['', false],
+    ] as const) {
       const t = start('const x = r\nconst y = 2;\n');
-      const { answer } = await t.request(new Position(0, 11), { range: new Range(new Position(0, 10), new Position(0, 11)), text: 'result' });
+      const { answer } = await t.request(new Position(0, 11), {
+        range: new Range(new Position(0, 10), new Position(0, 11)),
+        text: 'result',
+      });
       mock.editDocument(t.document, `const x = ${typedOn}\nconst y = 2;\n`);
       t.moveTo(new Position(0, 10 + typedOn.length));
       assert.equal(t.engine.calls[0].signal?.aborted, !keeps, `typed on to ${JSON.stringify(typedOn)}`);
@@ -123,7 +138,10 @@ describe('registration: cursor-move cancel (mocked vscode, scripted engine)', ()
     const t = start();
     let reads = 0;
     const lineAt = t.document.lineAt.bind(t.document);
-    t.document.lineAt = (line: number) => { reads++; return lineAt(line); };
+    t.document.lineAt = (line: number) => {
+      reads++;
+      return lineAt(line);
+    };
     t.moveTo(new Position(1, 0));
     assert.equal(reads, 0);
     assert.equal(t.engine.calls.length, 0);

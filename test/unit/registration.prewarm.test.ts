@@ -18,7 +18,11 @@ class RecordingEngine {
   async complete(_request: ClientCompletionRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     this.completions++;
     options.onText?.('x');
-    return { text: 'x', tokens: [], stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 1, decodeMs: 0, firstTokenMs: 0, stopReason: 'maxTokens' } };
+    return {
+      text: 'x',
+      tokens: [],
+      stats: { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 1, decodeMs: 0, firstTokenMs: 0, stopReason: 'maxTokens' },
+    };
   }
   async prefill(request: ClientPrefillRequest, options: { signal?: AbortSignal } = {}): Promise<PrefillResult> {
     const entry: (typeof this.prefills)[number] = { request, signal: options.signal };
@@ -27,12 +31,16 @@ class RecordingEngine {
     while (Date.now() - started < this.prefillMs && !options.signal?.aborted) await sleep(2);
     entry.cancelled = !!options.signal?.aborted;
     return {
-      promptTokens: 100, reusedTokens: 0, restoredTokens: 0, prefillMs: 10, kvSwitchMs: 0, cancelled: entry.cancelled,
+      promptTokens: 100,
+      reusedTokens: 0,
+      restoredTokens: 0,
+      prefillMs: 10,
+      kvSwitchMs: 0,
+      cancelled: entry.cancelled,
       documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 0 },
     };
   }
 }
-
 
 describe('registration: pre-warm (mocked vscode, recording engine)', function () {
   this.timeout(10_000);

@@ -40,7 +40,14 @@ describe('CrashStreak', () => {
   it(`gives a model up after ${MAX_MODEL_CRASHES} crashes in a row with it, then starts over`, () => {
     const streak = new CrashStreak();
     const verdicts = Array.from({ length: MAX_MODEL_CRASHES }, () => streak.crashed('/a.gguf', false));
-    assert.deepEqual(verdicts.map((v) => [v.giveUp, v.streak]), [[false, 1], [false, 2], [true, 3]]);
+    assert.deepEqual(
+      verdicts.map((v) => [v.giveUp, v.streak]),
+      [
+        [false, 1],
+        [false, 2],
+        [true, 3],
+      ],
+    );
     assert.deepEqual(streak.crashed('/a.gguf', false), { giveUp: false, streak: 1 });
   });
 

@@ -44,10 +44,25 @@ class Flag implements NativeCancelFlag {
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-function part(text: string, tokens: number[], stopReason: CompletionResult['stats']['stopReason'], pendingBytes?: number[]): CompletionResult {
+function part(
+  text: string,
+  tokens: number[],
+  stopReason: CompletionResult['stats']['stopReason'],
+  pendingBytes?: number[],
+): CompletionResult {
   return {
-    text, tokens, pendingBytes,
-    stats: { promptTokens: 4, reusedTokens: 0, prefillMs: 10, generatedTokens: tokens.length, decodeMs: 5 * tokens.length, firstTokenMs: 12, stopReason },
+    text,
+    tokens,
+    pendingBytes,
+    stats: {
+      promptTokens: 4,
+      reusedTokens: 0,
+      prefillMs: 10,
+      generatedTokens: tokens.length,
+      decodeMs: 5 * tokens.length,
+      firstTokenMs: 12,
+      stopReason,
+    },
   };
 }
 
@@ -62,10 +77,20 @@ function fakeSteps() {
     },
     decode: (request, flag) => new Promise((resolve) => decodes.push({ request, flag: flag, settle: resolve })),
   };
-  return { steps, decodes, close: () => { open = false; } };
+  return {
+    steps,
+    decodes,
+    close: () => {
+      open = false;
+    },
+  };
 }
 
-const request = (overrides: Partial<WireCompletionRequest> = {}): WireCompletionRequest => ({ prompt: [1, 'explain'], maxTokens: 5, ...overrides });
+const request = (overrides: Partial<WireCompletionRequest> = {}): WireCompletionRequest => ({
+  prompt: [1, 'explain'],
+  maxTokens: 5,
+  ...overrides,
+});
 
 describe('EngineScheduler: pre-warms come last', () => {
   it('a pre-warm queued on an idle machine may start; a completion arriving cancels it, once', () => {

@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import type * as SettingsModule from '../../extension/ui/settings';
 import { createVscodeMock, forgetModules, installVscodeMock, requireFresh } from './support/vscodeMock';
 
-const root = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []));
+const root = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []),
+);
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, { default?: unknown; enum?: unknown[] }> } };
 };
@@ -37,7 +42,8 @@ describe('settings reader (mocked vscode)', () => {
     const out = new Map<string, SettingsModule.SettingRule<unknown>>();
     const walk = (node: object) => {
       for (const value of Object.values(node) as object[]) {
-        if ('key' in value && 'read' in value) out.set(`tandem.${(value as SettingsModule.SettingRule<unknown>).key}`, value as SettingsModule.SettingRule<unknown>);
+        if ('key' in value && 'read' in value)
+          out.set(`tandem.${(value as SettingsModule.SettingRule<unknown>).key}`, value as SettingsModule.SettingRule<unknown>);
         else walk(value);
       }
     };
@@ -48,7 +54,12 @@ describe('settings reader (mocked vscode)', () => {
   it('reads every setting package.json contributes, with the default and the choices it declares', () => {
     const declared = manifest.contributes.configuration.properties;
     const schema = rules();
-    assert.deepEqual([...schema.keys()].sort(), Object.keys(declared).filter((k) => !READ_ELSEWHERE.includes(k)).sort());
+    assert.deepEqual(
+      [...schema.keys()].sort(),
+      Object.keys(declared)
+        .filter((k) => !READ_ELSEWHERE.includes(k))
+        .sort(),
+    );
     for (const [key, rule] of schema) {
       assert.deepEqual(rule.defaultValue, declared[key].default, `${key}: default`);
       assert.deepEqual(rule.read(undefined), declared[key].default, `${key}: not set`);
@@ -63,8 +74,18 @@ describe('settings reader (mocked vscode)', () => {
       enable: true,
       model: { path: '', contextSize: 4096, threads: 0, device: { prefill: 'auto', decode: 'auto' }, documentCacheMB: 256 },
       completion: {
-        enabledLanguages: ['*'], disabledLanguages: [], maxTokens: 64, prefixTokens: 1024, suffixTokens: 256, contextTokens: 512,
-        clipboardContext: true, streamFirstLine: true, prefetch: 'onAC', speculation: 'auto', promptLayout: 'anchored', coldStartMs: 1000,
+        enabledLanguages: ['*'],
+        disabledLanguages: [],
+        maxTokens: 64,
+        prefixTokens: 1024,
+        suffixTokens: 256,
+        contextTokens: 512,
+        clipboardContext: true,
+        streamFirstLine: true,
+        prefetch: 'onAC',
+        speculation: 'auto',
+        promptLayout: 'anchored',
+        coldStartMs: 1000,
       },
       explain: { modelPath: '', maxTokens: 512 },
       logLevel: 'info',
@@ -111,7 +132,12 @@ describe('settings reader (mocked vscode)', () => {
   });
 
   it('values of the wrong type give the default', () => {
-    for (const [key, value] of [['enable', 'yes'], ['enabledLanguages', 'python'], ['completion.streamFirstLine', 0], ['logLevel', 'loud']] as const) {
+    for (const [key, value] of [
+      ['enable', 'yes'],
+      ['enabledLanguages', 'python'],
+      ['completion.streamFirstLine', 0],
+      ['logLevel', 'loud'],
+    ] as const) {
       mock.settings.set(`tandem.${key}`, value);
     }
     mock.settings.set('tandem.disabledLanguages', ['markdown', 7]);

@@ -8,10 +8,30 @@ import { Emitter } from '../../extension/common/emitter';
 import { createVscodeMock, forgetModules, installVscodeMock, requireFresh } from './support/vscodeMock';
 
 const spec: SpeculationStats = {
-  mode: 'auto', steps: 10, draftedTokens: 40, acceptedTokens: 30, acceptedHistogram: [], meanTreeSize: 4, draftMs: 1, verifyMs: 20,
-  sampleMs: 1, budgets: [], corpusDocuments: 3, corpusTokens: 900, corpusBytes: 3000, missingDocuments: [],
+  mode: 'auto',
+  steps: 10,
+  draftedTokens: 40,
+  acceptedTokens: 30,
+  acceptedHistogram: [],
+  meanTreeSize: 4,
+  draftMs: 1,
+  verifyMs: 20,
+  sampleMs: 1,
+  budgets: [],
+  corpusDocuments: 3,
+  corpusTokens: 900,
+  corpusBytes: 3000,
+  missingDocuments: [],
 };
-const stats: CompletionStats = { promptTokens: 120, reusedTokens: 100, prefillMs: 12.4, generatedTokens: 40, decodeMs: 400, firstTokenMs: 30, stopReason: 'stop' };
+const stats: CompletionStats = {
+  promptTokens: 120,
+  reusedTokens: 100,
+  prefillMs: 12.4,
+  generatedTokens: 40,
+  decodeMs: 400,
+  firstTokenMs: 30,
+  stopReason: 'stop',
+};
 const model = { name: 'coder', description: 'qwen2 0.5B' } as ModelInfo;
 
 describe('status bar (mocked vscode)', () => {
@@ -32,7 +52,10 @@ describe('status bar (mocked vscode)', () => {
   it('clicking runs the menu command; completions and explanations update text and tooltip', () => {
     const states = new Emitter<EngineState>();
     const engine = { state: { kind: 'ready', model } as EngineState, onDidChangeState: states.event };
-    const settings = { enable: true, model: { path: '/m.gguf', contextSize: 0, threads: 0, device: { prefill: 'auto', decode: 'auto' }, documentCacheMB: 256 } };
+    const settings = {
+      enable: true,
+      model: { path: '/m.gguf', contextSize: 0, threads: 0, device: { prefill: 'auto', decode: 'auto' }, documentCacheMB: 256 },
+    };
     const status = new bar.StatusBar(engine, () => settings, 'tandem.showMenu');
     const item = mock.statusItems[mock.statusItems.length - 1];
     assert.equal(item.command, 'tandem.showMenu');

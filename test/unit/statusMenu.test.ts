@@ -21,7 +21,10 @@ describe('status menu (mocked vscode)', () => {
 
   it('the menu offers enable/disable, select model, explain selection, show log', () => {
     const on = menu.statusMenuItems({ enabled: true, hasSelection: false });
-    assert.deepEqual(on.map((i) => i.command), ['tandem.toggle', 'tandem.selectModel', 'tandem.explainSelection', 'tandem.showLog']);
+    assert.deepEqual(
+      on.map((i) => i.command),
+      ['tandem.toggle', 'tandem.selectModel', 'tandem.explainSelection', 'tandem.showLog'],
+    );
     assert.match(on[0].label, /Disable/);
     assert.match(on[2].description ?? '', /select some code/);
     const off = menu.statusMenuItems({ enabled: false, hasSelection: true });
@@ -37,7 +40,12 @@ describe('status menu (mocked vscode)', () => {
     const registration = menu.registerStatusMenu(() => ({ enable: true }));
     const doc = new TextDocument('a\nb\n', 'python', '/w/a.py');
     mock.vscode.window.activeTextEditor = { document: doc, selection: new Selection(new Position(0, 0), new Position(1, 0)) };
-    for (const [pattern, expected] of [[/Disable/, 'tandem.toggle'], [/Select Model/, 'tandem.selectModel'], [/Show Log/, 'tandem.showLog'], [/Explain/, 'tandem.explainSelection']] as const) {
+    for (const [pattern, expected] of [
+      [/Disable/, 'tandem.toggle'],
+      [/Select Model/, 'tandem.selectModel'],
+      [/Show Log/, 'tandem.showLog'],
+      [/Explain/, 'tandem.explainSelection'],
+    ] as const) {
       let offered: { label: string; description?: string }[] = [];
       mock.answers.quickPick = (items) => {
         offered = items;

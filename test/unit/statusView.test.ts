@@ -7,10 +7,30 @@ import type { CompletionStats, ModelInfo, SpeculationStats } from '../../extensi
 import { describeStats, describeStatus } from '../../extension/ui/statusView';
 
 const spec: SpeculationStats = {
-  mode: 'auto', steps: 10, draftedTokens: 40, acceptedTokens: 30, acceptedHistogram: [], meanTreeSize: 4, draftMs: 1, verifyMs: 20,
-  sampleMs: 1, budgets: [], corpusDocuments: 3, corpusTokens: 900, corpusBytes: 3000, missingDocuments: [],
+  mode: 'auto',
+  steps: 10,
+  draftedTokens: 40,
+  acceptedTokens: 30,
+  acceptedHistogram: [],
+  meanTreeSize: 4,
+  draftMs: 1,
+  verifyMs: 20,
+  sampleMs: 1,
+  budgets: [],
+  corpusDocuments: 3,
+  corpusTokens: 900,
+  corpusBytes: 3000,
+  missingDocuments: [],
 };
-const stats: CompletionStats = { promptTokens: 120, reusedTokens: 100, prefillMs: 12.4, generatedTokens: 40, decodeMs: 400, firstTokenMs: 30, stopReason: 'stop' };
+const stats: CompletionStats = {
+  promptTokens: 120,
+  reusedTokens: 100,
+  prefillMs: 12.4,
+  generatedTokens: 40,
+  decodeMs: 400,
+  firstTokenMs: 30,
+  stopReason: 'stop',
+};
 const model = { name: 'coder', description: 'qwen2 0.5B' } as ModelInfo;
 const base = { enabled: true, modelConfigured: true, generating: false, engine: { kind: 'ready', model } as EngineState };
 
@@ -45,14 +65,23 @@ describe('status: states', () => {
 describe('status: tooltip stats', () => {
   it('shows prompt/reused tokens, first token, tokens/s, speculation and devices', () => {
     const text = describeStats('Last completion', { ...stats, speculation: spec });
-    assert.match(text, /^Last completion: 120 prompt tokens \(100 reused\), prefill 12 ms, 40 tokens at 100\.0 tokens\/s, first token 30 ms/);
+    assert.match(
+      text,
+      /^Last completion: 120 prompt tokens \(100 reused\), prefill 12 ms, 40 tokens at 100\.0 tokens\/s, first token 30 ms/,
+    );
     assert.match(text, /\nSpeculation auto: 40 drafted, 30 accepted \(75%\), 4\.00 tokens\/step/);
     assert.match(text, /\nDevices: prefill CPU, decode CPU$/);
   });
 
   it('without speculation stats: no speculation line; devices from the stats when present', () => {
-    const text = describeStats('Last completion', { ...stats, prefillDevice: 'HTP0', decodeDevice: 'CPU', placement: 'handover',
-      handoverMs: 41.6, handoverBytes: 5 * 1048576 });
+    const text = describeStats('Last completion', {
+      ...stats,
+      prefillDevice: 'HTP0',
+      decodeDevice: 'CPU',
+      placement: 'handover',
+      handoverMs: 41.6,
+      handoverBytes: 5 * 1048576,
+    });
     assert.doesNotMatch(text, /Speculation/);
     assert.match(text, /Devices: prefill HTP0, decode CPU; KV hand-over 42 ms, 5\.0 MiB$/);
     const none = describeStats('x', { ...stats, speculation: { ...spec, draftedTokens: 0, acceptedTokens: 0, steps: 0 } });
@@ -60,18 +89,43 @@ describe('status: tooltip stats', () => {
   });
 
   it('shows the per-document KV the engine keeps, and what this request restored from it', () => {
-    const text = describeStats('Last completion', { ...stats, restoredTokens: 900, documentKv: { documents: 2, bytes: 37 * 1048576, limitBytes: 256 * 1048576, maxDocuments: 3 } });
+    const text = describeStats('Last completion', {
+      ...stats,
+      restoredTokens: 900,
+      documentKv: { documents: 2, bytes: 37 * 1048576, limitBytes: 256 * 1048576, maxDocuments: 3 },
+    });
     assert.match(text, /\nDocument KV: 2 of 3 recent documents kept, 37 of 256 MiB; 900 prompt tokens restored from it$/);
     const off = describeStats('x', { ...stats, documentKv: { documents: 0, bytes: 0, limitBytes: 0, maxDocuments: 3 } });
     assert.doesNotMatch(off, /Document KV/, 'not shown when it is turned off');
   });
 
   it('the ready tooltip says where the loaded model runs each phase', () => {
-    const phase = (device: string, kind: 'cpu' | 'gpu') => ({ device, kind, backend: device === 'CPU' ? 'CPU' : 'CUDA', reason: 'requested' });
-    const placed = { ...model, placement: { prefill: phase('CUDA0', 'gpu'), decode: phase('CPU', 'cpu'), strategy: 'op-offload', warnings: [], staticPrefillChunk: 0 } } as ModelInfo;
+    const phase = (device: string, kind: 'cpu' | 'gpu') => ({
+      device,
+      kind,
+      backend: device === 'CPU' ? 'CPU' : 'CUDA',
+      reason: 'requested',
+    });
+    const placed = {
+      ...model,
+      placement: {
+        prefill: phase('CUDA0', 'gpu'),
+        decode: phase('CPU', 'cpu'),
+        strategy: 'op-offload',
+        warnings: [],
+        staticPrefillChunk: 0,
+      },
+    } as ModelInfo;
     const view = describeStatus({ ...base, engine: { kind: 'ready', model: placed } });
     assert.match(view.tooltip, /Tandem is ready \(coder; prefill on CUDA0, decode on CPU \(op-offload\)\)/);
-    const cpu = { name: 'CPU', description: 'Intel Xeon', type: 'cpu', backend: 'CPU', memoryFreeBytes: 0, memoryTotalBytes: 24 * 1024 ** 3 } as const;
+    const cpu = {
+      name: 'CPU',
+      description: 'Intel Xeon',
+      type: 'cpu',
+      backend: 'CPU',
+      memoryFreeBytes: 0,
+      memoryTotalBytes: 24 * 1024 ** 3,
+    } as const;
     assert.match(describeStatus({ ...base, devices: [cpu] }).tooltip, /\nDevices: CPU \(Intel Xeon, 24\.0 GiB\)/);
     const single = { ...placed, placement: { ...placed.placement!, prefill: phase('CPU', 'cpu'), strategy: 'single' } } as ModelInfo;
     assert.match(describeStatus({ ...base, engine: { kind: 'ready', model: single } }).tooltip, /prefill and decode on CPU \(single\)/);

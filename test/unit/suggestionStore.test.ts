@@ -2,13 +2,29 @@
 // the cache of finished suggestions (SuggestionCache) and the running one (Generation).
 import * as assert from 'node:assert/strict';
 import {
-  ANCHOR_CHARS, AnchorContext, CachedSuggestion, Generation, MAX_TYPED_CHARS, SUFFIX_KEY_CHARS, SuggestionCache, anchorOf, firstCompleteLine,
+  ANCHOR_CHARS,
+  AnchorContext,
+  CachedSuggestion,
+  Generation,
+  MAX_TYPED_CHARS,
+  SUFFIX_KEY_CHARS,
+  SuggestionCache,
+  anchorOf,
+  firstCompleteLine,
   typedSince,
 } from '../../extension/completion/suggestionStore';
 
-const at = (prefix: string, suffix = '\n}\n', documentId = 'a', prefixAtDocumentStart = true): AnchorContext =>
-  ({ documentId, prefix, suffix, prefixAtDocumentStart });
-const suggestion = (context: AnchorContext, text: string, multiline = false): CachedSuggestion => ({ ...anchorOf(context), text, multiline });
+const at = (prefix: string, suffix = '\n}\n', documentId = 'a', prefixAtDocumentStart = true): AnchorContext => ({
+  documentId,
+  prefix,
+  suffix,
+  prefixAtDocumentStart,
+});
+const suggestion = (context: AnchorContext, text: string, multiline = false): CachedSuggestion => ({
+  ...anchorOf(context),
+  text,
+  multiline,
+});
 const long = 'x'.repeat(ANCHOR_CHARS * 3);
 
 describe('suggestion anchors: anchorOf and typedSince', () => {
@@ -91,7 +107,15 @@ describe('Generation', () => {
     generation.append('c');
     assert.equal(generation.text, 'abc');
     const finished = generation.changed(signal);
-    generation.finish('abcd', { promptTokens: 1, reusedTokens: 0, prefillMs: 0, generatedTokens: 4, decodeMs: 0, firstTokenMs: 0, stopReason: 'maxTokens' });
+    generation.finish('abcd', {
+      promptTokens: 1,
+      reusedTokens: 0,
+      prefillMs: 0,
+      generatedTokens: 4,
+      decodeMs: 0,
+      firstTokenMs: 0,
+      stopReason: 'maxTokens',
+    });
     await finished;
     assert.deepEqual([generation.text, generation.done, generation.stats?.generatedTokens], ['abcd', true, 4]);
     await generation.changed(signal); // done: resolves at once

@@ -58,10 +58,13 @@ describe('typing bench workload', () => {
     assert.equal(a.keystrokes, a.steps.filter((s) => s.kind !== 'place').length);
   });
 
-  it('types the files\' own lines: places typed to the end give the file back; typos are fixed', () => {
+  it("types the files' own lines: places typed to the end give the file back; typos are fixed", () => {
     const w = makeTypingWorkload({ sources: [dir], seed: 2, bursts: 40, typoRate: 0.05 });
     assert.ok(w.steps.some((s) => s.kind === 'backspace'));
-    const after = replay(w.files.map((f) => f.text.split('\n')), w.steps);
+    const after = replay(
+      w.files.map((f) => f.text.split('\n')),
+      w.steps,
+    );
     for (const [i, f] of w.files.entries()) {
       const original = f.text.split('\n');
       // every line now in the file is one of its lines or the empty line of a place left unfinished
@@ -69,7 +72,7 @@ describe('typing bench workload', () => {
     }
   });
 
-  it('labels bursts: a file\'s first place is open, a new place is jump, going back to a left-off place is switch', () => {
+  it("labels bursts: a file's first place is open, a new place is jump, going back to a left-off place is switch", () => {
     const w = makeTypingWorkload({ sources: [dir], seed: 3, bursts: 30 });
     const places = w.steps.filter((s): s is Extract<TypingStep, { kind: 'place' }> => s.kind === 'place');
     const seen = new Set<number>();

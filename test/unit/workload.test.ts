@@ -23,8 +23,12 @@ describe('benchmark workload', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('prng is deterministic per seed', () => {
-    const a = prng(7), b = prng(7), c = prng(8);
-    const sa = [a(), a(), a()], sb = [b(), b(), b()], sc = [c(), c(), c()];
+    const a = prng(7),
+      b = prng(7),
+      c = prng(8);
+    const sa = [a(), a(), a()],
+      sb = [b(), b(), b()],
+      sc = [c(), c(), c()];
     assert.deepEqual(sa, sb);
     assert.notDeepEqual(sa, sc);
     assert.ok(sa.every((x) => x >= 0 && x < 1));

@@ -13,7 +13,13 @@ describe('workspace context (mocked vscode)', () => {
   let WorkspaceContext: typeof import('../../extension/context/workspaceContext').WorkspaceContext;
   const doc = new TextDocument('function total(items) {\n  \n}\n', 'javascript', '/work/total.js');
   const window: CursorWindow = {
-    prefix: 'function total(items) {\n  ', suffix: '\n}\n', linePrefix: '  ', lineSuffix: '', prefixAtDocumentStart: true, firstLine: 0, lastLine: 2,
+    prefix: 'function total(items) {\n  ',
+    suffix: '\n}\n',
+    linePrefix: '  ',
+    lineSuffix: '',
+    prefixAtDocumentStart: true,
+    firstLine: 0,
+    lastLine: 2,
   };
   const modulePath = require.resolve('../../extension/context/workspaceContext');
   const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -35,9 +41,14 @@ describe('workspace context (mocked vscode)', () => {
     try {
       mock.openDocument(doc);
       mock.openDocument(new TextDocument('function totalPrice(items) {\n  return items.length;\n}\n', 'javascript', '/work/price.js'));
-      mock.openDocument(new TextDocument('function totalCount(items) {\n  return items.length;\n}\n', 'javascript', '/work/hidden.js'), { tab: false });
+      mock.openDocument(new TextDocument('function totalCount(items) {\n  return items.length;\n}\n', 'javascript', '/work/hidden.js'), {
+        tab: false,
+      });
       const request = context.forCursor(doc as never, window, 512);
-      assert.deepEqual(request.documents().map((d) => d.id), ['file:///work/total.js#snapshot', 'file:///work/price.js']);
+      assert.deepEqual(
+        request.documents().map((d) => d.id),
+        ['file:///work/total.js#snapshot', 'file:///work/price.js'],
+      );
       assert.deepEqual([...new Set(request.chunks().map((c) => c.path))], ['work/price.js']);
     } finally {
       context.dispose();
@@ -73,7 +84,10 @@ describe('workspace context (mocked vscode)', () => {
   });
 
   const clipboardDocuments = (context: InstanceType<typeof WorkspaceContext>) =>
-    context.forCursor(doc as never, window, 512).documents().filter((d) => d.source === 'clipboard');
+    context
+      .forCursor(doc as never, window, 512)
+      .documents()
+      .filter((d) => d.source === 'clipboard');
 
   it('in desktop VS Code: read in the background, then sent as a draft document and offered as a chunk', async () => {
     const context = new WorkspaceContext(() => true);
@@ -84,7 +98,10 @@ describe('workspace context (mocked vscode)', () => {
       assert.equal(clip?.id, 'tandem:clipboard');
       assert.equal((clip as { text?: string }).text, mock.clipboard.text);
       const chunks = context.forCursor(doc as never, window, 512).chunks();
-      assert.ok(chunks.some((c) => c.text.includes('item.price')), JSON.stringify(chunks));
+      assert.ok(
+        chunks.some((c) => c.text.includes('item.price')),
+        JSON.stringify(chunks),
+      );
       assert.equal(mock.clipboard.reads, 1, 'read once, not on every request (re-read only when stale)');
     } finally {
       context.dispose();
@@ -92,10 +109,13 @@ describe('workspace context (mocked vscode)', () => {
   });
 
   const neverRead: [string, () => boolean][] = [
-    ['in a browser workbench (code-server, vscode.dev)', () => {
-      (mock.vscode.env as { uiKind: number }).uiKind = mock.vscode.UIKind.Web;
-      return true;
-    }],
+    [
+      'in a browser workbench (code-server, vscode.dev)',
+      () => {
+        (mock.vscode.env as { uiKind: number }).uiKind = mock.vscode.UIKind.Web;
+        return true;
+      },
+    ],
     ['with tandem.completion.clipboardContext off', () => false],
   ];
   for (const [name, setUp] of neverRead) {

@@ -35,14 +35,25 @@ class EngineSpy {
   attach(child: childProcess.ChildProcess): void {
     const proc: EngineProcess = { pid: child.pid, child, startedAt: Date.now(), exited: false };
     this.processes.push(proc);
-    child.once('exit', () => { proc.exited = true; this.changed(); });
+    child.once('exit', () => {
+      proc.exited = true;
+      this.changed();
+    });
     const send = child.send.bind(child) as (...args: any[]) => boolean;
     (child as any).send = (message: any, ...rest: any[]) => {
-      try { this.outgoing(child.pid, message); } catch { /* never break the extension */ }
+      try {
+        this.outgoing(child.pid, message);
+      } catch {
+        /* never break the extension */
+      }
       return send(message, ...rest);
     };
     child.on('message', (message: any) => {
-      try { this.incoming(child.pid, message); } catch { /* ignore */ }
+      try {
+        this.incoming(child.pid, message);
+      } catch {
+        /* ignore */
+      }
     });
     this.changed();
   }
@@ -65,8 +76,13 @@ class EngineSpy {
     const call = this.byKey.get(`${pid}:${m.id}`);
     if (!call) return;
     if (m.type === 'stream' && typeof m.text === 'string') call.streamed.push(m.text);
-    else if (m.type === 'result') { call.result = m.result; call.answeredAt = Date.now(); }
-    else if (m.type === 'error') { call.error = m.error; call.answeredAt = Date.now(); }
+    else if (m.type === 'result') {
+      call.result = m.result;
+      call.answeredAt = Date.now();
+    } else if (m.type === 'error') {
+      call.error = m.error;
+      call.answeredAt = Date.now();
+    }
     this.changed();
   }
 
@@ -93,12 +109,28 @@ class EngineSpy {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
         let v: T | undefined | null | false;
-        try { v = pred(); } catch (err) { done(); reject(err instanceof Error ? err : new Error(String(err))); return; }
-        if (v) { done(); resolve(v); }
+        try {
+          v = pred();
+        } catch (err) {
+          done();
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        if (v) {
+          done();
+          resolve(v);
+        }
       };
-      const timer = setTimeout(() => { done(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); }, timeoutMs);
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
       const poll = setInterval(check, 100);
-      const done = () => { clearTimeout(timer); clearInterval(poll); this.waiters.delete(check); };
+      const done = () => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        this.waiters.delete(check);
+      };
       this.waiters.add(check);
       check();
     });

@@ -67,8 +67,17 @@ export async function freshSpot(editor: vscode.TextEditor, needle?: string): Pro
 const config = () => vscode.workspace.getConfiguration();
 
 /** Settings only the user sets (machine or application scope): a workspace value is ignored. */
-const USER_ONLY = new Set(['tandem.model.path', 'tandem.explain.modelPath', 'tandem.model.downloadBaseUrl', 'tandem.engine.contextSize',
-  'tandem.engine.threads', 'tandem.engine.documentCacheMB', 'tandem.device', 'tandem.prefillDevice', 'tandem.decodeDevice']);
+const USER_ONLY = new Set([
+  'tandem.model.path',
+  'tandem.explain.modelPath',
+  'tandem.model.downloadBaseUrl',
+  'tandem.engine.contextSize',
+  'tandem.engine.threads',
+  'tandem.engine.documentCacheMB',
+  'tandem.device',
+  'tandem.prefillDevice',
+  'tandem.decodeDevice',
+]);
 
 /** Sets settings in the workspace (user settings for the user-only ones); returns a function that
  *  restores the previous values. */
@@ -93,13 +102,18 @@ export async function triggerAndWait(since: number, timeoutMs = 60_000, what = '
   const deadline = Date.now() + timeoutMs;
   let lastTrigger = 0;
   for (;;) {
-    if (Date.now() - lastTrigger > 3000) { // re-trigger: the first may have raced the model load
+    if (Date.now() - lastTrigger > 3000) {
+      // re-trigger: the first may have raced the model load
       lastTrigger = Date.now();
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
     }
-    const done = spy.completions(since).filter((c) => c.result || c.error).pop();
+    const done = spy
+      .completions(since)
+      .filter((c) => c.result || c.error)
+      .pop();
     if (done) return done;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; engine calls since: ${describeCalls(spy.callsSince(since))}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; engine calls since: ${describeCalls(spy.callsSince(since))}`);
     await sleep(100);
   }
 }
@@ -107,9 +121,21 @@ export async function triggerAndWait(since: number, timeoutMs = 60_000, what = '
 /** One line per engine call, for failure messages. */
 export function describeCalls(calls: EngineCall[]): string {
   if (!calls.length) return '(none)';
-  return calls.map((c) => `#${c.id}@${c.pid} ${c.method}${c.params?.session ? `/${c.params.session}` : ''}` +
-    `${c.cancelledAt ? ' cancel-sent' : ''} → ${c.error ? `error ${c.error.code}` : c.result !== undefined ?
-      (c.method === 'complete' ? `${c.result?.stats?.stopReason}/${c.result?.stats?.generatedTokens}t(max ${c.params?.request?.maxTokens}) ${JSON.stringify(String(c.result?.text).slice(0, 30))}` : 'ok') : 'pending'}`).join('; ');
+  return calls
+    .map(
+      (c) =>
+        `#${c.id}@${c.pid} ${c.method}${c.params?.session ? `/${c.params.session}` : ''}` +
+        `${c.cancelledAt ? ' cancel-sent' : ''} → ${
+          c.error
+            ? `error ${c.error.code}`
+            : c.result !== undefined
+              ? c.method === 'complete'
+                ? `${c.result?.stats?.stopReason}/${c.result?.stats?.generatedTokens}t(max ${c.params?.request?.maxTokens}) ${JSON.stringify(String(c.result?.text).slice(0, 30))}`
+                : 'ok'
+              : 'pending'
+        }`,
+    )
+    .join('; ');
 }
 
 /** Error notifications shown by any code using this extension's `vscode` API object. Tests and
@@ -123,8 +149,12 @@ export class NotificationSpy implements vscode.Disposable {
       return (this.original as any).call(vscode.window, message, ...rest);
     };
   }
-  since(t: number): string[] { return this.errors.filter((e) => e.at >= t).map((e) => e.message); }
-  dispose(): void { (vscode.window as any).showErrorMessage = this.original; }
+  since(t: number): string[] {
+    return this.errors.filter((e) => e.at >= t).map((e) => e.message);
+  }
+  dispose(): void {
+    (vscode.window as any).showErrorMessage = this.original;
+  }
 }
 
 /** Closes all editors (reverting unsaved changes) so each test starts alike. */

@@ -6,8 +6,13 @@ import { createVscodeMock, forgetModules, installVscodeMock, requireFresh } from
 
 const registrationPath = require.resolve('../../../extension/completion/registration');
 const settingsPath = require.resolve('../../../extension/ui/settings');
-const vscodeModules = ['../../../extension/completion/inlineProvider', '../../../extension/completion/languageGate',
-  '../../../extension/completion/abortOnCancel', '../../../extension/context/workspaceContext', '../../../extension/ui/settings'].map((m) => require.resolve(m));
+const vscodeModules = [
+  '../../../extension/completion/inlineProvider',
+  '../../../extension/completion/languageGate',
+  '../../../extension/completion/abortOnCancel',
+  '../../../extension/context/workspaceContext',
+  '../../../extension/ui/settings',
+].map((m) => require.resolve(m));
 
 /** Installs the mock and loads the modules before the suite; undoes both after it. */
 export function useRegistrationModule(): {

@@ -2,29 +2,41 @@
 // adapters (provider, status bar, settings, commands, workspace context). Installed by hooking
 // require. Product code uses the real API as it is (no optional chaining or existence checks for
 // the mock's sake): whatever of the API it uses, this mock provides.
- 
+
 import Module from 'node:module';
 
 type Listener = (value: any) => void;
 
 export class Position {
-  constructor(readonly line: number, readonly character: number) {}
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
 }
 export class Range {
-  constructor(readonly start: Position, readonly end: Position) {}
+  constructor(
+    readonly start: Position,
+    readonly end: Position,
+  ) {}
   get isEmpty(): boolean {
     return this.start.line === this.end.line && this.start.character === this.end.character;
   }
 }
 export class Selection extends Range {
-  constructor(readonly anchor: Position, readonly active: Position) {
+  constructor(
+    readonly anchor: Position,
+    readonly active: Position,
+  ) {
     const anchorFirst = anchor.line < active.line || (anchor.line === active.line && anchor.character <= active.character);
     super(anchorFirst ? anchor : active, anchorFirst ? active : anchor);
   }
 }
 /** Enough of vscode.Uri for paths and webview resource URIs. */
 export class Uri {
-  private constructor(readonly scheme: string, readonly path: string) {}
+  private constructor(
+    readonly scheme: string,
+    readonly path: string,
+  ) {}
   static file(fsPath: string): Uri {
     return new Uri('file', fsPath.replace(/\\/g, '/'));
   }
@@ -42,7 +54,10 @@ export class Uri {
   }
 }
 export class InlineCompletionItem {
-  constructor(readonly insertText: string, readonly range?: Range) {}
+  constructor(
+    readonly insertText: string,
+    readonly range?: Range,
+  ) {}
 }
 export class ThemeColor {
   constructor(readonly id: string) {}
@@ -73,7 +88,11 @@ export class TextDocument {
   private content: string;
   private lineCache: string[];
   private lineStarts?: number[];
-  constructor(text: string, readonly languageId = 'plaintext', readonly fileName = '/work/untitled.txt') {
+  constructor(
+    text: string,
+    readonly languageId = 'plaintext',
+    readonly fileName = '/work/untitled.txt',
+  ) {
     this.content = text;
     this.lineCache = text.split('\n');
   }
@@ -125,7 +144,10 @@ export class TextDocument {
 export class TextEditor {
   selections: Selection[];
   options: { insertSpaces: boolean | string; tabSize: number | string } = { insertSpaces: true, tabSize: 4 };
-  constructor(readonly document: TextDocument, selection = new Selection(new Position(0, 0), new Position(0, 0))) {
+  constructor(
+    readonly document: TextDocument,
+    selection = new Selection(new Position(0, 0), new Position(0, 0)),
+  ) {
     this.selections = [selection];
   }
   get selection(): Selection {
@@ -180,12 +202,27 @@ export function createVscodeMock() {
   const vscode = {
     TextEditorSelectionChangeKind: { Keyboard: 1, Mouse: 2, Command: 3 },
     InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
-    Position, Range, Selection, Uri, InlineCompletionItem, ThemeColor, CancellationTokenSource, TabInputText,
+    Position,
+    Range,
+    Selection,
+    Uri,
+    InlineCompletionItem,
+    ThemeColor,
+    CancellationTokenSource,
+    TabInputText,
     ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2, Three: 3 },
     UIKind: { Desktop: 1, Web: 2 },
     env: {
       uiKind: 1,
-      clipboard: { writeText: async (text: string) => { clipboard.text = text; }, readText: async () => { clipboard.reads++; return clipboard.text; } },
+      clipboard: {
+        writeText: async (text: string) => {
+          clipboard.text = text;
+        },
+        readText: async () => {
+          clipboard.reads++;
+          return clipboard.text;
+        },
+      },
     },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
@@ -196,7 +233,8 @@ export function createVscodeMock() {
       isTrusted: true,
       asRelativePath: (uri: Uri) => uri.path.replace(/^\//u, ''),
       /** The workspace folder whose path the URI starts with. */
-      getWorkspaceFolder: (uri: Uri) => workspaceFolders.find((f) => uri.path === f.uri.fsPath || uri.path.startsWith(`${f.uri.fsPath.replace(/\/+$/u, '')}/`)),
+      getWorkspaceFolder: (uri: Uri) =>
+        workspaceFolders.find((f) => uri.path === f.uri.fsPath || uri.path.startsWith(`${f.uri.fsPath.replace(/\/+$/u, '')}/`)),
       onDidChangeTextDocument: listen(documentChangeListeners),
       onDidCloseTextDocument: listen(documentCloseListeners),
       getConfiguration: (section: string) => ({
@@ -206,7 +244,11 @@ export function createVscodeMock() {
           const k = `${section}.${key}`;
           return workspaceSettings.has(k) ? workspaceSettings.get(k) : settings.has(k) ? settings.get(k) : fallback;
         },
-        inspect: (key: string) => ({ key: `${section}.${key}`, globalValue: settings.get(`${section}.${key}`), workspaceValue: workspaceSettings.get(`${section}.${key}`) }),
+        inspect: (key: string) => ({
+          key: `${section}.${key}`,
+          globalValue: settings.get(`${section}.${key}`),
+          workspaceValue: workspaceSettings.get(`${section}.${key}`),
+        }),
         update: async (key: string, value: unknown) => {
           settings.set(`${section}.${key}`, value);
           for (const l of configListeners) l({ affectsConfiguration: (s: string) => `${section}.${key}`.startsWith(s) });
@@ -221,15 +263,22 @@ export function createVscodeMock() {
       onDidChangeTextEditorSelection: listen(selectionListeners),
       onDidChangeActiveTextEditor: listen(activeEditorListeners),
       createOutputChannel: () => ({
-        info: (l: string) => logLines.push(l), error: (l: string) => logLines.push(`ERROR ${l}`), show: () => undefined, dispose: () => undefined,
-        warn: (l: string) => logLines.push(`WARN ${l}`), debug: (l: string) => logLines.push(`DEBUG ${l}`), logLevel: 3,
+        info: (l: string) => logLines.push(l),
+        error: (l: string) => logLines.push(`ERROR ${l}`),
+        show: () => undefined,
+        dispose: () => undefined,
+        warn: (l: string) => logLines.push(`WARN ${l}`),
+        debug: (l: string) => logLines.push(`DEBUG ${l}`),
+        logLevel: 3,
       }),
       /** The editor commands act on (tests assign it: a TextEditor, or just what a command reads). */
       activeTextEditor: undefined as (Pick<TextEditor, 'document' | 'selection'> & Partial<TextEditor>) | undefined,
       /** One group with a tab for each open document (but those opened without one). */
       tabGroups: {
         get all() {
-          const tabs = textDocuments.filter((d) => !tablessDocuments.has(d)).map((d) => ({ label: d.fileName, input: new TabInputText(d.uri) }));
+          const tabs = textDocuments
+            .filter((d) => !tablessDocuments.has(d))
+            .map((d) => ({ label: d.fileName, input: new TabInputText(d.uri) }));
           return [{ isActive: true, tabs }];
         },
       },
@@ -260,8 +309,8 @@ export function createVscodeMock() {
       showOpenDialog: async () => answers.openDialog?.map((fsPath) => ({ fsPath })),
       withProgress: async (_options: unknown, task: (progress: any, token: any) => Promise<unknown>) => {
         const source = new CancellationTokenSource();
-        const timer = answers.cancelProgressAfterMs !== undefined
-          ? setTimeout(() => source.cancel(), answers.cancelProgressAfterMs) : undefined;
+        const timer =
+          answers.cancelProgressAfterMs !== undefined ? setTimeout(() => source.cancel(), answers.cancelProgressAfterMs) : undefined;
         try {
           return await task({ report: (r: { message?: string; increment?: number }) => progressReports.push(r) }, source.token);
         } finally {
@@ -302,7 +351,8 @@ export function createVscodeMock() {
   const editDocument = (doc: TextDocument, text: string, line = 0) => {
     doc.setText(text);
     const position = new Position(line, 0);
-    for (const l of [...documentChangeListeners]) l({ document: doc, contentChanges: [{ range: new Range(position, position), text: '' }] });
+    for (const l of [...documentChangeListeners])
+      l({ document: doc, contentChanges: [{ range: new Range(position, position), text: '' }] });
   };
   const closeDocument = (doc: TextDocument) => {
     textDocuments.splice(textDocuments.indexOf(doc), 1);
@@ -311,9 +361,29 @@ export function createVscodeMock() {
     for (const l of [...documentCloseListeners]) l(doc);
   };
   return {
-    textDocuments, openDocument, editDocument, closeDocument, executedCommands, selectionListeners, activeEditorListeners,
-    vscode, settings, workspaceSettings, setSetting, commands, errorMessages, infoMessages, answers, progressReports, workspaceFolders,
-    providers, statusItems, logLines, panels, clipboard, quickPickOptions,
+    textDocuments,
+    openDocument,
+    editDocument,
+    closeDocument,
+    executedCommands,
+    selectionListeners,
+    activeEditorListeners,
+    vscode,
+    settings,
+    workspaceSettings,
+    setSetting,
+    commands,
+    errorMessages,
+    infoMessages,
+    answers,
+    progressReports,
+    workspaceFolders,
+    providers,
+    statusItems,
+    logLines,
+    panels,
+    clipboard,
+    quickPickOptions,
   };
 }
 
@@ -339,7 +409,12 @@ export class MockWebviewPanel {
       return { dispose: () => this.messageListeners.splice(this.messageListeners.indexOf(listener) >>> 0, 1) };
     },
   };
-  constructor(readonly viewType: string, public title: string, readonly showOptions: unknown, readonly options: unknown) {
+  constructor(
+    readonly viewType: string,
+    public title: string,
+    readonly showOptions: unknown,
+    readonly options: unknown,
+  ) {
     this.webview.options = options;
   }
   reveal(): void {
