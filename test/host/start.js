@@ -44,7 +44,7 @@ Options:
 Steps: ensure Node 24 + code-server (first run ~1 min, then cached) -> build the
 extension if out/extension.js, out/engineHost.js or out/tandem.node is missing ->
 link the extension into <data-dir>/extensions as <publisher>.<name>-<version> ->
-merge "tandem.model.path" into <data-dir>/user-data/User/settings.json -> start
+merge "tandem.model.path" into <data-dir>/user-data/{Machine,User}/settings.json -> start
 code-server with --auth none on 127.0.0.1 only.
 
 From another machine, tunnel the port: ssh -L 8080:127.0.0.1:8080 <this-host>
@@ -170,13 +170,32 @@ function parseJsonc(text) {
   return out.trim() ? JSON.parse(out) : {};
 }
 
+// code-server is a remote window: settings with machine scope (tandem.model.path and the other
+// settings that name a file or a size) are read from <data>/Machine/settings.json, and VS Code writes
+// them there too ("Remote" tab in the Settings UI). Application and window settings stay in User/.
+
+/** A setting's value in the remote (Machine) settings, else the User settings. */
 function readUserSetting(userDataDir, key) {
-  try { return parseJsonc(fs.readFileSync(path.join(userDataDir, 'User', 'settings.json'), 'utf8'))[key]; } catch { return undefined; }
+  for (const dir of ['Machine', 'User']) {
+    try {
+      const value = parseJsonc(fs.readFileSync(path.join(userDataDir, dir, 'settings.json'), 'utf8'))[key];
+      if (value !== undefined) return value;
+    } catch { /* no such file, or not JSON: the next one */ }
+  }
+  return undefined;
 }
 
 /** Merges `values` into <userDataDir>/User/settings.json, keeping everything else. */
 function mergeUserSettings(userDataDir, values, defaults = {}) {
-  const file = path.join(userDataDir, 'User', 'settings.json');
+  return mergeSettingsFile(path.join(userDataDir, 'User', 'settings.json'), values, defaults);
+}
+
+/** Merges machine-scoped `values` into <userDataDir>/Machine/settings.json (code-server reads them there). */
+function mergeMachineSettings(userDataDir, values) {
+  return mergeSettingsFile(path.join(userDataDir, 'Machine', 'settings.json'), values, {});
+}
+
+function mergeSettingsFile(file, values, defaults) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let settings = {};
   if (fs.existsSync(file)) {
@@ -326,6 +345,7 @@ async function prepare(o = {}) {
   }
   model = model || resolveModel(o.model, extDir, { strict: !!o.strictModel });
   timings.modelMs = Date.now() - t;
+  mergeMachineSettings(dirs.userDataDir, { 'tandem.model.path': model.path });
   const settingsFile = mergeUserSettings(dirs.userDataDir, { 'tandem.model.path': model.path }, {
     // Defaults only (a user's own values win): keep an offline session quiet.
     'extensions.autoCheckUpdates': false,

@@ -122,10 +122,13 @@ const HOSTILE_WORKSPACE_SETTINGS = {
 function prepareWorkspace(runDir, model) {
   const ws = path.join(runDir, 'workspace');
   fs.cpSync(FIXTURE, ws, { recursive: true });
-  // the model is the user's choice: user settings (machine scope; a workspace value is ignored)
-  const user = path.join(runDir, 'user-data', 'User');
-  fs.mkdirSync(user, { recursive: true });
-  fs.writeFileSync(path.join(user, 'settings.json'), `${JSON.stringify({ 'tandem.model.path': model }, null, 2)}\n`);
+  // The model is the user's choice: machine scope, so a workspace value is ignored. code-server is a
+  // remote window: machine-scoped settings come from its Machine/settings.json, not User/.
+  for (const dir of ['User', 'Machine']) {
+    const settingsDir = path.join(runDir, 'user-data', dir);
+    fs.mkdirSync(settingsDir, { recursive: true });
+    fs.writeFileSync(path.join(settingsDir, 'settings.json'), `${JSON.stringify({ 'tandem.model.path': model }, null, 2)}\n`);
+  }
   fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), `${JSON.stringify({
     ...HOSTILE_WORKSPACE_SETTINGS,

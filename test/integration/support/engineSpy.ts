@@ -3,7 +3,12 @@
 // extension forks its host, and each forked engine host's sent/received messages are kept.
 // Tests read requests (method, params, timing), their answers (result with stats, error),
 // cancel messages and stream pieces: "which calls reached the engine" made observable.
-import * as childProcess from 'node:child_process';
+import type * as childProcess from 'node:child_process';
+import { createRequire } from 'node:module';
+
+// The module object itself, not an import namespace: a namespace's properties cannot be redefined,
+// and the extension's bundle calls fork on this same object.
+const childProcessModule = createRequire(__filename)('node:child_process') as typeof childProcess;
 
 export interface EngineCall {
   pid: number | undefined;
@@ -144,7 +149,7 @@ export function installEngineSpy(): EngineSpy {
   if (spy) return spy;
   const s = new EngineSpy();
   spy = s;
-  const mod = childProcess as any;
+  const mod = childProcessModule as any;
   const original = mod.fork;
   const wrapped = function (this: unknown, modulePath: string, ...rest: any[]) {
     const child: childProcess.ChildProcess = original.call(this, modulePath, ...rest);
