@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/engine_error.h"
-#include "engine/llama_runtime.h"
-#include "engine/model_file_check.h"
-#include "engine/test_model_writer.h"
+#include "engine/model/model_file_check.h"
+#include "engine/runtime/engine_error.h"
+#include "engine/runtime/llama_runtime.h"
+#include "engine/tools/test_model_writer.h"
 #include "gguf_image.h"
 #include "load_probe.h"
 #include "mutator.h"

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/engine_error.h"
-#include "engine/inference_context.h"
-#include "engine/model.h"
+#include "engine/decode/inference_context.h"
+#include "engine/model/model.h"
+#include "engine/runtime/engine_error.h"
 
 namespace tandem::fuzz {
 namespace {

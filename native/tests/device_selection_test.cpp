@@ -1,9 +1,9 @@
 #include <stdexcept>
 
-#include "engine/auto_placement.h"
-#include "engine/cost_model.h"
-#include "engine/device_selection.h"
-#include "engine/engine_error.h"
+#include "engine/placement/auto_placement.h"
+#include "engine/placement/device_selection.h"
+#include "engine/runtime/engine_error.h"
+#include "engine/runtime/measurement_cache.h"
 #include "test_runner.h"
 
 using namespace tandem;

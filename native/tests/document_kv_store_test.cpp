@@ -1,4 +1,4 @@
-#include "engine/document_kv_store.h"
+#include "engine/decode/document_kv_store.h"
 #include "test_runner.h"
 
 using namespace tandem;

@@ -1,4 +1,4 @@
-#include "engine/kv_reuse.h"
+#include "engine/decode/kv_reuse.h"
 #include "test_runner.h"
 
 using namespace tandem;

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/llama_runtime.h"
+#include "engine/runtime/llama_runtime.h"
 #include "llama.h"
 #include "test_runner.h"
 

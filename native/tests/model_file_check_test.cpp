@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/engine_error.h"
-#include "engine/llama_handles.h"
-#include "engine/model_file_check.h"
+#include "engine/model/model_file_check.h"
+#include "engine/runtime/engine_error.h"
+#include "engine/runtime/llama_handles.h"
 #include "test_runner.h"
 
 using namespace tandem;

@@ -1,12 +1,12 @@
 // Trie builder (SamDrafter), budget choosers, calibration (hindsight included), FIM alignment,
 // llama.cpp's n-gram drafters behind the Drafter interface, corpus caps.
-#include "engine/calibration.h"
-#include "engine/cost_curve.h"
-#include "engine/cost_model.h"
-#include "engine/draft_corpus.h"
-#include "engine/ngram_drafters.h"
-#include "engine/sam_drafter.h"
-#include "engine/speculative_strategy.h"
+#include "engine/speculation/calibration.h"
+#include "engine/speculation/cost_curve.h"
+#include "engine/speculation/cost_model.h"
+#include "engine/speculation/draft_corpus.h"
+#include "engine/speculation/ngram_drafters.h"
+#include "engine/speculation/sam_drafter.h"
+#include "engine/speculation/speculative_strategy.h"
 #include "test_runner.h"
 
 using namespace tandem;

@@ -1,7 +1,7 @@
 #include <map>
 #include <random>
 
-#include "engine/suffix_automaton.h"
+#include "engine/speculation/suffix_automaton.h"
 #include "test_runner.h"
 
 using namespace tandem;

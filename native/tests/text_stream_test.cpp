@@ -1,5 +1,5 @@
-#include "engine/stop_matcher.h"
-#include "engine/text_stream.h"
+#include "engine/decode/stop_matcher.h"
+#include "engine/decode/text_stream.h"
 #include "test_runner.h"
 
 using namespace tandem;

@@ -1,4 +1,4 @@
-#include "engine/utf8.h"
+#include "engine/runtime/utf8.h"
 #include "test_runner.h"
 
 using namespace tandem;

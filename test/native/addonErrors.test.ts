@@ -97,6 +97,49 @@ describe('native addon: bad model files', function () {
   });
 });
 
+describe('native addon: bad arguments to the model-free tools → INVALID_ARGUMENT', function () {
+  const simulate = (traces: unknown, options: unknown) => addon().simulateDrafting!(traces as never, options as never);
+  const ok = { modes: ['pld'], costCurve: [[1, 10], [8, 20]] };
+
+  it('simulateDrafting: traces and options of the wrong shape', () => {
+    assert.throws(() => simulate({}, ok), hasCode('INVALID_ARGUMENT', /simulateDrafting/));
+    assert.throws(() => simulate([42], ok), hasCode('INVALID_ARGUMENT', /traces\[0\] must be an object/));
+    assert.throws(() => simulate([{ prompt: 'x', reference: [] }], ok), hasCode('INVALID_ARGUMENT', /tokens/));
+  });
+
+  it('simulateDrafting: modes that are not an array of names', () => {
+    assert.throws(() => simulate([], { costCurve: ok.costCurve }), hasCode('INVALID_ARGUMENT', /modes must be an array/));
+    assert.throws(() => simulate([], { ...ok, modes: 'pld' }), hasCode('INVALID_ARGUMENT', /modes must be an array/));
+    assert.throws(() => simulate([], { ...ok, modes: [7] }), hasCode('INVALID_ARGUMENT', /mode/));
+    assert.throws(() => simulate([], { ...ok, modes: ['warp'] }), hasCode('INVALID_ARGUMENT', /unknown mode warp/));
+  });
+
+  it('simulateDrafting: a cost curve that is not [k, ms] pairs', () => {
+    assert.throws(() => simulate([], { modes: ok.modes }), hasCode('INVALID_ARGUMENT', /costCurve must be an array/));
+    for (const bad of [[5], [[1]], [['1', 10]], [[1, null]], [[0, 10]], [[2.5, 10]], [[1, -1]], [[1, NaN]], [{ 0: 1, 1: 10 }]]) {
+      assert.throws(() => simulate([], { ...ok, costCurve: bad }), hasCode('INVALID_ARGUMENT', /costCurve/), JSON.stringify(bad));
+    }
+    assert.throws(() => simulate([], { ...ok, fim: { suffix: 'a', middle: 1 } }), hasCode('INVALID_ARGUMENT', /fim/));
+  });
+
+  it('simulateDrafting: a well-formed call still runs', () => {
+    const r = simulate([{ prompt: [1, 2, 3, 1, 2], reference: [3, 1, 2] }], ok);
+    assert.ok(r.pld?.all, JSON.stringify(r));
+  });
+
+  it('measureCost: bad ks, depth and reps are refused before any model is loaded', async () => {
+    const measure = (options: unknown) => addon().measureCost!('/nonexistent/never-loaded.gguf', options as never);
+    await assert.rejects(measure(undefined), hasCode('INVALID_ARGUMENT', /ks/));
+    await assert.rejects(measure({ ks: [] }), hasCode('INVALID_ARGUMENT', /ks/));
+    await assert.rejects(measure({ ks: 4 }), hasCode('INVALID_ARGUMENT', /ks/));
+    await assert.rejects(measure({ ks: ['4'] }), hasCode('INVALID_ARGUMENT', /ks must hold numbers/));
+    await assert.rejects(measure({ ks: [0] }), hasCode('INVALID_ARGUMENT', /k must be a whole number from 1 to 128/));
+    await assert.rejects(measure({ ks: [1], depth: -1 }), hasCode('INVALID_ARGUMENT', /depth/));
+    await assert.rejects(measure({ ks: [1], reps: 0 }), hasCode('INVALID_ARGUMENT', /reps/));
+    await assert.rejects(measure({ ks: [1], reps: 1 }), hasCode('MODEL_NOT_FOUND'));
+  });
+});
+
 interface ChildLoad { loaded?: boolean; code?: string; message?: string; signal?: string }
 
 /** Loads `file` in a separate Node process and, when it loads, completes two tokens (some damage

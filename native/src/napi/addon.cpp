@@ -2,15 +2,18 @@
 // (extension/engine/native.ts).
 #include <cmath>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <napi.h>
 
-#include "engine/draft_simulator.h"
-#include "engine/engine_error.h"
-#include "engine/llama_runtime.h"
-#include "engine/model.h"
-#include "engine/request_validation.h"
-#include "engine/test_model_writer.h"
+#include "engine/model/model.h"
+#include "engine/runtime/engine_error.h"
+#include "engine/runtime/llama_runtime.h"
+#include "engine/runtime/request_validation.h"
+#include "engine/tools/draft_simulator.h"
+#include "engine/tools/test_model_writer.h"
 #include "napi/addon_data.h"
 #include "napi/cancel_flag_wrap.h"
 #include "napi/cost_bench.h"
@@ -82,10 +85,13 @@ Napi::Value loadModel(const Napi::CallbackInfo& info) {
     }
 
     std::shared_ptr<JsDispatcher> toJs;
+    // Owned here until the worker is queued; from then on the worker's last job deletes it.
+    std::unique_ptr<ProgressCallback> progressOwner;
     ProgressCallback* progress = nullptr;
     if (onProgress.IsFunction()) {
       toJs = JsDispatcher::create(env, "tandem.loadProgress");
-      progress = new ProgressCallback{Napi::Persistent(onProgress.As<Napi::Function>())};
+      progressOwner = std::make_unique<ProgressCallback>(ProgressCallback{Napi::Persistent(onProgress.As<Napi::Function>())});
+      progress = progressOwner.get();
       auto lastSent = std::make_shared<float>(-1.0f);
       load.onProgress = [toJs, progress, lastSent](float fraction) {
         if (fraction < 1.0f && fraction - *lastSent < 0.01f) return;  // at most ~100 reports
@@ -93,7 +99,7 @@ Napi::Value loadModel(const Napi::CallbackInfo& info) {
         toJs->post([progress, fraction](Napi::Env env) { progress->function.Call({Napi::Number::New(env, fraction)}); });
       };
     }
-    return PromiseWorker::start(env, [path, load, toJs, progress]() -> PromiseWorker::ToJs {
+    Napi::Promise promise = PromiseWorker::start(env, [path, load, toJs, progress]() -> PromiseWorker::ToJs {
       // Whatever happens, the progress holder is deleted by a last job on the JS thread.
       struct Finally {
         std::shared_ptr<JsDispatcher> toJs;
@@ -108,6 +114,8 @@ Napi::Value loadModel(const Napi::CallbackInfo& info) {
       std::shared_ptr<Model> model = Model::load(path, load);
       return [model](Napi::Env env) -> Napi::Value { return ModelWrap::create(env, model); };
     });
+    progressOwner.release();  // queued: the worker's Finally deletes it
+    return promise;
   });
 }
 
@@ -150,7 +158,31 @@ Napi::Value makeTestModel(const Napi::CallbackInfo& info) {
   });
 }
 
-// Model-free drafting benchmark (engine/draft_simulator.h). Synchronous: a benchmark tool, not
+// [[k, ms], …]: k a whole number of tokens from 1, ms a finite non-negative time.
+std::vector<std::pair<int32_t, double>> costCurveFromJs(const Napi::Value& value) {
+  if (!value.IsArray()) throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: costCurve must be an array of [k, ms] pairs");
+  auto list = value.As<Napi::Array>();
+  std::vector<std::pair<int32_t, double>> points;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const std::string what = "costCurve[" + std::to_string(i) + "]";
+    Napi::Value item = list.Get(i);
+    if (!item.IsArray() || item.As<Napi::Array>().Length() != 2) {
+      throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: " + what + " must be a [k, ms] pair");
+    }
+    auto pair = item.As<Napi::Array>();
+    Napi::Value k = pair.Get(0u), ms = pair.Get(1u);
+    if (!k.IsNumber() || !ms.IsNumber()) throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: " + what + " must hold two numbers [k, ms]");
+    const int32_t tokens = validateCount((what + " k").c_str(), k.As<Napi::Number>().DoubleValue(), 1, 1 << 20);
+    const double time = ms.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(time) || time < 0) {
+      throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: " + what + " ms must be a finite time of at least 0");
+    }
+    points.emplace_back(tokens, time);
+  }
+  return points;
+}
+
+// Model-free drafting benchmark (engine/tools/draft_simulator.h). Synchronous: a benchmark tool, not
 // something the editor calls.
 Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
   return withJsErrors(info.Env(), [&]() -> Napi::Value {
@@ -161,7 +193,11 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
     auto list = info[0].As<Napi::Array>();
     std::vector<SimTrace> traces;
     for (uint32_t i = 0; i < list.Length(); ++i) {
-      auto o = list.Get(i).As<Napi::Object>();
+      Napi::Value item = list.Get(i);
+      if (!item.IsObject()) {
+        throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: traces[" + std::to_string(i) + "] must be an object {prompt, reference, kind?, documents?}");
+      }
+      auto o = item.As<Napi::Object>();
       SimTrace t;
       t.kind = optionalString(o, "kind").value_or("all");
       t.prompt = tokensFromJs(o.Get("prompt"));
@@ -171,19 +207,16 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
     }
     auto options = info[1].As<Napi::Object>();
     std::vector<SpeculationMode> modes;
-    auto modeList = options.Get("modes").As<Napi::Array>();
+    Napi::Value modeValue = options.Get("modes");
+    if (!modeValue.IsArray()) throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: modes must be an array of speculation mode names");
+    auto modeList = modeValue.As<Napi::Array>();
     for (uint32_t i = 0; i < modeList.Length(); ++i) {
       const std::string name = utf8FromJsString(modeList.Get(i), "mode");
       auto m = parseSpeculationMode(name);
       if (!m) throw EngineError(ErrorCode::InvalidArgument, "unknown mode " + name);
       modes.push_back(*m);
     }
-    std::vector<std::pair<int32_t, double>> points;
-    auto curve = options.Get("costCurve").As<Napi::Array>();
-    for (uint32_t i = 0; i < curve.Length(); ++i) {
-      auto pair = curve.Get(i).As<Napi::Array>();
-      points.emplace_back(pair.Get(0u).As<Napi::Number>().Int32Value(), pair.Get(1u).As<Napi::Number>().DoubleValue());
-    }
+    const std::vector<std::pair<int32_t, double>> points = costCurveFromJs(options.Get("costCurve"));
     PromptLayout layout;  // optional fim: { suffix, middle } token ids of the traces' FIM prompts
     if (options.Has("fim") && options.Get("fim").IsObject()) {
       auto fim = options.Get("fim").As<Napi::Object>();
@@ -219,11 +252,11 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   ensureLlamaRuntime();
-  auto* data = new AddonData();
+  auto data = std::make_unique<AddonData>();
   data->modelClass = Napi::Persistent(ModelWrap::defineClass(env));
   data->sessionClass = Napi::Persistent(SessionWrap::defineClass(env));
   data->cancelFlagClass = Napi::Persistent(CancelFlagWrap::defineClass(env));
-  env.SetInstanceData(data);
+  env.SetInstanceData(data.release());  // the environment deletes it at teardown
   exports.Set("version", Napi::Function::New<version>(env, "version"));
   exports.Set("devices", Napi::Function::New<devices>(env, "devices"));
   exports.Set("setLogLevel", Napi::Function::New<setLogLevelJs>(env, "setLogLevel"));

@@ -1,6 +1,6 @@
 #include "napi/cancel_flag_wrap.h"
 
-#include "engine/engine_error.h"
+#include "engine/runtime/engine_error.h"
 #include "napi/addon_data.h"
 
 namespace tandem::napi {

@@ -4,7 +4,7 @@
 
 #include <napi.h>
 
-#include "engine/cancel_flag.h"
+#include "engine/runtime/cancel_flag.h"
 
 namespace tandem::napi {
 

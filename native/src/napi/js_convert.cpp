@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "engine/engine_error.h"
-#include "engine/request_validation.h"
-#include "engine/utf8.h"
+#include "engine/runtime/engine_error.h"
+#include "engine/runtime/request_validation.h"
+#include "engine/runtime/utf8.h"
 
 namespace tandem::napi {
 namespace {

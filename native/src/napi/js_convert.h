@@ -9,9 +9,9 @@
 
 #include <napi.h>
 
-#include "engine/completion.h"
-#include "engine/llama_runtime.h"
-#include "engine/model.h"
+#include "engine/decode/completion.h"
+#include "engine/model/model.h"
+#include "engine/runtime/llama_runtime.h"
 
 namespace tandem::napi {
 

@@ -2,7 +2,7 @@
 
 #include <new>
 
-#include "engine/engine_error.h"
+#include "engine/runtime/engine_error.h"
 
 namespace tandem::napi {
 

@@ -1,9 +1,9 @@
 #include "napi/model_wrap.h"
 
-#include "engine/chat_template.h"
-#include "engine/engine_error.h"
-#include "engine/request_validation.h"
-#include "engine/session.h"
+#include "engine/model/chat_template.h"
+#include "engine/runtime/engine_error.h"
+#include "engine/runtime/request_validation.h"
+#include "engine/session/session.h"
 #include "napi/addon_data.h"
 #include "napi/js_convert.h"
 #include "napi/js_errors.h"

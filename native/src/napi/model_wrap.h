@@ -7,7 +7,7 @@
 
 #include <napi.h>
 
-#include "engine/model.h"
+#include "engine/model/model.h"
 
 namespace tandem::napi {
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include <napi.h>
 
@@ -17,9 +18,10 @@ class PromiseWorker : public Napi::AsyncWorker {
   using Work = std::function<ToJs()>;
 
   static Napi::Promise start(Napi::Env env, Work work) {
-    auto* worker = new PromiseWorker(env, std::move(work));  // deleted by AsyncWorker after OnOK
+    std::unique_ptr<PromiseWorker> worker(new PromiseWorker(env, std::move(work)));  // freed here if queueing fails
     Napi::Promise promise = worker->deferred_.Promise();
     worker->Queue();
+    worker.release();  // queued: deleted by AsyncWorker after OnOK
     return promise;
   }
 

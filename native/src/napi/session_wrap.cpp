@@ -1,7 +1,9 @@
 #include "napi/session_wrap.h"
 
-#include "engine/engine_error.h"
-#include "engine/session.h"
+#include <memory>
+
+#include "engine/runtime/engine_error.h"
+#include "engine/session/session.h"
 #include "napi/addon_data.h"
 #include "napi/cancel_flag_wrap.h"
 #include "napi/js_convert.h"
@@ -13,8 +15,9 @@ namespace tandem::napi {
 namespace {
 
 // JS-side state of one complete()/prefill() call. Created and deleted on the JS thread only (JS
-// references must not be touched elsewhere); jobs posted from the session thread carry a raw
-// pointer to it, and the last job (settle) deletes it.
+// references must not be touched elsewhere). startRequest owns it until the request is queued on
+// the session thread; from then on jobs posted from that thread carry a raw pointer to it, and the
+// last job (settle) deletes it.
 struct RequestCall {
   explicit RequestCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise::Deferred deferred;
@@ -67,7 +70,10 @@ Session& SessionWrap::idleSession() const {
 template <typename Result, typename Work, typename ToJs>
 Napi::Value SessionWrap::startRequest(Napi::Env env, Session& session, const char* name, CancelFlag cancel, Napi::Value onText, Work work,
                                       ToJs toJs) {
-  auto* call = new RequestCall(env);
+  // Owned here until the request is queued: anything below that throws (a JS reference, the
+  // dispatcher, copying the work into the task) frees it.
+  auto callOwner = std::make_unique<RequestCall>(env);
+  RequestCall* call = callOwner.get();
   const bool streaming = onText.IsFunction();
   if (streaming) call->onText = Napi::Persistent(onText.As<Napi::Function>());
   call->owner = Napi::Persistent(Value());
@@ -110,9 +116,9 @@ Napi::Value SessionWrap::startRequest(Napi::Env env, Session& session, const cha
   });
   if (!queued) {
     dispatcher->release();
-    delete call;
-    throw EngineError(ErrorCode::Disposed, "the session is shutting down");
+    throw EngineError(ErrorCode::Disposed, "the session is shutting down");  // callOwner frees the call
   }
+  callOwner.release();  // queued: settle deletes it
   busy_ = true;
   return promise;
 }
@@ -196,8 +202,8 @@ Napi::Value SessionWrap::reset(const Napi::CallbackInfo& info) {
     std::shared_ptr<JsDispatcher> toJs = JsDispatcher::create(env, "tandem.reset");
     // The deferred is a JS handle: it travels to the session thread only inside a heap box that
     // is released on the JS thread.
-    auto* box = new std::shared_ptr<Napi::Promise::Deferred>(deferred);
-    deferred.reset();
+    auto boxOwner = std::make_unique<std::shared_ptr<Napi::Promise::Deferred>>(std::move(deferred));  // until queued
+    auto* box = boxOwner.get();
     Session* engineSession = &session;
     const bool queued = engineSession->post([engineSession, toJs, box]() {
       std::shared_ptr<ErrorInfo> error;
@@ -215,9 +221,9 @@ Napi::Value SessionWrap::reset(const Napi::CallbackInfo& info) {
     });
     if (!queued) {
       toJs->release();
-      delete box;
-      throw EngineError(ErrorCode::Disposed, "the session is shutting down");
+      throw EngineError(ErrorCode::Disposed, "the session is shutting down");  // boxOwner frees the box
     }
+    boxOwner.release();  // queued: the last job deletes it
     return promise;
   });
 }

@@ -6,7 +6,7 @@
 
 #include <napi.h>
 
-#include "engine/session.h"
+#include "engine/session/session.h"
 
 namespace tandem::napi {
 

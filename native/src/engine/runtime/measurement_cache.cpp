@@ -1,0 +1,34 @@
+#include "engine/runtime/measurement_cache.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+
+namespace tandem {
+
+std::string costCacheDir() {
+  if (const char* d = std::getenv("TANDEM_COST_CACHE_DIR")) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return std::string(x) + "/tandem/cost";
+  if (const char* h = std::getenv("HOME")) return std::string(h) + "/.cache/tandem/cost";
+  return "";
+}
+
+void makeCacheDirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0755);
+  }
+}
+
+std::string costCacheKey(const CostCacheIdentity& id) {
+  std::ostringstream key;
+  key << id.modelPath << '|' << id.fileSizeBytes << '|' << id.mtime << '|' << id.threads << '|' << id.description << '|' << id.layers
+      << '|' << id.device;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(key.str()));
+  return hex;
+}
+
+}  // namespace tandem
