@@ -145,6 +145,7 @@ function main() {
   const built = step('type-check', process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', '.'])
     && step('lint (typescript-eslint, type-checked)', process.execPath, [path.join(path.dirname(require.resolve('eslint/package.json')), 'bin', 'eslint.js'), '.'])
     && step('format (prettier --check)', process.execPath, [require.resolve('prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', 'extension/**/*.ts', 'test/**/*.ts'])
+    && step('format (clang-format --dry-run)', process.execPath, ['native/scripts/format.js', '--check'])
     && (!native || step('build native addon', process.execPath, ['native/scripts/build.js']))
     && (!native || step('bundle extension', process.execPath, ['esbuild.js']))
     && step('transpile tests', process.execPath, ['esbuild.js', '--tests']);
