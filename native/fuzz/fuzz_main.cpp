@@ -61,16 +61,26 @@ bool parse(int argc, char** argv, Options& o) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     const char* v = nullptr;
-    if (a == "--quiet") { o.quiet = true; continue; }
+    if (a == "--quiet") {
+      o.quiet = true;
+      continue;
+    }
     if (a == "--help" || a == "-h") return false;
     if (!(v = value())) return false;
-    if (a == "--iterations") o.iterations = std::strtoull(v, nullptr, 10);
-    else if (a == "--seed") o.seed = std::strtoull(v, nullptr, 10);
-    else if (a == "--findings") o.findings = v;
-    else if (a == "--vocab-dir") o.vocabDir = v;
-    else if (a == "--timeout-ms") o.timeoutMs = std::atoi(v);
-    else if (a == "--replay") o.replay = std::atoll(v);
-    else return false;
+    if (a == "--iterations")
+      o.iterations = std::strtoull(v, nullptr, 10);
+    else if (a == "--seed")
+      o.seed = std::strtoull(v, nullptr, 10);
+    else if (a == "--findings")
+      o.findings = v;
+    else if (a == "--vocab-dir")
+      o.vocabDir = v;
+    else if (a == "--timeout-ms")
+      o.timeoutMs = std::atoi(v);
+    else if (a == "--replay")
+      o.replay = std::atoll(v);
+    else
+      return false;
   }
   return o.timeoutMs > 0;
 }
@@ -105,7 +115,11 @@ struct Seed {
 };
 
 std::vector<Seed> makeSeeds(const fs::path& work, const std::string& vocabDir) {
-  struct Plan { const char* name; const char* arch; const char* vocab; };
+  struct Plan {
+    const char* name;
+    const char* arch;
+    const char* vocab;
+  };
   const Plan plans[] = {{"llama+spm", "llama", "llama-spm"}, {"qwen2+bpe", "qwen2", "deepseek-coder"}};
   std::vector<Seed> seeds;
   for (const auto& p : plans) {
@@ -163,9 +177,9 @@ std::string indent(const std::string& text, const char* prefix) {
 
 struct Tally {
   uint64_t rejected = 0, accepted = 0, findings = 0;
-  std::map<std::string, uint64_t> rejectedBy;                // error code → count
-  std::map<ProbeResult::Kind, uint64_t> probes;              // outcome of accepted mutants
-  std::map<std::string, uint64_t> sites;                     // distinct finding sites
+  std::map<std::string, uint64_t> rejectedBy;    // error code → count
+  std::map<ProbeResult::Kind, uint64_t> probes;  // outcome of accepted mutants
+  std::map<std::string, uint64_t> sites;         // distinct finding sites
 };
 
 // The line that names where it crashed (ggml's "file:line: GGML_ASSERT(...) failed"), else the signal.
@@ -184,7 +198,8 @@ std::string siteOf(const ProbeResult& r) {
   for (size_t end = d.size(); end > 0;) {
     const size_t start = d.rfind('\n', end - 1);
     std::string line = d.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
-    if (const size_t src = line.find("/src/"); src != std::string::npos && line.find(':', src) != std::string::npos) return line.substr(src + 1);
+    if (const size_t src = line.find("/src/"); src != std::string::npos && line.find(':', src) != std::string::npos)
+      return line.substr(src + 1);
     if (start == std::string::npos) break;
     end = start;
   }
@@ -200,10 +215,12 @@ void recordFinding(const Options& o, uint64_t iteration, const Mutant& m, const 
   const std::string base = o.findings + "/seed" + std::to_string(o.seed) + "-iteration" + std::to_string(iteration);
   std::ofstream(base + ".gguf", std::ios::binary) << m.bytes;
   std::ofstream(base + ".txt") << what << "\nmutations:\n" << indent(m.description, "  ") << "output:\n" << indent(detail, "  ");
-  std::printf("FINDING (seed %llu, iteration %llu): %s\n  mutations:\n%s  output:\n%s  file: %s.gguf; replay: tandem_model_fuzz --seed %llu --replay %llu\n",
-              static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(iteration), what.c_str(),
-              indent(m.description, "    ").c_str(), indent(detail, "    ").c_str(), base.c_str(), static_cast<unsigned long long>(o.seed),
-              static_cast<unsigned long long>(iteration));
+  std::printf(
+      "FINDING (seed %llu, iteration %llu): %s\n  mutations:\n%s  output:\n%s  file: %s.gguf; replay: tandem_model_fuzz --seed %llu "
+      "--replay %llu\n",
+      static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(iteration), what.c_str(),
+      indent(m.description, "    ").c_str(), indent(detail, "    ").c_str(), base.c_str(), static_cast<unsigned long long>(o.seed),
+      static_cast<unsigned long long>(iteration));
   std::fflush(stdout);
 }
 
@@ -222,7 +239,8 @@ void runIteration(const Options& o, uint64_t iteration, const std::vector<Seed>&
   } catch (const EngineError& e) {
     ++tally.rejected;
     ++tally.rejectedBy[errorCodeName(e.code())];
-    if (o.replay >= 0) std::printf("rejected by the check: %s: %s\nmutations:\n%s", errorCodeName(e.code()), e.what(), indent(m.description, "  ").c_str());
+    if (o.replay >= 0)
+      std::printf("rejected by the check: %s: %s\nmutations:\n%s", errorCodeName(e.code()), e.what(), indent(m.description, "  ").c_str());
     return;
   } catch (const std::exception& e) {
     recordFinding(o, iteration, m, "the check threw a non-EngineError", e.what(), tally, std::string("check threw ") + e.what());
@@ -237,9 +255,8 @@ void runIteration(const Options& o, uint64_t iteration, const std::vector<Seed>&
                 static_cast<unsigned long long>(iteration), r.detail.c_str());
   }
   if (r.isFinding()) {
-    const std::string what = r.kind == ProbeResult::Kind::Timeout
-                                 ? "the engine hung (killed after " + std::to_string(o.timeoutMs) + " ms)"
-                                 : std::string("the engine was killed by ") + strsignal(r.signal);
+    const std::string what = r.kind == ProbeResult::Kind::Timeout ? "the engine hung (killed after " + std::to_string(o.timeoutMs) + " ms)"
+                                                                  : std::string("the engine was killed by ") + strsignal(r.signal);
     recordFinding(o, iteration, m, what, r.detail, tally, siteOf(r));
   } else if (o.replay >= 0) {
     std::printf("accepted by the check; engine: %s\n%smutations:\n%s", kindName(r.kind), indent(r.detail, "  ").c_str(),
@@ -290,7 +307,8 @@ int main(int argc, char** argv) {
     std::printf("\naccepted: %llu:", static_cast<unsigned long long>(tally.accepted));
     for (const auto& [kind, count] : tally.probes) std::printf(" %s=%llu", kindName(kind), static_cast<unsigned long long>(count));
     std::printf("\n");
-    for (const auto& [site, count] : tally.sites) std::printf("finding site (%llu×): %s\n", static_cast<unsigned long long>(count), site.c_str());
+    for (const auto& [site, count] : tally.sites)
+      std::printf("finding site (%llu×): %s\n", static_cast<unsigned long long>(count), site.c_str());
     std::printf("fuzz: %llu iterations, seed %llu, %llu findings\n", static_cast<unsigned long long>(n),
                 static_cast<unsigned long long>(o.seed), static_cast<unsigned long long>(tally.findings));
     return tally.findings == 0 ? 0 : 1;

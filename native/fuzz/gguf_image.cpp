@@ -16,9 +16,20 @@ class Reader {
     pos_ += n;
     return p;
   }
-  uint32_t u32() { uint32_t v; std::memcpy(&v, at(4), 4); return v; }
-  uint64_t u64() { uint64_t v; std::memcpy(&v, at(8), 8); return v; }
-  std::string string() { const uint64_t n = u64(); return std::string(at(n), n); }
+  uint32_t u32() {
+    uint32_t v;
+    std::memcpy(&v, at(4), 4);
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v;
+    std::memcpy(&v, at(8), 8);
+    return v;
+  }
+  std::string string() {
+    const uint64_t n = u64();
+    return std::string(at(n), n);
+  }
   void seek(size_t p) { pos_ = p; }
 
  private:
@@ -59,19 +70,42 @@ uint32_t readerAlignment(const std::vector<GgufKv>& kvs) {
 
 size_t scalarSize(uint32_t type) {
   switch (type) {
-    case kU8: case kI8: case kBool: return 1;
-    case kU16: case kI16: return 2;
-    case kU32: case kI32: case kF32: return 4;
-    case kU64: case kI64: case kF64: return 8;
-    default: return 0;
+    case kU8:
+    case kI8:
+    case kBool:
+      return 1;
+    case kU16:
+    case kI16:
+      return 2;
+    case kU32:
+    case kI32:
+    case kF32:
+      return 4;
+    case kU64:
+    case kI64:
+    case kF64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
 void putU32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
 void putU64(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
-void putString(std::string& out, const std::string& s) { putU64(out, s.size()); out += s; }
-std::string encodeU32(uint32_t v) { std::string s; putU32(s, v); return s; }
-std::string encodeString(const std::string& s) { std::string out; putString(out, s); return out; }
+void putString(std::string& out, const std::string& s) {
+  putU64(out, s.size());
+  out += s;
+}
+std::string encodeU32(uint32_t v) {
+  std::string s;
+  putU32(s, v);
+  return s;
+}
+std::string encodeString(const std::string& s) {
+  std::string out;
+  putString(out, s);
+  return out;
+}
 
 GgufImage GgufImage::parse(const std::string& bytes) {
   Reader r(bytes);
@@ -169,8 +203,10 @@ std::string encodeArray(const GgufArray& array) {
   putU32(out, array.elementType);
   putU64(out, array.elements.size());
   for (const auto& e : array.elements) {
-    if (array.elementType == kString) putString(out, e);
-    else out += e;
+    if (array.elementType == kString)
+      putString(out, e);
+    else
+      out += e;
   }
   return out;
 }

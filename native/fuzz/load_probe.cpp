@@ -84,13 +84,20 @@ std::string tail(const std::string& logPath) {
 
 const char* kindName(ProbeResult::Kind kind) {
   switch (kind) {
-    case ProbeResult::Kind::Generated: return "generated";
-    case ProbeResult::Kind::LoadFailed: return "load failed cleanly";
-    case ProbeResult::Kind::RunFailed: return "run failed cleanly";
-    case ProbeResult::Kind::OtherException: return "unexpected exception";
-    case ProbeResult::Kind::Signal: return "killed by a signal";
-    case ProbeResult::Kind::Timeout: return "timed out";
-    case ProbeResult::Kind::ForkFailed: return "fork failed";
+    case ProbeResult::Kind::Generated:
+      return "generated";
+    case ProbeResult::Kind::LoadFailed:
+      return "load failed cleanly";
+    case ProbeResult::Kind::RunFailed:
+      return "run failed cleanly";
+    case ProbeResult::Kind::OtherException:
+      return "unexpected exception";
+    case ProbeResult::Kind::Signal:
+      return "killed by a signal";
+    case ProbeResult::Kind::Timeout:
+      return "timed out";
+    case ProbeResult::Kind::ForkFailed:
+      return "fork failed";
   }
   return "?";
 }
@@ -137,10 +144,18 @@ ProbeResult probeLoad(const std::string& modelPath, const std::string& logPath, 
     result.signal = WTERMSIG(status);
   } else {
     switch (WEXITSTATUS(status)) {
-      case kGenerated: result.kind = ProbeResult::Kind::Generated; break;
-      case kLoadFailed: result.kind = ProbeResult::Kind::LoadFailed; break;
-      case kRunFailed: result.kind = ProbeResult::Kind::RunFailed; break;
-      default: result.kind = ProbeResult::Kind::OtherException; break;
+      case kGenerated:
+        result.kind = ProbeResult::Kind::Generated;
+        break;
+      case kLoadFailed:
+        result.kind = ProbeResult::Kind::LoadFailed;
+        break;
+      case kRunFailed:
+        result.kind = ProbeResult::Kind::RunFailed;
+        break;
+      default:
+        result.kind = ProbeResult::Kind::OtherException;
+        break;
     }
   }
   return result;

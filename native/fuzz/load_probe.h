@@ -10,8 +10,8 @@ namespace tandem::fuzz {
 struct ProbeResult {
   enum class Kind { Generated, LoadFailed, RunFailed, OtherException, Signal, Timeout, ForkFailed };
   Kind kind = Kind::Generated;
-  int signal = 0;       // Kind::Signal
-  std::string detail;   // the engine's error message, or the child's last stderr lines
+  int signal = 0;      // Kind::Signal
+  std::string detail;  // the engine's error message, or the child's last stderr lines
   bool isFinding() const { return kind == Kind::Signal || kind == Kind::Timeout; }
 };
 

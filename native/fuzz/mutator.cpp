@@ -19,22 +19,159 @@ namespace {
 
 // llama.cpp's architecture names (src/llama-arch.cpp, LLM_ARCH_NAMES): a file moved to another
 // architecture reaches that architecture's hyperparameter loader.
-const char* const kArchitectures[] = {
-    "clip", "llama", "llama4", "deci", "falcon", "grok", "gpt2", "gptj", "gptneox", "mpt", "baichuan", "starcoder", "refact",
-    "bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3", "eurobert", "bloom",
-    "stablelm", "qwen", "qwen2", "qwen2moe", "qwen2vl", "qwen3", "qwen3moe", "qwen3next", "qwen3vl", "qwen3vlmoe", "qwen35",
-    "qwen35moe", "qwen4exp", "phi2", "phi3", "phimoe", "plamo", "plamo2", "plamo3", "codeshell", "orion", "internlm2", "minicpm",
-    "minicpm3", "gemma", "gemma2", "gemma3", "gemma3n", "gemma4", "gemma4-assistant", "gemma-embedding", "starcoder2",
-    "mamba", "mamba2", "maple", "jamba", "falcon-h1", "xverse", "command-r", "cohere2", "cohere2moe", "dbrx", "olmo", "olmo2",
-    "olmoe", "muse-glimmer", "openelm", "arctic", "deepseek", "deepseek2", "deepseek2-ocr", "deepseek32", "deepseek4", "chatglm",
-    "glm4", "glm4moe", "glm-dsa", "bitnet", "t5", "t5encoder", "jais", "jais2", "nemotron", "nemotron_h", "nemotron_h_moe",
-    "exaone", "exaone4", "exaone-moe", "rwkv6", "rwkv6qwen2", "rwkv7", "arwkv7", "granite", "granitemoe", "granitehybrid",
-    "graniteswitch", "granite_swa", "chameleon", "wavtokenizer-dec", "plm", "bailingmoe", "bailingmoe2", "bailingmoe3", "dots1",
-    "dots3note", "arcee", "afmoe", "laguna", "ernie4_5", "ernie4_5-moe", "hunyuan-moe", "hunyuan-dense", "hunyuan_vl", "hy_v3",
-    "hy_v4", "smollm3", "gpt-oss", "lfm2", "lfm2moe", "dream", "smallthinker", "llada", "llada-moe", "seed_oss", "grovemoe",
-    "apertus", "minimax-01", "hrm_text", "minimax-m2", "minimax-m3", "cogvlm", "rnd1", "pangu-embedded", "mistral3", "eagle3",
-    "dflash", "mistral4", "paddleocr", "mimo2", "step35", "spark2_5", "llama-embed", "maincoder", "kimi-linear", "kimi-k3",
-    "talkie", "mellum", "nanbeige", "qwen3tts", "pockettts", "nonexistent"};
+const char* const kArchitectures[] = {"clip",
+                                      "llama",
+                                      "llama4",
+                                      "deci",
+                                      "falcon",
+                                      "grok",
+                                      "gpt2",
+                                      "gptj",
+                                      "gptneox",
+                                      "mpt",
+                                      "baichuan",
+                                      "starcoder",
+                                      "refact",
+                                      "bert",
+                                      "modern-bert",
+                                      "nomic-bert",
+                                      "nomic-bert-moe",
+                                      "neo-bert",
+                                      "jina-bert-v2",
+                                      "jina-bert-v3",
+                                      "eurobert",
+                                      "bloom",
+                                      "stablelm",
+                                      "qwen",
+                                      "qwen2",
+                                      "qwen2moe",
+                                      "qwen2vl",
+                                      "qwen3",
+                                      "qwen3moe",
+                                      "qwen3next",
+                                      "qwen3vl",
+                                      "qwen3vlmoe",
+                                      "qwen35",
+                                      "qwen35moe",
+                                      "qwen4exp",
+                                      "phi2",
+                                      "phi3",
+                                      "phimoe",
+                                      "plamo",
+                                      "plamo2",
+                                      "plamo3",
+                                      "codeshell",
+                                      "orion",
+                                      "internlm2",
+                                      "minicpm",
+                                      "minicpm3",
+                                      "gemma",
+                                      "gemma2",
+                                      "gemma3",
+                                      "gemma3n",
+                                      "gemma4",
+                                      "gemma4-assistant",
+                                      "gemma-embedding",
+                                      "starcoder2",
+                                      "mamba",
+                                      "mamba2",
+                                      "maple",
+                                      "jamba",
+                                      "falcon-h1",
+                                      "xverse",
+                                      "command-r",
+                                      "cohere2",
+                                      "cohere2moe",
+                                      "dbrx",
+                                      "olmo",
+                                      "olmo2",
+                                      "olmoe",
+                                      "muse-glimmer",
+                                      "openelm",
+                                      "arctic",
+                                      "deepseek",
+                                      "deepseek2",
+                                      "deepseek2-ocr",
+                                      "deepseek32",
+                                      "deepseek4",
+                                      "chatglm",
+                                      "glm4",
+                                      "glm4moe",
+                                      "glm-dsa",
+                                      "bitnet",
+                                      "t5",
+                                      "t5encoder",
+                                      "jais",
+                                      "jais2",
+                                      "nemotron",
+                                      "nemotron_h",
+                                      "nemotron_h_moe",
+                                      "exaone",
+                                      "exaone4",
+                                      "exaone-moe",
+                                      "rwkv6",
+                                      "rwkv6qwen2",
+                                      "rwkv7",
+                                      "arwkv7",
+                                      "granite",
+                                      "granitemoe",
+                                      "granitehybrid",
+                                      "graniteswitch",
+                                      "granite_swa",
+                                      "chameleon",
+                                      "wavtokenizer-dec",
+                                      "plm",
+                                      "bailingmoe",
+                                      "bailingmoe2",
+                                      "bailingmoe3",
+                                      "dots1",
+                                      "dots3note",
+                                      "arcee",
+                                      "afmoe",
+                                      "laguna",
+                                      "ernie4_5",
+                                      "ernie4_5-moe",
+                                      "hunyuan-moe",
+                                      "hunyuan-dense",
+                                      "hunyuan_vl",
+                                      "hy_v3",
+                                      "hy_v4",
+                                      "smollm3",
+                                      "gpt-oss",
+                                      "lfm2",
+                                      "lfm2moe",
+                                      "dream",
+                                      "smallthinker",
+                                      "llada",
+                                      "llada-moe",
+                                      "seed_oss",
+                                      "grovemoe",
+                                      "apertus",
+                                      "minimax-01",
+                                      "hrm_text",
+                                      "minimax-m2",
+                                      "minimax-m3",
+                                      "cogvlm",
+                                      "rnd1",
+                                      "pangu-embedded",
+                                      "mistral3",
+                                      "eagle3",
+                                      "dflash",
+                                      "mistral4",
+                                      "paddleocr",
+                                      "mimo2",
+                                      "step35",
+                                      "spark2_5",
+                                      "llama-embed",
+                                      "maincoder",
+                                      "kimi-linear",
+                                      "kimi-k3",
+                                      "talkie",
+                                      "mellum",
+                                      "nanbeige",
+                                      "qwen3tts",
+                                      "pockettts",
+                                      "nonexistent"};
 
 // Keys llama.cpp reads ("%s" = the architecture), with the type it reads them as.
 struct KeyTemplate {
@@ -43,62 +180,196 @@ struct KeyTemplate {
   uint32_t elementType = 0;  // arrays
 };
 const KeyTemplate kKeys[] = {
-    {"%s.expert_count", kU32}, {"%s.expert_used_count", kU32}, {"%s.expert_group_count", kU32},
-    {"%s.expert_group_used_count", kU32}, {"%s.expert_shared_count", kU32}, {"%s.expert_feed_forward_length", kU32},
-    {"%s.expert_gating_func", kU32}, {"%s.nextn_predict_layers", kU32}, {"%s.leading_dense_block_count", kU32},
-    {"%s.rope.dimension_count", kU32}, {"%s.rope.dimension_count_swa", kU32}, {"%s.rope.scaling.original_context_length", kU32},
-    {"%s.attention.key_length", kU32}, {"%s.attention.value_length", kU32}, {"%s.attention.key_length_swa", kU32},
-    {"%s.attention.value_length_swa", kU32}, {"%s.attention.sliding_window", kU32}, {"%s.attention.sliding_window_pattern", kU32},
-    {"%s.attention.group_norm_groups", kU32}, {"%s.vocab_size", kU32}, {"%s.embedding_length_out", kU32}, {"%s.pooling_type", kU32},
-    {"%s.features_length", kU32}, {"%s.posnet.block_count", kU32}, {"%s.convnext.block_count", kU32},
-    {"%s.attention.q_lora_rank", kU32}, {"%s.attention.kv_lora_rank", kU32}, {"%s.ssm.conv_kernel", kU32},
-    {"%s.ssm.inner_size", kU32}, {"%s.ssm.state_size", kU32}, {"%s.ssm.time_step_rank", kU32}, {"%s.ssm.group_count", kU32},
-    {"%s.wkv.head_size", kU32}, {"%s.decoder_start_token_id", kU32}, {"%s.attention.relative_buckets_count", kU32},
-    {"%s.moe_every_n_layers", kU32}, {"%s.interleave_moe_layer_step", kU32}, {"%s.full_attention_interval", kU32},
-    {"%s.num_loops", kU32}, {"%s.hrm.layers_per_stack", kU32}, {"%s.hrm.h_cycles", kU32}, {"%s.hrm.l_cycles", kU32},
-    {"%s.n_deepstack_layers", kU32}, {"%s.attention.output_group_count", kU32}, {"%s.attention.indexer.block_size", kU32},
-    {"%s.attention.shared_kv_layers", kU32}, {"%s.context_length", kU32}, {"%s.block_count", kU32},
-    {"general.alignment", kU32}, {"general.file_type", kU32}, {"general.quantization_version", kU32}, {"split.count", kU16},
-    {"split.no", kU16}, {"tokenizer.ggml.bos_token_id", kU32}, {"tokenizer.ggml.eos_token_id", kU32},
-    {"tokenizer.ggml.eot_token_id", kU32}, {"tokenizer.ggml.eom_token_id", kU32}, {"tokenizer.ggml.unknown_token_id", kU32},
-    {"tokenizer.ggml.seperator_token_id", kU32}, {"tokenizer.ggml.padding_token_id", kU32}, {"tokenizer.ggml.cls_token_id", kU32},
-    {"tokenizer.ggml.mask_token_id", kU32}, {"tokenizer.ggml.fim_pre_token_id", kU32}, {"tokenizer.ggml.fim_suf_token_id", kU32},
-    {"tokenizer.ggml.fim_mid_token_id", kU32}, {"tokenizer.ggml.fim_pad_token_id", kU32}, {"tokenizer.ggml.fim_rep_token_id", kU32},
-    {"tokenizer.ggml.fim_sep_token_id", kU32}, {"tokenizer.ggml.prefix_token_id", kU32}, {"tokenizer.ggml.token_type_count", kU32},
-    {"%s.rope.freq_base", kF32}, {"%s.rope.freq_base_swa", kF32}, {"%s.rope.scaling.factor", kF32}, {"%s.rope.scale_linear", kF32},
-    {"%s.rope.scaling.attn_factor", kF32}, {"%s.rope.scaling.alpha", kF32}, {"%s.rope.scaling.yarn_log_multiplier", kF32},
-    {"%s.rope.scaling.yarn_ext_factor", kF32}, {"%s.rope.scaling.yarn_attn_factor", kF32}, {"%s.rope.scaling.yarn_beta_fast", kF32},
-    {"%s.rope.scaling.yarn_beta_slow", kF32}, {"%s.attention.layer_norm_epsilon", kF32}, {"%s.attention.layer_norm_rms_epsilon", kF32},
-    {"%s.attention.group_norm_epsilon", kF32}, {"%s.attention.clamp_kqv", kF32}, {"%s.attention.max_alibi_bias", kF32},
-    {"%s.attention.scale", kF32}, {"%s.logit_scale", kF32}, {"%s.embedding_scale", kF32}, {"%s.residual_scale", kF32},
-    {"%s.attn_logit_softcapping", kF32}, {"%s.final_logit_softcapping", kF32}, {"%s.expert_weights_scale", kF32},
-    {"%s.kda.gate_lower_bound", kF32}, {"%s.attention.causal", kBool}, {"%s.rope.scaling.finetuned", kBool},
-    {"%s.use_parallel_residual", kBool}, {"%s.expert_weights_norm", kBool}, {"%s.kda.safe_gate", kBool},
-    {"tokenizer.ggml.add_bos_token", kBool}, {"tokenizer.ggml.add_eos_token", kBool}, {"tokenizer.ggml.add_sep_token", kBool},
-    {"tokenizer.ggml.add_space_prefix", kBool}, {"tokenizer.ggml.remove_extra_whitespaces", kBool},
-    {"tokenizer.ggml.normalizer.lowercase", kBool}, {"%s.rope.scaling.type", kString}, {"tokenizer.ggml.pre", kString},
-    {"tokenizer.ggml.model", kString}, {"tokenizer.chat_template", kString}, {"%s.hidden_activation", kString},
-    {"%s.rope.dimension_sections", kArray, kI32}, {"%s.attention.sliding_window_pattern", kArray, kBool},
-    {"%s.expert_used_count", kArray, kU32}, {"%s.attention.head_count", kArray, kU32}, {"%s.attention.head_count_kv", kArray, kI32},
-    {"%s.feed_forward_length", kArray, kU32}, {"%s.swiglu_clamp_exp", kArray, kF32}, {"%s.attention.compress_ratios", kArray, kU32},
-    {"%s.deepstack_mapping", kArray, kI32}, {"tokenizer.ggml.suppress_tokens", kArray, kI32},
-    {"tokenizer.ggml.precompiled_charsmap", kArray, kU8}, {"%s.classifier.output_labels", kArray, kString},
+    {"%s.expert_count", kU32},
+    {"%s.expert_used_count", kU32},
+    {"%s.expert_group_count", kU32},
+    {"%s.expert_group_used_count", kU32},
+    {"%s.expert_shared_count", kU32},
+    {"%s.expert_feed_forward_length", kU32},
+    {"%s.expert_gating_func", kU32},
+    {"%s.nextn_predict_layers", kU32},
+    {"%s.leading_dense_block_count", kU32},
+    {"%s.rope.dimension_count", kU32},
+    {"%s.rope.dimension_count_swa", kU32},
+    {"%s.rope.scaling.original_context_length", kU32},
+    {"%s.attention.key_length", kU32},
+    {"%s.attention.value_length", kU32},
+    {"%s.attention.key_length_swa", kU32},
+    {"%s.attention.value_length_swa", kU32},
+    {"%s.attention.sliding_window", kU32},
+    {"%s.attention.sliding_window_pattern", kU32},
+    {"%s.attention.group_norm_groups", kU32},
+    {"%s.vocab_size", kU32},
+    {"%s.embedding_length_out", kU32},
+    {"%s.pooling_type", kU32},
+    {"%s.features_length", kU32},
+    {"%s.posnet.block_count", kU32},
+    {"%s.convnext.block_count", kU32},
+    {"%s.attention.q_lora_rank", kU32},
+    {"%s.attention.kv_lora_rank", kU32},
+    {"%s.ssm.conv_kernel", kU32},
+    {"%s.ssm.inner_size", kU32},
+    {"%s.ssm.state_size", kU32},
+    {"%s.ssm.time_step_rank", kU32},
+    {"%s.ssm.group_count", kU32},
+    {"%s.wkv.head_size", kU32},
+    {"%s.decoder_start_token_id", kU32},
+    {"%s.attention.relative_buckets_count", kU32},
+    {"%s.moe_every_n_layers", kU32},
+    {"%s.interleave_moe_layer_step", kU32},
+    {"%s.full_attention_interval", kU32},
+    {"%s.num_loops", kU32},
+    {"%s.hrm.layers_per_stack", kU32},
+    {"%s.hrm.h_cycles", kU32},
+    {"%s.hrm.l_cycles", kU32},
+    {"%s.n_deepstack_layers", kU32},
+    {"%s.attention.output_group_count", kU32},
+    {"%s.attention.indexer.block_size", kU32},
+    {"%s.attention.shared_kv_layers", kU32},
+    {"%s.context_length", kU32},
+    {"%s.block_count", kU32},
+    {"general.alignment", kU32},
+    {"general.file_type", kU32},
+    {"general.quantization_version", kU32},
+    {"split.count", kU16},
+    {"split.no", kU16},
+    {"tokenizer.ggml.bos_token_id", kU32},
+    {"tokenizer.ggml.eos_token_id", kU32},
+    {"tokenizer.ggml.eot_token_id", kU32},
+    {"tokenizer.ggml.eom_token_id", kU32},
+    {"tokenizer.ggml.unknown_token_id", kU32},
+    {"tokenizer.ggml.seperator_token_id", kU32},
+    {"tokenizer.ggml.padding_token_id", kU32},
+    {"tokenizer.ggml.cls_token_id", kU32},
+    {"tokenizer.ggml.mask_token_id", kU32},
+    {"tokenizer.ggml.fim_pre_token_id", kU32},
+    {"tokenizer.ggml.fim_suf_token_id", kU32},
+    {"tokenizer.ggml.fim_mid_token_id", kU32},
+    {"tokenizer.ggml.fim_pad_token_id", kU32},
+    {"tokenizer.ggml.fim_rep_token_id", kU32},
+    {"tokenizer.ggml.fim_sep_token_id", kU32},
+    {"tokenizer.ggml.prefix_token_id", kU32},
+    {"tokenizer.ggml.token_type_count", kU32},
+    {"%s.rope.freq_base", kF32},
+    {"%s.rope.freq_base_swa", kF32},
+    {"%s.rope.scaling.factor", kF32},
+    {"%s.rope.scale_linear", kF32},
+    {"%s.rope.scaling.attn_factor", kF32},
+    {"%s.rope.scaling.alpha", kF32},
+    {"%s.rope.scaling.yarn_log_multiplier", kF32},
+    {"%s.rope.scaling.yarn_ext_factor", kF32},
+    {"%s.rope.scaling.yarn_attn_factor", kF32},
+    {"%s.rope.scaling.yarn_beta_fast", kF32},
+    {"%s.rope.scaling.yarn_beta_slow", kF32},
+    {"%s.attention.layer_norm_epsilon", kF32},
+    {"%s.attention.layer_norm_rms_epsilon", kF32},
+    {"%s.attention.group_norm_epsilon", kF32},
+    {"%s.attention.clamp_kqv", kF32},
+    {"%s.attention.max_alibi_bias", kF32},
+    {"%s.attention.scale", kF32},
+    {"%s.logit_scale", kF32},
+    {"%s.embedding_scale", kF32},
+    {"%s.residual_scale", kF32},
+    {"%s.attn_logit_softcapping", kF32},
+    {"%s.final_logit_softcapping", kF32},
+    {"%s.expert_weights_scale", kF32},
+    {"%s.kda.gate_lower_bound", kF32},
+    {"%s.attention.causal", kBool},
+    {"%s.rope.scaling.finetuned", kBool},
+    {"%s.use_parallel_residual", kBool},
+    {"%s.expert_weights_norm", kBool},
+    {"%s.kda.safe_gate", kBool},
+    {"tokenizer.ggml.add_bos_token", kBool},
+    {"tokenizer.ggml.add_eos_token", kBool},
+    {"tokenizer.ggml.add_sep_token", kBool},
+    {"tokenizer.ggml.add_space_prefix", kBool},
+    {"tokenizer.ggml.remove_extra_whitespaces", kBool},
+    {"tokenizer.ggml.normalizer.lowercase", kBool},
+    {"%s.rope.scaling.type", kString},
+    {"tokenizer.ggml.pre", kString},
+    {"tokenizer.ggml.model", kString},
+    {"tokenizer.chat_template", kString},
+    {"%s.hidden_activation", kString},
+    {"%s.rope.dimension_sections", kArray, kI32},
+    {"%s.attention.sliding_window_pattern", kArray, kBool},
+    {"%s.expert_used_count", kArray, kU32},
+    {"%s.attention.head_count", kArray, kU32},
+    {"%s.attention.head_count_kv", kArray, kI32},
+    {"%s.feed_forward_length", kArray, kU32},
+    {"%s.swiglu_clamp_exp", kArray, kF32},
+    {"%s.attention.compress_ratios", kArray, kU32},
+    {"%s.deepstack_mapping", kArray, kI32},
+    {"tokenizer.ggml.suppress_tokens", kArray, kI32},
+    {"tokenizer.ggml.precompiled_charsmap", kArray, kU8},
+    {"%s.classifier.output_labels", kArray, kString},
 };
 
-const uint64_t kInterestingInts[] = {0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 127, 128, 255, 256, 511, 512, 513, 1023,
-                                     1024, 1025, 4096, 32767, 32768, 65535, 65536, 0x7fffffffull, 0x80000000ull, 0xfffffffeull,
-                                     0xffffffffull, 0x100000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull,
+const uint64_t kInterestingInts[] = {0,
+                                     1,
+                                     2,
+                                     3,
+                                     4,
+                                     7,
+                                     8,
+                                     15,
+                                     16,
+                                     31,
+                                     32,
+                                     33,
+                                     63,
+                                     64,
+                                     127,
+                                     128,
+                                     255,
+                                     256,
+                                     511,
+                                     512,
+                                     513,
+                                     1023,
+                                     1024,
+                                     1025,
+                                     4096,
+                                     32767,
+                                     32768,
+                                     65535,
+                                     65536,
+                                     0x7fffffffull,
+                                     0x80000000ull,
+                                     0xfffffffeull,
+                                     0xffffffffull,
+                                     0x100000000ull,
+                                     0x7fffffffffffffffull,
+                                     0x8000000000000000ull,
                                      0xffffffffffffffffull};
 
-const double kInterestingFloats[] = {0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e-6, -1e-6, 1e-12, 1e-45, 1e-38, 1e6, 1e30, -1e30, 10000.0,
-                                     3.4028234663852886e38, -3.4028234663852886e38, std::numeric_limits<double>::infinity(),
-                                     -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN(),
+const double kInterestingFloats[] = {0.0,
+                                     -0.0,
+                                     1.0,
+                                     -1.0,
+                                     0.5,
+                                     2.0,
+                                     1e-6,
+                                     -1e-6,
+                                     1e-12,
+                                     1e-45,
+                                     1e-38,
+                                     1e6,
+                                     1e30,
+                                     -1e30,
+                                     10000.0,
+                                     3.4028234663852886e38,
+                                     -3.4028234663852886e38,
+                                     std::numeric_limits<double>::infinity(),
+                                     -std::numeric_limits<double>::infinity(),
+                                     std::numeric_limits<double>::quiet_NaN(),
                                      -std::numeric_limits<double>::quiet_NaN()};
 
 const char* const kInterestingStrings[] = {
-    "", "none", "linear", "yarn", "longrope", "YARN", "bogus", "llama", "gpt2", "bert", "t5", "rwkv", "test", "plamo2", "gemma4",
-    "hybriddna", "whitespace", "no_vocab", "default", "qwen2", "deepseek-coder", "kimi-k2", "llama-bpe", "gemma", "starcoder",
-    "\xff\xfe", "[EMPTY_0]", "<s>", "</s>", "<unk>", "<|endoftext|>", "<0x0A>", "\n", " ", "gelu", "silu", "{{ bos_token }}"};
+    "",           "none",     "linear",    "yarn",  "longrope",       "YARN",    "bogus",         "llama",
+    "gpt2",       "bert",     "t5",        "rwkv",  "test",           "plamo2",  "gemma4",        "hybriddna",
+    "whitespace", "no_vocab", "default",   "qwen2", "deepseek-coder", "kimi-k2", "llama-bpe",     "gemma",
+    "starcoder",  "\xff\xfe", "[EMPTY_0]", "<s>",   "</s>",           "<unk>",   "<|endoftext|>", "<0x0A>",
+    "\n",         " ",        "gelu",      "silu",  "{{ bos_token }}"};
 
 template <typename T, size_t N>
 const T& pick(Rng& rng, const T (&items)[N]) {
@@ -107,20 +378,29 @@ const T& pick(Rng& rng, const T (&items)[N]) {
 
 uint64_t interestingInt(Rng& rng, uint64_t original) {
   switch (rng.below(10)) {
-    case 0: return original + 1;
-    case 1: return original - 1;
-    case 2: return original * 2;
-    case 3: return original / 2;
-    case 4: return rng.next() >> rng.below(64);
-    default: return pick(rng, kInterestingInts);
+    case 0:
+      return original + 1;
+    case 1:
+      return original - 1;
+    case 2:
+      return original * 2;
+    case 3:
+      return original / 2;
+    case 4:
+      return rng.next() >> rng.below(64);
+    default:
+      return pick(rng, kInterestingInts);
   }
 }
 
 double interestingFloat(Rng& rng, double original) {
   switch (rng.below(8)) {
-    case 0: return -original;
-    case 1: return original * 1000;
-    default: return pick(rng, kInterestingFloats);
+    case 0:
+      return -original;
+    case 1:
+      return original * 1000;
+    default:
+      return pick(rng, kInterestingFloats);
   }
 }
 
@@ -131,14 +411,17 @@ std::string interestingString(Rng& rng, const std::string& original) {
       s[rng.below(s.size())] = static_cast<char>(rng.next());
       return s;
     }
-    case 1: return original.substr(0, rng.below(original.size() + 1));
+    case 1:
+      return original.substr(0, rng.below(original.size() + 1));
     case 2: {
       std::string s(rng.below(17), '\0');
       for (auto& c : s) c = static_cast<char>(rng.next());
       return s;
     }
-    case 3: return std::string(1000 + rng.below(70000), 'a');
-    default: return pick(rng, kInterestingStrings);
+    case 3:
+      return std::string(1000 + rng.below(70000), 'a');
+    default:
+      return pick(rng, kInterestingStrings);
   }
 }
 
@@ -155,7 +438,12 @@ std::string interestingScalar(Rng& rng, uint32_t type, const std::string& origin
   if (type == kF32) {
     float before = 0;
     if (original.size() == 4) std::memcpy(&before, original.data(), 4);
-    const auto f = rng.chance(0.1) ? [&] { uint32_t b = static_cast<uint32_t>(rng.next()); float x; std::memcpy(&x, &b, 4); return x; }()
+    const auto f = rng.chance(0.1) ? [&] {
+      uint32_t b = static_cast<uint32_t>(rng.next());
+      float x;
+      std::memcpy(&x, &b, 4);
+      return x;
+    }()
                                    : static_cast<float>(interestingFloat(rng, before));
     out.assign(reinterpret_cast<const char*>(&f), 4);
   } else if (type == kF64) {
@@ -201,8 +489,12 @@ std::string showValue(uint32_t type, const std::string& value) {
     std::string out = "\"";
     for (size_t i = 0; i < s.size() && i < 40; ++i) {
       const auto c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-      else { std::snprintf(buf, sizeof buf, "\\x%02x", c); out += buf; }
+      if (c >= 0x20 && c < 0x7f)
+        out += static_cast<char>(c);
+      else {
+        std::snprintf(buf, sizeof buf, "\\x%02x", c);
+        out += buf;
+      }
     }
     return out + (s.size() > 40 ? "…\" (" + std::to_string(s.size()) + " bytes)" : "\"");
   }
@@ -252,8 +544,10 @@ std::string perLayerArray(Rng& rng, uint32_t elementType, size_t n, const std::s
   GgufArray a;
   a.elementType = elementType;
   std::string plain = base;
-  if (elementType == kString) plain = encodeString("x").substr(8);
-  else plain.resize(scalarSize(elementType), '\0');
+  if (elementType == kString)
+    plain = encodeString("x").substr(8);
+  else
+    plain.resize(scalarSize(elementType), '\0');
   a.elements.assign(n, plain);
   if (n > 0 && rng.chance(0.7)) {
     std::string v = interestingScalar(rng, elementType == kString ? kString : elementType, base);
@@ -277,14 +571,21 @@ std::string setValue(GgufImage& image, Rng& rng) {
   if (a.elementType == kString) {
     std::string what;
     switch (rng.below(5)) {
-      case 0: case 1: {  // a duplicated token: llama.cpp's vocabulary loader asserts on it
+      case 0:
+      case 1: {  // a duplicated token: llama.cpp's vocabulary loader asserts on it
         const size_t j = rng.below(a.elements.size());
         a.elements[i] = a.elements[j];
         what = "copy of element " + std::to_string(j);
         break;
       }
-      case 2: a.elements[i].clear(); what = "\"\""; break;
-      case 3: a.elements[i] += std::string(1, '\0') + "x"; what = "itself + NUL + x"; break;
+      case 2:
+        a.elements[i].clear();
+        what = "\"\"";
+        break;
+      case 3:
+        a.elements[i] += std::string(1, '\0') + "x";
+        what = "itself + NUL + x";
+        break;
       default: {
         a.elements[i] = interestingString(rng, a.elements[i]);
         what = showValue(kString, encodeString(a.elements[i]));
@@ -310,10 +611,17 @@ std::string resizeArray(GgufImage& image, Rng& rng) {
   if (!decodeArray(kv.value, a)) return "left " + kv.key + " as it was";
   const size_t before = a.elements.size();
   switch (rng.below(4)) {
-    case 0: a.elements.resize(before > 0 ? before - 1 : 0); break;
-    case 1: a.elements.resize(rng.below(before + 1)); break;
-    case 2: if (before > 0) a.elements.push_back(a.elements[rng.below(before)]); break;
-    default: a.elements.clear();
+    case 0:
+      a.elements.resize(before > 0 ? before - 1 : 0);
+      break;
+    case 1:
+      a.elements.resize(rng.below(before + 1));
+      break;
+    case 2:
+      if (before > 0) a.elements.push_back(a.elements[rng.below(before)]);
+      break;
+    default:
+      a.elements.clear();
   }
   kv.value = encodeArray(a);
   return "resized " + kv.key + " from " + std::to_string(before) + " to " + std::to_string(a.elements.size()) + " elements";
@@ -403,8 +711,10 @@ std::string mutateTensor(GgufImage& image, Rng& rng) {
       return "tensor " + t.name + ": dim " + std::to_string(d) + " = " + std::to_string(t.dims[d]);
     }
     case 1:
-      if (t.dims.size() > 1 && rng.chance(0.5)) t.dims.pop_back();
-      else t.dims.push_back(rng.chance(0.5) ? 1 : interestingInt(rng, 1));
+      if (t.dims.size() > 1 && rng.chance(0.5))
+        t.dims.pop_back();
+      else
+        t.dims.push_back(rng.chance(0.5) ? 1 : interestingInt(rng, 1));
       return "tensor " + t.name + ": " + std::to_string(t.dims.size()) + " dims";
     case 2:
       t.type = rng.chance(0.8) ? static_cast<uint32_t>(rng.below(42)) : static_cast<uint32_t>(interestingInt(rng, t.type));
@@ -418,7 +728,8 @@ std::string mutateTensor(GgufImage& image, Rng& rng) {
       t.name = rng.chance(0.5) ? other : "blk." + std::to_string(interestingInt(rng, 2) % 1000) + ".attn_q.weight";
       return "tensor " + before + " renamed " + t.name;
     }
-    default: break;
+    default:
+      break;
   }
   const size_t i = rng.below(image.tensors.size());
   const std::string name = image.tensors[i].name;
@@ -487,16 +798,28 @@ Mutant mutate(const GgufImage& seed, Rng& rng) {
   for (size_t i = 0; i < count; ++i) {
     std::string what;
     const uint64_t op = rng.below(100);
-    if (image.kvs.empty()) what = addKey(image, rng);
-    else if (op < 30) what = setValue(image, rng);
-    else if (op < 38) what = resizeArray(image, rng);
-    else if (op < 46) what = retype(image, rng);
-    else if (op < 62) what = addKey(image, rng);
-    else if (op < 66) what = removeKey(image, rng);
-    else if (op < 68) what = duplicateKey(image, rng);
-    else if (op < 74) what = moveArchitecture(image, rng);
-    else if (op < 82) what = mutateTensor(image, rng);
-    else { ++raw; continue; }
+    if (image.kvs.empty())
+      what = addKey(image, rng);
+    else if (op < 30)
+      what = setValue(image, rng);
+    else if (op < 38)
+      what = resizeArray(image, rng);
+    else if (op < 46)
+      what = retype(image, rng);
+    else if (op < 62)
+      what = addKey(image, rng);
+    else if (op < 66)
+      what = removeKey(image, rng);
+    else if (op < 68)
+      what = duplicateKey(image, rng);
+    else if (op < 74)
+      what = moveArchitecture(image, rng);
+    else if (op < 82)
+      what = mutateTensor(image, rng);
+    else {
+      ++raw;
+      continue;
+    }
     m.description += what + "\n";
   }
   m.bytes = image.serialize();

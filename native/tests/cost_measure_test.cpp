@@ -26,9 +26,11 @@ TEST("cost measure: requests are checked before any model is loaded") {
   };
   CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.ks.clear(); })), ErrorCode::InvalidArgument);
   CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.ks = {0}; })), ErrorCode::InvalidArgument);
-  CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.ks = {4, kMaxTreeNodes + 1}; })), ErrorCode::InvalidArgument);
+  CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.ks = {4, kMaxTreeNodes + 1}; })),
+                    ErrorCode::InvalidArgument);
   CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.depth = -1; })), ErrorCode::InvalidArgument);
-  CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.depth = kMaxCostDepth + 1; })), ErrorCode::InvalidArgument);
+  CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.depth = kMaxCostDepth + 1; })),
+                    ErrorCode::InvalidArgument);
   CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.reps = 0; })), ErrorCode::InvalidArgument);
   CHECK_THROWS_CODE(validateCostMeasureRequest(with([](CostMeasureRequest& r) { r.reps = kMaxCostReps + 1; })), ErrorCode::InvalidArgument);
   // measureCost checks first too: an empty ks never reaches the model file (nor max_element of nothing)

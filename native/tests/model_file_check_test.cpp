@@ -97,7 +97,10 @@ std::string handWrittenGguf(uint32_t alignment, const std::string& name) {
   std::string out = "GGUF";
   auto u32 = [&](uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); };
   auto u64 = [&](uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); };
-  auto str = [&](const std::string& s) { u64(s.size()); out += s; };
+  auto str = [&](const std::string& s) {
+    u64(s.size());
+    out += s;
+  };
   u32(3);
   u64(1);  // tensors
   u64(3);  // keys
@@ -196,7 +199,10 @@ TEST("metadata: context and embedding lengths must not be 0; nextn layers must l
 }
 
 TEST("metadata: expert counts follow llama.cpp's asserts") {
-  struct Case { uint32_t experts, used, groups, groupsUsed; const char* expected; };
+  struct Case {
+    uint32_t experts, used, groups, groupsUsed;
+    const char* expected;
+  };
   const Case cases[] = {
       {1025, 2, 0, 0, "expert_count is 1025; llama.cpp supports at most 1024"},
       {8, 9, 0, 0, "expert_used_count is 9 but llama.expert_count is 8"},
@@ -217,8 +223,10 @@ TEST("metadata: expert counts follow llama.cpp's asserts") {
     if (c.groups) gguf_set_val_u32(g.get(), "llama.expert_group_count", c.groups);
     if (c.groupsUsed) gguf_set_val_u32(g.get(), "llama.expert_group_used_count", c.groupsUsed);
     const std::string why = problem(g);
-    if (c.expected) CHECK_EQ(mentions(why, c.expected) ? std::string(c.expected) : why, std::string(c.expected));
-    else CHECK_EQ(why, std::string());
+    if (c.expected)
+      CHECK_EQ(mentions(why, c.expected) ? std::string(c.expected) : why, std::string(c.expected));
+    else
+      CHECK_EQ(why, std::string());
   }
 }
 
@@ -351,7 +359,9 @@ TEST("metadata: per-layer key/value head counts must match each layer's K and V 
   setU32Array(g, "llama.attention.head_count_kv", {2, 2});
   CHECK_EQ(problem(g), std::string());
   setU32Array(g, "llama.attention.head_count_kv", {2, 1});
-  CHECK(mentions(problem(g), "tensor blk.1.attn_k.weight holds 32 rows, but llama.attention.head_count_kv is 1 in layer 1, which needs 1 × head size 16 = 16"));
+  CHECK(mentions(
+      problem(g),
+      "tensor blk.1.attn_k.weight holds 32 rows, but llama.attention.head_count_kv is 1 in layer 1, which needs 1 × head size 16 = 16"));
 }
 
 TEST("metadata: the whitespace pre-tokenizer needs the whitespace tokenizer") {

@@ -1,5 +1,5 @@
-#include "engine/runtime/engine_error.h"
 #include "engine/runtime/request_validation.h"
+#include "engine/runtime/engine_error.h"
 #include "test_runner.h"
 
 using namespace tandem;

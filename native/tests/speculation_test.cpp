@@ -14,7 +14,8 @@ using namespace tandem;
 namespace {
 DraftTree chain(std::vector<float> probs) {
   DraftTree t;
-  for (size_t i = 0; i < probs.size(); ++i) t.nodes.push_back(DraftNode{static_cast<llama_token>(i), static_cast<int32_t>(i) - 1, probs[i], DraftSource::Prompt});
+  for (size_t i = 0; i < probs.size(); ++i)
+    t.nodes.push_back(DraftNode{static_cast<llama_token>(i), static_cast<int32_t>(i) - 1, probs[i], DraftSource::Prompt});
   return t;
 }
 }  // namespace
@@ -105,7 +106,11 @@ TEST("sam drafter: tree is parents-first, best-first and proposes the corpus con
   }
   // both continuations of "1 2 3" are root children: 4 and 9
   bool has4 = false, has9 = false;
-  for (const auto& n : t.nodes) if (n.parent == -1) { has4 |= n.token == 4; has9 |= n.token == 9; }
+  for (const auto& n : t.nodes)
+    if (n.parent == -1) {
+      has4 |= n.token == 4;
+      has9 |= n.token == 9;
+    }
   CHECK(has4 && has9);
   // the linear baseline follows one continuation
   SamDrafterOptions lin;
@@ -143,12 +148,14 @@ TEST("corpus: caps truncate and report; unlisted documents are dropped; missing 
   DraftCorpus c(lim);
   auto tok = [](std::string_view s) { return std::vector<llama_token>(s.size(), 1); };
   auto u = c.update({DocumentInput{"a", 1, DraftSource::OtherFile, std::string(20, 'x'), std::nullopt},
-                     DocumentInput{"b", 1, DraftSource::OtherFile, std::string(8, 'x'), std::nullopt}}, tok);
+                     DocumentInput{"b", 1, DraftSource::OtherFile, std::string(8, 'x'), std::nullopt}},
+                    tok);
   CHECK_EQ(c.tokenCount(), size_t{15});
   CHECK(u.truncatedDocuments == 2);
   const uint64_t g = c.generation();
   u = c.update({DocumentInput{"a", 1, DraftSource::OtherFile, std::nullopt, std::nullopt},
-                DocumentInput{"z", 2, DraftSource::OtherFile, std::nullopt, std::nullopt}}, tok);
+                DocumentInput{"z", 2, DraftSource::OtherFile, std::nullopt, std::nullopt}},
+               tok);
   CHECK_EQ(c.documentCount(), size_t{1});
   CHECK_EQ(u.missing.size(), size_t{1});
   CHECK(c.generation() != g);
@@ -245,7 +252,8 @@ TEST("llama.cpp n-gram drafters: each drafts the continuation of a repeated n-gr
     for (llama_token t = 1; t <= 12; ++t) prompt.push_back(t);
   prompt.resize(2 + 12 + 4);  // ... 1 2 3 4: what followed before is 5 6 7 8 ...
   DraftCorpus corpus;
-  for (SpeculationMode mode : {SpeculationMode::NgramSimple, SpeculationMode::NgramMapK, SpeculationMode::NgramMod, SpeculationMode::NgramCache}) {
+  for (SpeculationMode mode :
+       {SpeculationMode::NgramSimple, SpeculationMode::NgramMapK, SpeculationMode::NgramMod, SpeculationMode::NgramCache}) {
     auto d = makeNgramDrafter(mode);
     d->begin(corpus, prompt);
     const DraftTree t = d->draft(prompt, 64);

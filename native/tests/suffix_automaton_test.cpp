@@ -8,24 +8,26 @@ using namespace tandem;
 
 namespace {
 // brute force: longest suffix of seq occurring in some doc; next-token counts after it
-int bruteLen(const std::vector<std::vector<int>> & docs, const std::vector<int> & seq) {
-    for (int L = (int)seq.size(); L > 0; --L) {
-        for (auto & d : docs) for (size_t i = 0; i + L <= d.size(); ++i) {
-            bool ok = true;
-            for (int j = 0; j < L && ok; ++j) ok = d[i + j] == seq[seq.size() - L + j];
-            if (ok) return L;
-        }
-    }
-    return 0;
-}
-std::map<int, unsigned> bruteNext(const std::vector<std::vector<int>> & docs, const std::vector<int> & seq, int L) {
-    std::map<int, unsigned> m;
-    for (auto & d : docs) for (size_t i = 0; i + L < d.size(); ++i) {
+int bruteLen(const std::vector<std::vector<int>>& docs, const std::vector<int>& seq) {
+  for (int L = (int)seq.size(); L > 0; --L) {
+    for (auto& d : docs)
+      for (size_t i = 0; i + L <= d.size(); ++i) {
         bool ok = true;
         for (int j = 0; j < L && ok; ++j) ok = d[i + j] == seq[seq.size() - L + j];
-        if (ok) m[d[i + L]]++;
+        if (ok) return L;
+      }
+  }
+  return 0;
+}
+std::map<int, unsigned> bruteNext(const std::vector<std::vector<int>>& docs, const std::vector<int>& seq, int L) {
+  std::map<int, unsigned> m;
+  for (auto& d : docs)
+    for (size_t i = 0; i + L < d.size(); ++i) {
+      bool ok = true;
+      for (int j = 0; j < L && ok; ++j) ok = d[i + j] == seq[seq.size() - L + j];
+      if (ok) m[d[i + L]]++;
     }
-    return m;
+  return m;
 }
 }  // namespace
 

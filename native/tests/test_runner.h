@@ -39,35 +39,35 @@ inline std::string show(const std::string& v) { return "\"" + v + "\""; }
 
 #define TANDEM_CONCAT2(a, b) a##b
 #define TANDEM_CONCAT(a, b) TANDEM_CONCAT2(a, b)
-#define TEST(name)                                                                                  \
-  static void TANDEM_CONCAT(test_fn_, __LINE__)();                                                  \
+#define TEST(name)                                                                                       \
+  static void TANDEM_CONCAT(test_fn_, __LINE__)();                                                       \
   static testing::Registrar TANDEM_CONCAT(test_reg_, __LINE__)(name, TANDEM_CONCAT(test_fn_, __LINE__)); \
   static void TANDEM_CONCAT(test_fn_, __LINE__)()
 
-#define CHECK(cond)                                                                                  \
-  do {                                                                                               \
+#define CHECK(cond)                                                                                                     \
+  do {                                                                                                                  \
     if (!(cond)) throw testing::Failure{std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": CHECK(" #cond ")"}; \
   } while (0)
 
-#define CHECK_EQ(actual, expected)                                                                   \
-  do {                                                                                               \
-    const auto a_ = (actual);                                                                        \
-    const auto e_ = (expected);                                                                      \
-    if (!(a_ == e_))                                                                                 \
-      throw testing::Failure{std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " #actual " == " + \
-                             testing::show(a_) + ", expected " + testing::show(e_)};                \
+#define CHECK_EQ(actual, expected)                                                                                              \
+  do {                                                                                                                          \
+    const auto a_ = (actual);                                                                                                   \
+    const auto e_ = (expected);                                                                                                 \
+    if (!(a_ == e_))                                                                                                            \
+      throw testing::Failure{std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " #actual " == " + testing::show(a_) + \
+                             ", expected " + testing::show(e_)};                                                                \
   } while (0)
 
-#define CHECK_THROWS_CODE(expr, expectedCode)                                                        \
-  do {                                                                                               \
-    bool threw_ = false;                                                                             \
-    try {                                                                                            \
-      (void)(expr);                                                                                  \
-    } catch (const tandem::EngineError& e_) {                                                        \
-      threw_ = true;                                                                                 \
-      if (e_.code() != (expectedCode))                                                               \
-        throw testing::Failure{std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": wrong code " + \
-                               tandem::errorCodeName(e_.code()) + " (" + e_.what() + ")"};          \
-    }                                                                                                \
+#define CHECK_THROWS_CODE(expr, expectedCode)                                                                                  \
+  do {                                                                                                                         \
+    bool threw_ = false;                                                                                                       \
+    try {                                                                                                                      \
+      (void)(expr);                                                                                                            \
+    } catch (const tandem::EngineError& e_) {                                                                                  \
+      threw_ = true;                                                                                                           \
+      if (e_.code() != (expectedCode))                                                                                         \
+        throw testing::Failure{std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": wrong code " +                      \
+                               tandem::errorCodeName(e_.code()) + " (" + e_.what() + ")"};                                     \
+    }                                                                                                                          \
     if (!threw_) throw testing::Failure{std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " #expr " did not throw"}; \
   } while (0)

@@ -1,5 +1,5 @@
-#include "engine/decode/stop_matcher.h"
 #include "engine/decode/text_stream.h"
+#include "engine/decode/stop_matcher.h"
 #include "test_runner.h"
 
 using namespace tandem;
@@ -67,7 +67,8 @@ TEST("text stream: pieces always concatenate to the final text") {
   for (const char* piece : {"a", "x", "y", "\xE2", "\x82", "b", "xy", "c"}) out += s.append(piece);
   out += s.finish();
   CHECK_EQ(out, s.text());
-  CHECK_EQ(out, std::string("axy\xE2\x82" "bxyc"));
+  CHECK_EQ(out, std::string("axy\xE2\x82"
+                            "bxyc"));
 }
 
 TEST("text stream: an unfinished character at the end is pending, and a carried stream completes it") {

@@ -10,11 +10,11 @@ TEST("utf8: valid text has no invalid byte") {
 
 TEST("utf8: reports the offset of the first bad byte") {
   CHECK_EQ(*findInvalidUtf8("ab\xFFz"), size_t(2));
-  CHECK_EQ(*findInvalidUtf8("ok\xC3"), size_t(2));             // truncated sequence
-  CHECK_EQ(*findInvalidUtf8("x\xC0\xAF"), size_t(1));          // overlong
-  CHECK_EQ(*findInvalidUtf8("\xED\xA0\x80"), size_t(0));       // encoded surrogate
-  CHECK_EQ(*findInvalidUtf8("\xF4\x90\x80\x80"), size_t(0));   // above U+10FFFF
-  CHECK_EQ(*findInvalidUtf8("\xE2\x28\xA1"), size_t(0));       // bad continuation
+  CHECK_EQ(*findInvalidUtf8("ok\xC3"), size_t(2));            // truncated sequence
+  CHECK_EQ(*findInvalidUtf8("x\xC0\xAF"), size_t(1));         // overlong
+  CHECK_EQ(*findInvalidUtf8("\xED\xA0\x80"), size_t(0));      // encoded surrogate
+  CHECK_EQ(*findInvalidUtf8("\xF4\x90\x80\x80"), size_t(0));  // above U+10FFFF
+  CHECK_EQ(*findInvalidUtf8("\xE2\x28\xA1"), size_t(0));      // bad continuation
 }
 
 TEST("utf8: complete prefix holds back an unfinished character only") {
@@ -29,8 +29,8 @@ TEST("utf8: complete prefix holds back an unfinished character only") {
 
 TEST("utf8: malformed tails are not held back forever") {
   CHECK_EQ(completeUtf8Prefix("a\xFF"), size_t(2));
-  CHECK_EQ(completeUtf8Prefix("a\x80"), size_t(2));       // stray continuation
-  CHECK_EQ(completeUtf8Prefix("a\xE0\x80"), size_t(3));   // overlong start can never complete
+  CHECK_EQ(completeUtf8Prefix("a\x80"), size_t(2));      // stray continuation
+  CHECK_EQ(completeUtf8Prefix("a\xE0\x80"), size_t(3));  // overlong start can never complete
 }
 
 TEST("utf16: lone surrogates are found, pairs are fine") {

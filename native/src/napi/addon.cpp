@@ -122,7 +122,8 @@ Napi::Value loadModel(const Napi::CallbackInfo& info) {
 Napi::Value makeTestModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return promiseOrRejection(env, [&]() -> Napi::Value {
-    if (info.Length() < 1 || !info[0].IsObject()) throw EngineError(ErrorCode::InvalidArgument, "makeTestModel(options) needs an options object");
+    if (info.Length() < 1 || !info[0].IsObject())
+      throw EngineError(ErrorCode::InvalidArgument, "makeTestModel(options) needs an options object");
     Napi::Object o = info[0].As<Napi::Object>();
     TestModelSpec spec;
     auto requirePath = [&](const char* key) {
@@ -171,7 +172,8 @@ std::vector<std::pair<int32_t, double>> costCurveFromJs(const Napi::Value& value
     }
     auto pair = item.As<Napi::Array>();
     Napi::Value k = pair.Get(0u), ms = pair.Get(1u);
-    if (!k.IsNumber() || !ms.IsNumber()) throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: " + what + " must hold two numbers [k, ms]");
+    if (!k.IsNumber() || !ms.IsNumber())
+      throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: " + what + " must hold two numbers [k, ms]");
     const int32_t tokens = validateCount((what + " k").c_str(), k.As<Napi::Number>().DoubleValue(), 1, 1 << 20);
     const double time = ms.As<Napi::Number>().DoubleValue();
     if (!std::isfinite(time) || time < 0) {
@@ -195,7 +197,8 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < list.Length(); ++i) {
       Napi::Value item = list.Get(i);
       if (!item.IsObject()) {
-        throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: traces[" + std::to_string(i) + "] must be an object {prompt, reference, kind?, documents?}");
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "simulateDrafting: traces[" + std::to_string(i) + "] must be an object {prompt, reference, kind?, documents?}");
       }
       auto o = item.As<Napi::Object>();
       SimTrace t;
@@ -208,7 +211,8 @@ Napi::Value simulateDraftingJs(const Napi::CallbackInfo& info) {
     auto options = info[1].As<Napi::Object>();
     std::vector<SpeculationMode> modes;
     Napi::Value modeValue = options.Get("modes");
-    if (!modeValue.IsArray()) throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: modes must be an array of speculation mode names");
+    if (!modeValue.IsArray())
+      throw EngineError(ErrorCode::InvalidArgument, "simulateDrafting: modes must be an array of speculation mode names");
     auto modeList = modeValue.As<Napi::Array>();
     for (uint32_t i = 0; i < modeList.Length(); ++i) {
       const std::string name = utf8FromJsString(modeList.Get(i), "mode");

@@ -7,8 +7,7 @@ namespace tandem::napi {
 
 Napi::Function CancelFlagWrap::defineClass(Napi::Env env) {
   return DefineClass(env, "CancelFlag",
-                     {InstanceMethod<&CancelFlagWrap::cancel>("cancel"),
-                      InstanceAccessor<&CancelFlagWrap::cancelled>("cancelled")});
+                     {InstanceMethod<&CancelFlagWrap::cancel>("cancel"), InstanceAccessor<&CancelFlagWrap::cancelled>("cancelled")});
 }
 
 CancelFlagWrap::CancelFlagWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CancelFlagWrap>(info) {}

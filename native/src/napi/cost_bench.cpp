@@ -29,7 +29,8 @@ Napi::Object costMeasurementToJs(Napi::Env env, const CostMeasurement& r) {
     auto point = Napi::Object::New(env);
     point.Set("k", Napi::Number::New(env, r.samples[i].first));
     auto runs = Napi::Array::New(env, r.samples[i].second.size());
-    for (size_t j = 0; j < r.samples[i].second.size(); ++j) runs.Set(static_cast<uint32_t>(j), Napi::Number::New(env, r.samples[i].second[j]));
+    for (size_t j = 0; j < r.samples[i].second.size(); ++j)
+      runs.Set(static_cast<uint32_t>(j), Napi::Number::New(env, r.samples[i].second[j]));
     point.Set("ms", runs);
     points.Set(static_cast<uint32_t>(i), point);
   }

@@ -117,11 +117,16 @@ std::vector<DocumentInput> documentsFromJs(const Napi::Value& value, bool allowT
     if (!version || !std::isfinite(*version)) invalid("documents[" + std::to_string(i) + "].version must be a number");
     d.version = static_cast<int64_t>(*version);
     const std::string source = optionalString(o, "source").value_or("otherFile");
-    if (source == "sameFile") d.source = DraftSource::SameFile;
-    else if (source == "otherFile" || source == "clipboard") d.source = DraftSource::OtherFile;
-    else if (source == "recentEdit") d.source = DraftSource::RecentEdit;
-    else if (source == "history") d.source = DraftSource::History;
-    else invalid("documents[" + std::to_string(i) + "].source must be sameFile, otherFile, recentEdit, clipboard or history");
+    if (source == "sameFile")
+      d.source = DraftSource::SameFile;
+    else if (source == "otherFile" || source == "clipboard")
+      d.source = DraftSource::OtherFile;
+    else if (source == "recentEdit")
+      d.source = DraftSource::RecentEdit;
+    else if (source == "history")
+      d.source = DraftSource::History;
+    else
+      invalid("documents[" + std::to_string(i) + "].source must be sameFile, otherFile, recentEdit, clipboard or history");
     Napi::Value text = o.Get("text");
     if (!text.IsUndefined() && !text.IsNull()) d.text = utf8FromJsString(text, "document text");
     if (allowTokens) {

@@ -34,8 +34,7 @@ void JsDispatcher::callJs(Napi::Env env, Napi::Function, void*, Job* job) {
     } catch (const Napi::Error& e) {
       // A job that let a JS exception escape has nobody to report to; surface it like Node would.
       napi_fatal_exception(env, e.Value());
-    } catch (...) {
-    }
+    } catch (...) {}
   }
   delete job;
 }

@@ -13,13 +13,11 @@
 namespace tandem::napi {
 
 Napi::Function ModelWrap::defineClass(Napi::Env env) {
-  return DefineClass(env, "Model",
-                     {InstanceMethod<&ModelWrap::info>("info"),
-                      InstanceMethod<&ModelWrap::tokenize>("tokenize"),
-                      InstanceMethod<&ModelWrap::detokenize>("detokenize"),
-                      InstanceMethod<&ModelWrap::applyChatTemplate>("applyChatTemplate"),
-                      InstanceMethod<&ModelWrap::createSession>("createSession"),
-                      InstanceMethod<&ModelWrap::dispose>("dispose")});
+  return DefineClass(
+      env, "Model",
+      {InstanceMethod<&ModelWrap::info>("info"), InstanceMethod<&ModelWrap::tokenize>("tokenize"),
+       InstanceMethod<&ModelWrap::detokenize>("detokenize"), InstanceMethod<&ModelWrap::applyChatTemplate>("applyChatTemplate"),
+       InstanceMethod<&ModelWrap::createSession>("createSession"), InstanceMethod<&ModelWrap::dispose>("dispose")});
 }
 
 Napi::Object ModelWrap::create(Napi::Env env, std::shared_ptr<Model> model) {
@@ -102,7 +100,8 @@ Napi::Value ModelWrap::createSession(const Napi::CallbackInfo& info) {
     if (auto v = optionalNumber(options, "batchSize")) context.batchSize = validateCount("batchSize", *v, 1, 1 << 16);
     DocumentKvLimits documentKv;
     if (auto v = optionalNumber(options, "documentKvBytes")) documentKv.maxBytes = validateByteCount("documentKvBytes", *v);
-    if (auto v = optionalNumber(options, "documentKvDocuments")) documentKv.maxDocuments = validateCount("documentKvDocuments", *v, 0, 1 << 16);
+    if (auto v = optionalNumber(options, "documentKvDocuments"))
+      documentKv.maxDocuments = validateCount("documentKvDocuments", *v, 0, 1 << 16);
     return PromiseWorker::start(env, [model, context, documentKv]() -> PromiseWorker::ToJs {
       std::shared_ptr<Session> session = std::make_shared<Session>(model, context, documentKv);
       return [session](Napi::Env env) -> Napi::Value { return SessionWrap::create(env, session); };

@@ -51,7 +51,8 @@ class PromiseWorker : public Napi::AsyncWorker {
   }
 
  private:
-  PromiseWorker(Napi::Env env, Work work) : Napi::AsyncWorker(env, "tandem"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {}
+  PromiseWorker(Napi::Env env, Work work)
+      : Napi::AsyncWorker(env, "tandem"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {}
 
   Napi::Promise::Deferred deferred_;
   Work work_;

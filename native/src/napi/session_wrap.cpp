@@ -22,7 +22,7 @@ struct RequestCall {
   explicit RequestCall(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
   Napi::Promise::Deferred deferred;
   Napi::FunctionReference onText;
-  Napi::ObjectReference owner;  // keeps the SessionWrap alive while the call runs
+  Napi::ObjectReference owner;          // keeps the SessionWrap alive while the call runs
   Napi::ObjectReference callbackError;  // first exception thrown by onText
 };
 
@@ -35,10 +35,8 @@ CancelFlag cancelFlagArgument(const Napi::CallbackInfo& info, size_t index) {
 
 Napi::Function SessionWrap::defineClass(Napi::Env env) {
   return DefineClass(env, "Session",
-                     {InstanceMethod<&SessionWrap::complete>("complete"),
-                      InstanceMethod<&SessionWrap::prefill>("prefill"),
-                      InstanceMethod<&SessionWrap::cachedTokens>("cachedTokens"),
-                      InstanceMethod<&SessionWrap::reset>("reset"),
+                     {InstanceMethod<&SessionWrap::complete>("complete"), InstanceMethod<&SessionWrap::prefill>("prefill"),
+                      InstanceMethod<&SessionWrap::cachedTokens>("cachedTokens"), InstanceMethod<&SessionWrap::reset>("reset"),
                       InstanceMethod<&SessionWrap::dispose>("dispose")});
 }
 
@@ -83,9 +81,12 @@ Napi::Value SessionWrap::startRequest(Napi::Env env, Session& session, const cha
   auto settle = [call, toJs](Napi::Env env, std::shared_ptr<Result> result, std::shared_ptr<ErrorInfo> error) {
     SessionWrap* self = Unwrap(call->owner.Value());
     self->busy_ = false;
-    if (!call->callbackError.IsEmpty()) call->deferred.Reject(call->callbackError.Value());
-    else if (error) call->deferred.Reject(makeJsError(env, *error).Value());
-    else call->deferred.Resolve(toJs(env, *result));
+    if (!call->callbackError.IsEmpty())
+      call->deferred.Reject(call->callbackError.Value());
+    else if (error)
+      call->deferred.Reject(makeJsError(env, *error).Value());
+    else
+      call->deferred.Resolve(toJs(env, *result));
     delete call;
   };
 
@@ -153,23 +154,29 @@ Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
       for (uint32_t i = 0; i < bytes.Length(); ++i) {
         Napi::Value b = bytes.Get(i);
         const double v = b.IsNumber() ? b.As<Napi::Number>().DoubleValue() : -1;
-        if (!(v >= 0 && v <= 255 && v == static_cast<int>(v))) throw EngineError(ErrorCode::InvalidArgument, "carriedBytes must hold integers 0..255");
+        if (!(v >= 0 && v <= 255 && v == static_cast<int>(v)))
+          throw EngineError(ErrorCode::InvalidArgument, "carriedBytes must hold integers 0..255");
         request.carriedBytes.push_back(static_cast<char>(static_cast<int>(v)));
       }
     }
     if (auto mode = optionalString(req, "speculation")) {
       auto parsed = parseSpeculationMode(*mode);
       if (!parsed) {
-        throw EngineError(ErrorCode::InvalidArgument, "speculation must be one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, "
-                                                      "ngram-cache, auto; got '" + *mode + "'");
+        throw EngineError(ErrorCode::InvalidArgument,
+                          "speculation must be one of off, pld, sam, ngram-simple, ngram-map-k, ngram-mod, "
+                          "ngram-cache, auto; got '" +
+                              *mode + "'");
       }
       request.speculation = *parsed;
       if (request.speculation != SpeculationMode::Off) makeDrafter(request.speculation);  // unbuilt modes fail here, in JS
     }
     Napi::Value onText = req.Get("onText");
-    if (!onText.IsUndefined() && !onText.IsNull() && !onText.IsFunction()) throw EngineError(ErrorCode::InvalidArgument, "onText must be a function");
+    if (!onText.IsUndefined() && !onText.IsNull() && !onText.IsFunction())
+      throw EngineError(ErrorCode::InvalidArgument, "onText must be a function");
     CancelFlag cancel = cancelFlagArgument(info, 1);
-    auto work = [request = std::move(request)](Session& s, const CancelFlag& c, const TextSink& sink) { return s.complete(request, c, sink); };
+    auto work = [request = std::move(request)](Session& s, const CancelFlag& c, const TextSink& sink) {
+      return s.complete(request, c, sink);
+    };
     return startRequest<CompletionResult>(env, session, "tandem.complete", cancel, onText, std::move(work), completionResultToJs);
   });
 }
@@ -213,8 +220,10 @@ Napi::Value SessionWrap::reset(const Napi::CallbackInfo& info) {
         error = std::make_shared<ErrorInfo>(describeException(std::current_exception()));
       }
       toJs->post([box, error](Napi::Env env) {
-        if (error) (*box)->Reject(makeJsError(env, *error).Value());
-        else (*box)->Resolve(env.Undefined());
+        if (error)
+          (*box)->Reject(makeJsError(env, *error).Value());
+        else
+          (*box)->Resolve(env.Undefined());
         delete box;
       });
       toJs->release();

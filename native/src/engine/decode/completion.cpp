@@ -11,12 +11,18 @@
 namespace tandem {
 const char* stopReasonName(StopReason reason) {
   switch (reason) {
-    case StopReason::EndOfGeneration: return "eog";
-    case StopReason::StopString: return "stop";
-    case StopReason::MaxTokens: return "maxTokens";
-    case StopReason::TimeBudget: return "timeBudget";
-    case StopReason::ContextFull: return "contextFull";
-    case StopReason::Cancelled: return "cancelled";
+    case StopReason::EndOfGeneration:
+      return "eog";
+    case StopReason::StopString:
+      return "stop";
+    case StopReason::MaxTokens:
+      return "maxTokens";
+    case StopReason::TimeBudget:
+      return "timeBudget";
+    case StopReason::ContextFull:
+      return "contextFull";
+    case StopReason::Cancelled:
+      return "cancelled";
   }
   return "maxTokens";
 }
@@ -83,7 +89,8 @@ PrefillResult runPrefill(InferenceContext& context, const PrefillRequest& reques
 }
 
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
-                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill, const BeforePrefill& beforePrefill) {
+                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill,
+                               const BeforePrefill& beforePrefill) {
   const Model& model = context.model();
   const int32_t maxTokens = validateMaxTokens(request.maxTokens, context.contextSize());
   validateTimeBudget(request.timeBudgetMs);

@@ -34,7 +34,7 @@ struct PrefillRequest {
 struct CompletionRequest : PrefillRequest {
   double maxTokens = 0;  // validated against the context size (1..n_ctx, whole)
   std::vector<std::string> stop;
-  double timeBudgetMs = 0;  // 0 = no limit
+  double timeBudgetMs = 0;                      // 0 = no limit
   Clock::time_point receivedAt = Clock::now();  // firstTokenMs and the time budget count from here
   SpeculationMode speculation = SpeculationMode::Off;
   // The start of a UTF-8 character that an earlier, interrupted decode of the same text left
@@ -135,7 +135,7 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
 // A prefill-only request (pre-warming the cache for a completion that will follow): the prompt is
 // evaluated exactly as runCompletion would, nothing is generated.
 struct PrefillResult {
-  CompletionStats stats;  // the prompt and prefill figures; nothing generated
+  CompletionStats stats;   // the prompt and prefill figures; nothing generated
   bool cancelled = false;  // stopped early: the tokens evaluated so far stay in the cache
 };
 PrefillResult runPrefill(InferenceContext& context, const PrefillRequest& request, const CancelFlag& cancel,

@@ -25,7 +25,8 @@ InferenceContext::InferenceContext(std::shared_ptr<const Model> model, const Con
   // (at most the context) with room for an output per sequence.
   const int32_t minimum = role == ContextRole::Prefill ? 8 : kSequenceCount;
   if (contextSize_ < minimum) {
-    throw EngineError(ErrorCode::InvalidArgument, "contextSize must be at least " + std::to_string(minimum) + " tokens, got " + std::to_string(contextSize_));
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "contextSize must be at least " + std::to_string(minimum) + " tokens, got " + std::to_string(contextSize_));
   }
   const int32_t hardware = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = options.threads > 0 ? options.threads : std::min(hardware, 8);
@@ -82,8 +83,10 @@ void InferenceContext::truncate(size_t keep) {
   if (keep >= evaluated_.size()) return;
   adoptedAt_ = SIZE_MAX;
   llama_memory_t memory = llama_get_memory(ctx_.get());
-  if (keep == 0) llama_memory_clear(memory, true);
-  else llama_memory_seq_rm(memory, 0, static_cast<llama_pos>(keep), -1);
+  if (keep == 0)
+    llama_memory_clear(memory, true);
+  else
+    llama_memory_seq_rm(memory, 0, static_cast<llama_pos>(keep), -1);
   std::lock_guard<std::mutex> lock(evaluatedMutex_);
   evaluated_.resize(keep);
 }
@@ -100,8 +103,8 @@ void InferenceContext::syncWithMemory() {
 
 DecodeStatus InferenceContext::append(const llama_token* tokens, size_t count, size_t maxBatch) {
   if (evaluated_.size() + count > static_cast<size_t>(contextSize_)) {
-    throw EngineError(ErrorCode::ContextOverflow, std::to_string(evaluated_.size() + count) + " tokens do not fit in the context of " +
-                                                      std::to_string(contextSize_));
+    throw EngineError(ErrorCode::ContextOverflow,
+                      std::to_string(evaluated_.size() + count) + " tokens do not fit in the context of " + std::to_string(contextSize_));
   }
   size_t done = 0;
   if (count > 0) adoptedAt_ = SIZE_MAX;
@@ -144,7 +147,8 @@ const float* InferenceContext::lastLogits() const {
 }
 
 void InferenceContext::adoptLogits(std::vector<float> logits) {
-  if (logits.size() != static_cast<size_t>(model_->vocabSize())) throw EngineError(ErrorCode::Internal, "adopted logits have the wrong size");
+  if (logits.size() != static_cast<size_t>(model_->vocabSize()))
+    throw EngineError(ErrorCode::Internal, "adopted logits have the wrong size");
   adoptedLogits_ = std::move(logits);
   adoptedAt_ = evaluated_.size();
 }
@@ -172,7 +176,8 @@ std::vector<uint8_t> InferenceContext::exportKv(size_t from, size_t to) {
 void InferenceContext::importKv(const std::vector<uint8_t>& state, const llama_token* tokens, size_t count) {
   const size_t base = evaluated_.size();
   if (base + count > static_cast<size_t>(contextSize_)) {
-    throw EngineError(ErrorCode::ContextOverflow, std::to_string(base + count) + " tokens do not fit in the context of " + std::to_string(contextSize_));
+    throw EngineError(ErrorCode::ContextOverflow,
+                      std::to_string(base + count) + " tokens do not fit in the context of " + std::to_string(contextSize_));
   }
   llama_memory_t memory = llama_get_memory(ctx_.get());
   const llama_seq_id through = handoverSequence(role_);
@@ -209,7 +214,8 @@ std::vector<uint8_t> InferenceContext::saveSequence() const {
 
 void InferenceContext::restoreSequence(const std::vector<uint8_t>& state, const std::vector<llama_token>& tokens) {
   if (tokens.size() > static_cast<size_t>(contextSize_)) {
-    throw EngineError(ErrorCode::ContextOverflow, std::to_string(tokens.size()) + " tokens do not fit in the context of " + std::to_string(contextSize_));
+    throw EngineError(ErrorCode::ContextOverflow,
+                      std::to_string(tokens.size()) + " tokens do not fit in the context of " + std::to_string(contextSize_));
   }
   // Empty first (memory and list together): whatever happens next, the list stays exact.
   llama_memory_t memory = llama_get_memory(ctx_.get());

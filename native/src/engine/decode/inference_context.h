@@ -38,9 +38,9 @@ struct DraftTree;
 
 struct TreeVerification {
   DecodeStatus status = DecodeStatus::Ok;
-  std::vector<int32_t> acceptedPath;    // tree node indices, root side first
-  std::vector<llama_token> predicted;   // argmax after the root ([0]) and after each node ([i+1])
-  llama_token next = -1;                // the model's own token after the accepted path
+  std::vector<int32_t> acceptedPath;   // tree node indices, root side first
+  std::vector<llama_token> predicted;  // argmax after the root ([0]) and after each node ([i+1])
+  llama_token next = -1;               // the model's own token after the accepted path
   double decodeMs = 0, sampleMs = 0;
 };
 

@@ -6,8 +6,7 @@
 
 namespace tandem {
 
-TextStream::TextStream(std::vector<std::string> stops, std::string carried)
-    : matcher_(std::move(stops)), text_(std::move(carried)) {}
+TextStream::TextStream(std::vector<std::string> stops, std::string carried) : matcher_(std::move(stops)), text_(std::move(carried)) {}
 
 std::string TextStream::append(std::string_view piece) {
   if (stopped_) return {};

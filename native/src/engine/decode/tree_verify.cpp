@@ -87,17 +87,18 @@ TreeVerification InferenceContext::verifyTree(const llama_token* pending, size_t
       return out;
     }
     const std::string reason = log.summary();
-    throw EngineError(ErrorCode::Internal, "llama_decode failed on a draft tree (" + std::to_string(rc) + ")" +
-                                               (reason.empty() ? "" : ": " + reason));
+    throw EngineError(ErrorCode::Internal,
+                      "llama_decode failed on a draft tree (" + std::to_string(rc) + ")" + (reason.empty() ? "" : ": " + reason));
   }
 
   // Greedy walk from the root: follow the child whose token is the model's argmax.
   const auto walkStart = std::chrono::steady_clock::now();
   out.predicted.assign(static_cast<size_t>(k) + 1, -1);
-  out.predicted[0] = pendingCount ? argmaxToken(llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(pendingCount) - 1), vocab)
-                                  : rootPrediction;
+  out.predicted[0] =
+      pendingCount ? argmaxToken(llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(pendingCount) - 1), vocab) : rootPrediction;
   for (int32_t i = 0; i < k; ++i) {
-    out.predicted[static_cast<size_t>(i) + 1] = argmaxToken(llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(pendingCount) + i), vocab);
+    out.predicted[static_cast<size_t>(i) + 1] =
+        argmaxToken(llama_get_logits_ith(ctx_.get(), static_cast<int32_t>(pendingCount) + i), vocab);
   }
   int32_t cur = -1;
   llama_token want = out.predicted[0];

@@ -15,8 +15,8 @@ std::string applyChatTemplate(const Model& model, const std::vector<ChatMessage>
     chars += m.role.size() + m.content.size();
   }
   std::string out(2 * chars + 256, '\0');
-  int32_t n = llama_chat_apply_template(tmpl->c_str(), chat.data(), chat.size(), addAssistantTurn, out.data(),
-                                        static_cast<int32_t>(out.size()));
+  int32_t n =
+      llama_chat_apply_template(tmpl->c_str(), chat.data(), chat.size(), addAssistantTurn, out.data(), static_cast<int32_t>(out.size()));
   if (n > static_cast<int32_t>(out.size())) {
     out.resize(n);
     n = llama_chat_apply_template(tmpl->c_str(), chat.data(), chat.size(), addAssistantTurn, out.data(), n);

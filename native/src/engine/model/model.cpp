@@ -170,12 +170,12 @@ std::vector<llama_token> Model::tokenize(std::string_view text, bool addSpecial,
   }
   if (text.size() > INT32_MAX / 2) throw EngineError(ErrorCode::InvalidArgument, "text is too long to tokenize");
   std::vector<llama_token> tokens(text.size() + 8);
-  int32_t n = llama_tokenize(vocab_, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
-                             static_cast<int32_t>(tokens.size()), addSpecial, parseSpecial);
+  int32_t n = llama_tokenize(vocab_, text.data(), static_cast<int32_t>(text.size()), tokens.data(), static_cast<int32_t>(tokens.size()),
+                             addSpecial, parseSpecial);
   if (n < 0) {
     tokens.resize(static_cast<size_t>(-n));
-    n = llama_tokenize(vocab_, text.data(), static_cast<int32_t>(text.size()), tokens.data(),
-                       static_cast<int32_t>(tokens.size()), addSpecial, parseSpecial);
+    n = llama_tokenize(vocab_, text.data(), static_cast<int32_t>(text.size()), tokens.data(), static_cast<int32_t>(tokens.size()),
+                       addSpecial, parseSpecial);
   }
   if (n < 0) throw EngineError(ErrorCode::Internal, "llama_tokenize failed");
   tokens.resize(static_cast<size_t>(n));
@@ -211,12 +211,12 @@ std::string Model::detokenize(const std::vector<llama_token>& tokens, bool rende
   for (llama_token t : tokens) checkTokenId(t);
   if (tokens.empty()) return {};
   std::string out(tokens.size() * 8 + 16, '\0');
-  int32_t n = llama_detokenize(vocab_, tokens.data(), static_cast<int32_t>(tokens.size()), out.data(),
-                               static_cast<int32_t>(out.size()), /*remove_special=*/false, /*unparse_special=*/renderSpecial);
+  int32_t n = llama_detokenize(vocab_, tokens.data(), static_cast<int32_t>(tokens.size()), out.data(), static_cast<int32_t>(out.size()),
+                               /*remove_special=*/false, /*unparse_special=*/renderSpecial);
   if (n < 0) {
     out.resize(static_cast<size_t>(-n));
-    n = llama_detokenize(vocab_, tokens.data(), static_cast<int32_t>(tokens.size()), out.data(),
-                         static_cast<int32_t>(out.size()), false, renderSpecial);
+    n = llama_detokenize(vocab_, tokens.data(), static_cast<int32_t>(tokens.size()), out.data(), static_cast<int32_t>(out.size()), false,
+                         renderSpecial);
   }
   if (n < 0) throw EngineError(ErrorCode::Internal, "llama_detokenize failed");
   out.resize(static_cast<size_t>(n));

@@ -191,24 +191,27 @@ std::optional<HeadSizes> headSizes(const Metadata& m, const std::string& arch, u
 // do not count). The sizes are computed as load_hparams does.
 void checkHeadSizes(const Metadata& m, const std::string& arch, uint32_t headCount, const std::string& where) {
   static const std::initializer_list<const char*> kvEqual = {
-      "afmoe", "apertus", "arcee", "arctic", "baichuan", "bailingmoe2", "bert", "bitnet", "bloom", "chameleon", "chatglm",
-      "codeshell", "cogvlm", "cohere2", "cohere2moe", "command-r", "dbrx", "deci", "deepseek", "deepseek4", "dflash",
-      "dots1", "dream", "eagle3", "ernie4_5", "ernie4_5-moe", "eurobert", "exaone", "exaone-moe", "exaone4", "falcon",
-      "glm4", "glm4moe", "gpt2", "gptneox", "granite", "granite_swa", "granitehybrid", "graniteswitch", "grok", "grovemoe",
-      "hunyuan-moe", "hunyuan_vl", "hy_v3", "internlm2", "jais", "jais2", "laguna", "llada", "llada-moe", "llama", "llama4",
-      "maincoder", "maple", "mellum", "minimax-01", "minimax-m2", "minimax-m3", "mistral3", "modern-bert", "mpt",
-      "muse-glimmer", "nanbeige", "nemotron", "nemotron_h", "nemotron_h_moe", "neo-bert", "olmo", "olmo2", "olmoe",
-      "openelm", "orion", "paddleocr", "pangu-embedded", "phi2", "phi3", "plamo", "pockettts", "qwen", "qwen2", "qwen2moe",
-      "qwen2vl", "qwen3", "qwen35", "qwen35moe", "qwen3moe", "qwen3next", "qwen3vl", "qwen3vlmoe", "qwen4exp", "refact",
-      "rnd1", "seed_oss", "smallthinker", "smollm3", "spark2_5", "stablelm", "starcoder", "starcoder2", "t5", "talkie",
-      "xverse"};
+      "afmoe",      "apertus",        "arcee",      "arctic",      "baichuan",    "bailingmoe2",   "bert",          "bitnet",
+      "bloom",      "chameleon",      "chatglm",    "codeshell",   "cogvlm",      "cohere2",       "cohere2moe",    "command-r",
+      "dbrx",       "deci",           "deepseek",   "deepseek4",   "dflash",      "dots1",         "dream",         "eagle3",
+      "ernie4_5",   "ernie4_5-moe",   "eurobert",   "exaone",      "exaone-moe",  "exaone4",       "falcon",        "glm4",
+      "glm4moe",    "gpt2",           "gptneox",    "granite",     "granite_swa", "granitehybrid", "graniteswitch", "grok",
+      "grovemoe",   "hunyuan-moe",    "hunyuan_vl", "hy_v3",       "internlm2",   "jais",          "jais2",         "laguna",
+      "llada",      "llada-moe",      "llama",      "llama4",      "maincoder",   "maple",         "mellum",        "minimax-01",
+      "minimax-m2", "minimax-m3",     "mistral3",   "modern-bert", "mpt",         "muse-glimmer",  "nanbeige",      "nemotron",
+      "nemotron_h", "nemotron_h_moe", "neo-bert",   "olmo",        "olmo2",       "olmoe",         "openelm",       "orion",
+      "paddleocr",  "pangu-embedded", "phi2",       "phi3",        "plamo",       "pockettts",     "qwen",          "qwen2",
+      "qwen2moe",   "qwen2vl",        "qwen3",      "qwen35",      "qwen35moe",   "qwen3moe",      "qwen3next",     "qwen3vl",
+      "qwen3vlmoe", "qwen4exp",       "refact",     "rnd1",        "seed_oss",    "smallthinker",  "smollm3",       "spark2_5",
+      "stablelm",   "starcoder",      "starcoder2", "t5",          "talkie",      "xverse"};
   static const std::initializer_list<const char*> ropeWhole = {
-      "apertus", "arcee", "arctic", "baichuan", "chameleon", "codeshell", "cogvlm", "cohere2moe", "dbrx", "deci", "deepseek",
-      "dots1", "dream", "ernie4_5", "ernie4_5-moe", "exaone", "exaone-moe", "exaone4", "falcon", "granite", "granite_swa",
-      "graniteswitch", "grok", "grovemoe", "hunyuan-moe", "hunyuan_vl", "hy_v3", "internlm2", "jais2", "llada", "llada-moe",
-      "llama", "llama4", "maincoder", "mellum", "mistral3", "olmo", "olmo2", "olmoe", "orion", "paddleocr", "pangu-embedded",
-      "plamo", "pockettts", "qwen2", "qwen2moe", "qwen2vl", "qwen3", "qwen3moe", "qwen3vl", "qwen3vlmoe", "rnd1", "seed_oss",
-      "smallthinker", "smollm3", "starcoder2", "talkie", "xverse"};
+      "apertus",   "arcee",      "arctic",      "baichuan",      "chameleon", "codeshell",      "cogvlm",      "cohere2moe", "dbrx",
+      "deci",      "deepseek",   "dots1",       "dream",         "ernie4_5",  "ernie4_5-moe",   "exaone",      "exaone-moe", "exaone4",
+      "falcon",    "granite",    "granite_swa", "graniteswitch", "grok",      "grovemoe",       "hunyuan-moe", "hunyuan_vl", "hy_v3",
+      "internlm2", "jais2",      "llada",       "llada-moe",     "llama",     "llama4",         "maincoder",   "mellum",     "mistral3",
+      "olmo",      "olmo2",      "olmoe",       "orion",         "paddleocr", "pangu-embedded", "plamo",       "pockettts",  "qwen2",
+      "qwen2moe",  "qwen2vl",    "qwen3",       "qwen3moe",      "qwen3vl",   "qwen3vlmoe",     "rnd1",        "seed_oss",   "smallthinker",
+      "smollm3",   "starcoder2", "talkie",      "xverse"};
   const bool needKv = listed(arch, kvEqual), needRope = listed(arch, ropeWhole);
   if (!needKv && !needRope) return;
   const auto h = headSizes(m, arch, headCount);
@@ -291,7 +294,7 @@ void checkRopeSections(const Metadata& m, const std::string& arch, const std::st
   const int64_t id = m.find(key);
   int32_t sections[4] = {0, 0, 0, 0};
   if (id < 0) {
-    if (arch != "paddleocr") return;  // llama.cpp refuses the missing key itself
+    if (arch != "paddleocr") return;           // llama.cpp refuses the missing key itself
   } else if (m.type(id) == GGUF_TYPE_INT32) {  // get_key_or_arr<std::array<int, 4>>: one int32 for all
     for (auto& v : sections) v = gguf_get_val_i32(m.raw(), id);
   } else if (m.type(id) == GGUF_TYPE_ARRAY && gguf_get_arr_n(m.raw(), id) == 4) {
@@ -308,8 +311,8 @@ void checkRopeSections(const Metadata& m, const std::string& arch, const std::st
     return;  // wrong type or length: llama.cpp refuses it
   }
   if (sections[0] <= 0 && sections[1] <= 0 && sections[2] <= 0) {
-    invalid(where, key + (id < 0 ? " is missing" : " has no positive section among its first three") +
-                       "; llama.cpp's " + arch + " models use multi-section RoPE and need at least one");
+    invalid(where, key + (id < 0 ? " is missing" : " has no positive section among its first three") + "; llama.cpp's " + arch +
+                       " models use multi-section RoPE and need at least one");
   }
 }
 
@@ -451,8 +454,8 @@ void checkHyperparameters(const Metadata& m, const std::string& arch, const std:
     }
   } else {
     if ((*used)[most] != 0) {
-      invalid(where, p + "expert_used_count is " + valueIn(*used, most) + " but the model has no experts (" + p +
-                         "expert_count is 0 or missing)");
+      invalid(where,
+              p + "expert_used_count is " + valueIn(*used, most) + " but the model has no experts (" + p + "expert_count is 0 or missing)");
     }
     if (groups != 0) {
       invalid(where, p + "expert_group_count is " + std::to_string(groups) + " but the model has no experts (" + p +
@@ -480,7 +483,10 @@ void checkHyperparameters(const Metadata& m, const std::string& arch, const std:
                            valueIn(*heads, il) + "; the key/value heads must divide the attention heads evenly");
       }
     }
-    auto isArray = [&](const char* key) { const int64_t id = m.find(p + key); return id >= 0 && m.type(id) == GGUF_TYPE_ARRAY; };
+    auto isArray = [&](const char* key) {
+      const int64_t id = m.find(p + key);
+      return id >= 0 && m.type(id) == GGUF_TYPE_ARRAY;
+    };
     if (kvHeads && (isArray("attention.head_count") || isArray("attention.head_count_kv"))) {
       checkPerLayerKvWeights(m, arch, *layers, *heads, *kvHeads, where);
     }
@@ -514,7 +520,8 @@ void checkTokenizer(const Metadata& m, const std::string& where) {
   if (auto model = m.str("tokenizer.ggml.model"); model && (*model == "none" || *model == "no_vocab")) {
     // llama.cpp can load such a model (<arch>.vocab_size dummy tokens) but makes no tokenizer, so
     // the first tokenize GGML_ASSERTs (llama_vocab::impl::tokenize).
-    invalid(where, "tokenizer.ggml.model is " + shown(*model) + ": the model has no tokenizer, and Tandem needs one to read and write text");
+    invalid(where,
+            "tokenizer.ggml.model is " + shown(*model) + ": the model has no tokenizer, and Tandem needs one to read and write text");
   }
   const int64_t tokensId = m.find("tokenizer.ggml.tokens");
   if (tokensId < 0 || m.type(tokensId) != GGUF_TYPE_ARRAY || gguf_get_arr_type(m.raw(), tokensId) != GGUF_TYPE_STRING) return;
@@ -584,40 +591,74 @@ void checkModelMetadata(const gguf_context* gguf, bool hyperparameters, const st
 
 std::string fileTypeName(int32_t fileType) {
   switch (fileType) {
-    case 0: return "F32";
-    case 1: return "F16";
-    case 2: return "Q4_0";
-    case 3: return "Q4_1";
-    case 7: return "Q8_0";
-    case 8: return "Q5_0";
-    case 9: return "Q5_1";
-    case 10: return "Q2_K";
-    case 11: return "Q3_K_S";
-    case 12: return "Q3_K_M";
-    case 13: return "Q3_K_L";
-    case 14: return "Q4_K_S";
-    case 15: return "Q4_K_M";
-    case 16: return "Q5_K_S";
-    case 17: return "Q5_K_M";
-    case 18: return "Q6_K";
-    case 19: return "IQ2_XXS";
-    case 20: return "IQ2_XS";
-    case 21: return "Q2_K_S";
-    case 22: return "IQ3_XS";
-    case 23: return "IQ3_XXS";
-    case 24: return "IQ1_S";
-    case 25: return "IQ4_NL";
-    case 26: return "IQ3_S";
-    case 27: return "IQ3_M";
-    case 28: return "IQ2_S";
-    case 29: return "IQ2_M";
-    case 30: return "IQ4_XS";
-    case 31: return "IQ1_M";
-    case 32: return "BF16";
-    case 36: return "TQ1_0";
-    case 37: return "TQ2_0";
-    case 38: return "MXFP4_MOE";
-    default: return "";
+    case 0:
+      return "F32";
+    case 1:
+      return "F16";
+    case 2:
+      return "Q4_0";
+    case 3:
+      return "Q4_1";
+    case 7:
+      return "Q8_0";
+    case 8:
+      return "Q5_0";
+    case 9:
+      return "Q5_1";
+    case 10:
+      return "Q2_K";
+    case 11:
+      return "Q3_K_S";
+    case 12:
+      return "Q3_K_M";
+    case 13:
+      return "Q3_K_L";
+    case 14:
+      return "Q4_K_S";
+    case 15:
+      return "Q4_K_M";
+    case 16:
+      return "Q5_K_S";
+    case 17:
+      return "Q5_K_M";
+    case 18:
+      return "Q6_K";
+    case 19:
+      return "IQ2_XXS";
+    case 20:
+      return "IQ2_XS";
+    case 21:
+      return "Q2_K_S";
+    case 22:
+      return "IQ3_XS";
+    case 23:
+      return "IQ3_XXS";
+    case 24:
+      return "IQ1_S";
+    case 25:
+      return "IQ4_NL";
+    case 26:
+      return "IQ3_S";
+    case 27:
+      return "IQ3_M";
+    case 28:
+      return "IQ2_S";
+    case 29:
+      return "IQ2_M";
+    case 30:
+      return "IQ4_XS";
+    case 31:
+      return "IQ1_M";
+    case 32:
+      return "BF16";
+    case 36:
+      return "TQ1_0";
+    case 37:
+      return "TQ2_0";
+    case 38:
+      return "MXFP4_MOE";
+    default:
+      return "";
   }
 }
 
@@ -625,8 +666,8 @@ ModelFileSummary checkModelFile(const std::string& path, bool requireTensors) {
   namespace fs = std::filesystem;
   // The C file APIs would stop at the NUL and open another, shorter path.
   if (const size_t nul = path.find('\0'); nul != std::string::npos) {
-    throw EngineError(ErrorCode::InvalidArgument, "model path contains a NUL character (at index " + std::to_string(nul) +
-                                                      "), which no file name can contain");
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "model path contains a NUL character (at index " + std::to_string(nul) + "), which no file name can contain");
   }
   std::error_code ec;
   const auto status = fs::status(path, ec);
@@ -665,8 +706,10 @@ ModelFileSummary checkModelFile(const std::string& path, bool requireTensors) {
   const int64_t ftypeId = gguf_find_key(gguf.get(), "general.file_type");
   if (ftypeId >= 0) {
     const auto t = gguf_get_kv_type(gguf.get(), ftypeId);
-    if (t == GGUF_TYPE_UINT32) summary.fileType = static_cast<int32_t>(gguf_get_val_u32(gguf.get(), ftypeId));
-    else if (t == GGUF_TYPE_INT32) summary.fileType = gguf_get_val_i32(gguf.get(), ftypeId);
+    if (t == GGUF_TYPE_UINT32)
+      summary.fileType = static_cast<int32_t>(gguf_get_val_u32(gguf.get(), ftypeId));
+    else if (t == GGUF_TYPE_INT32)
+      summary.fileType = gguf_get_val_i32(gguf.get(), ftypeId);
   }
   if (summary.tensorCount == 0 && requireTensors) {
     throw EngineError(ErrorCode::ModelNoTensors, "GGUF file has no tensors (a vocabulary-only file?), so it cannot generate: " + path);
@@ -685,18 +728,20 @@ ModelFileSummary checkModelFile(const std::string& path, bool requireTensors) {
     // first batch (ggml-cpu/binary-ops.cpp, "unsupported types"); only the draft-to-target map of
     // eagle3/dflash drafters is an integer tensor by design.
     const ggml_type type = gguf_get_tensor_type(gguf.get(), i);
-    const bool integer = type == GGML_TYPE_I8 || type == GGML_TYPE_I16 || type == GGML_TYPE_I32 || type == GGML_TYPE_I64 || type == GGML_TYPE_F64;
+    const bool integer =
+        type == GGML_TYPE_I8 || type == GGML_TYPE_I16 || type == GGML_TYPE_I32 || type == GGML_TYPE_I64 || type == GGML_TYPE_F64;
     if (integer && std::strcmp(gguf_get_tensor_name(gguf.get(), i), "d2t") != 0) {
-      throw EngineError(ErrorCode::ModelLoadFailed, "invalid model file " + path + ": tensor '" + gguf_get_tensor_name(gguf.get(), i) +
-                                                        "' has type " + ggml_type_name(type) +
-                                                        ", but llama.cpp computes only with floating-point and quantized weights. The file is "
-                                                        "damaged or was written by a faulty converter; download or convert the model again.");
+      throw EngineError(ErrorCode::ModelLoadFailed,
+                        "invalid model file " + path + ": tensor '" + gguf_get_tensor_name(gguf.get(), i) + "' has type " +
+                            ggml_type_name(type) +
+                            ", but llama.cpp computes only with floating-point and quantized weights. The file is "
+                            "damaged or was written by a faulty converter; download or convert the model again.");
     }
     const uint64_t start = static_cast<uint64_t>(dataOffset) + gguf_get_tensor_offset(gguf.get(), i);
     if (start % kTensorDataAlignment != 0) {
       throw EngineError(ErrorCode::ModelLoadFailed,
-                        "invalid model file " + path + ": the data of tensor '" + gguf_get_tensor_name(gguf.get(), i) + "' starts at byte " +
-                            std::to_string(start) + ", not at a multiple of " + std::to_string(kTensorDataAlignment) +
+                        "invalid model file " + path + ": the data of tensor '" + gguf_get_tensor_name(gguf.get(), i) +
+                            "' starts at byte " + std::to_string(start) + ", not at a multiple of " + std::to_string(kTensorDataAlignment) +
                             " (general.alignment is " + std::to_string(gguf_get_alignment(gguf.get())) +
                             "); llama.cpp needs tensor data aligned to " + std::to_string(kTensorDataAlignment) +
                             " bytes. The file is damaged or was written by a faulty converter; download or convert the model again.");

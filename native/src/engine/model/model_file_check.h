@@ -12,9 +12,9 @@ namespace tandem {
 struct ModelFileSummary {
   uint64_t fileSizeBytes = 0;
   int64_t tensorCount = 0;
-  std::string architecture;  // general.architecture, "" when absent
-  std::string name;          // general.name, "" when absent
-  int32_t fileType = -1;     // general.file_type (llama_ftype), -1 when absent
+  std::string architecture;        // general.architecture, "" when absent
+  std::string name;                // general.name, "" when absent
+  int32_t fileType = -1;           // general.file_type (llama_ftype), -1 when absent
   std::string dominantTensorType;  // ggml type name of the largest tensor (fallback for fileType)
 };
 

@@ -19,14 +19,14 @@ namespace {
 
 constexpr int32_t kProbeTokens = 256;
 
-
 std::vector<llama_token> probeTokens(const Model& model) {
   std::vector<llama_token> tokens(kProbeTokens);
   for (int32_t i = 0; i < kProbeTokens; ++i) tokens[static_cast<size_t>(i)] = (i * 7919 + 13) % std::max(1, model.vocabSize());
   return tokens;
 }
 
-std::shared_ptr<Model> loadOn(const std::string& path, const ModelLoadOptions& base, const std::string& prefill, const std::string& decode) {
+std::shared_ptr<Model> loadOn(const std::string& path, const ModelLoadOptions& base, const std::string& prefill,
+                              const std::string& decode) {
   ModelLoadOptions o;
   o.useMmap = base.useMmap;
   o.cancel = base.cancel;
@@ -83,7 +83,8 @@ std::string cacheFileFor(const std::string& path, const ModelLoadOptions& option
 
 std::string formatPhaseMeasurement(const PhaseMeasurement& m) {
   char buf[128];
-  std::snprintf(buf, sizeof buf, "prefill=%.3f,step=%.4f,cross=%.3f", m.prefillTokensPerSecond, m.decodeStepMs, m.crossPrefillTokensPerSecond);
+  std::snprintf(buf, sizeof buf, "prefill=%.3f,step=%.4f,cross=%.3f", m.prefillTokensPerSecond, m.decodeStepMs,
+                m.crossPrefillTokensPerSecond);
   return buf;
 }
 
@@ -111,8 +112,10 @@ MeasuredChoice measureAutoPlacement(const std::string& path, const std::vector<D
   // CPU first: ties go to it.
   std::vector<int32_t> order;
   for (size_t i = 0; i < devices.size(); ++i)
-    if (isCpu(devices[i])) order.insert(order.begin(), static_cast<int32_t>(i));
-    else if (isGpu(devices[i]) || isNpu(devices[i])) order.push_back(static_cast<int32_t>(i));
+    if (isCpu(devices[i]))
+      order.insert(order.begin(), static_cast<int32_t>(i));
+    else if (isGpu(devices[i]) || isNpu(devices[i]))
+      order.push_back(static_cast<int32_t>(i));
 
   for (int32_t index : order) {
     const DeviceInfo& device = devices[static_cast<size_t>(index)];

@@ -40,10 +40,14 @@ int32_t firstWhere(const std::vector<DeviceInfo>& devices, bool (*pred)(const De
 
 const char* placementStrategyName(PlacementStrategy strategy) {
   switch (strategy) {
-    case PlacementStrategy::Auto: return "auto";
-    case PlacementStrategy::Single: return "single";
-    case PlacementStrategy::OpOffload: return "op-offload";
-    case PlacementStrategy::Handover: return "handover";
+    case PlacementStrategy::Auto:
+      return "auto";
+    case PlacementStrategy::Single:
+      return "single";
+    case PlacementStrategy::OpOffload:
+      return "op-offload";
+    case PlacementStrategy::Handover:
+      return "handover";
   }
   return "auto";
 }
@@ -123,7 +127,8 @@ ResolvedDevice resolveDevice(const std::string& rawChoice, const std::vector<Dev
 PlacementStrategy decideStrategy(const DeviceInfo& prefill, const DeviceInfo& decode, PlacementStrategy forced) {
   const bool same = prefill.name == decode.name;
   switch (forced) {
-    case PlacementStrategy::Handover: return PlacementStrategy::Handover;  // any pair, even CPU + CPU
+    case PlacementStrategy::Handover:
+      return PlacementStrategy::Handover;  // any pair, even CPU + CPU
     case PlacementStrategy::Single:
       if (!same) {
         throw EngineError(ErrorCode::InvalidArgument, "strategy 'single' needs one device for both phases; got prefill on " + prefill.name +
@@ -134,11 +139,12 @@ PlacementStrategy decideStrategy(const DeviceInfo& prefill, const DeviceInfo& de
       if (!isCpu(decode) || isCpu(prefill) || !prefill.hostWeightOffload) {
         throw EngineError(ErrorCode::InvalidArgument,
                           "strategy 'op-offload' needs decode on the CPU and prefill on a device whose backend offloads host-resident "
-                          "weights (CUDA, Vulkan, Metal); got prefill on " + prefill.name + " (" + prefill.backend + ") and decode on " +
-                              decode.name);
+                          "weights (CUDA, Vulkan, Metal); got prefill on " +
+                              prefill.name + " (" + prefill.backend + ") and decode on " + decode.name);
       }
       return PlacementStrategy::OpOffload;
-    case PlacementStrategy::Auto: break;
+    case PlacementStrategy::Auto:
+      break;
   }
   if (same) return PlacementStrategy::Single;
   if (isCpu(decode) && prefill.hostWeightOffload) return PlacementStrategy::OpOffload;
@@ -165,17 +171,19 @@ MeasuredChoice chooseMeasuredPlacement(const std::vector<PhaseMeasurement>& meas
   double bestRate = bestDecode->prefillTokensPerSecond;
   for (const auto& m : measured) {
     if (m.device == bestDecode->device) continue;
-    const bool decodeOnCpu = bestDecode->device >= 0 && static_cast<size_t>(bestDecode->device) < devices.size() &&
-                             isCpu(devices[bestDecode->device]);
+    const bool decodeOnCpu =
+        bestDecode->device >= 0 && static_cast<size_t>(bestDecode->device) < devices.size() && isCpu(devices[bestDecode->device]);
     const double rate = decodeOnCpu ? m.crossPrefillTokensPerSecond : 0;  // cross figures are measured towards the CPU only
     if (rate > bestRate) {
       bestRate = rate;
       out.prefill = m.device;
     }
   }
-  std::snprintf(buf, sizeof buf, "auto: highest measured prefill, %.0f tokens/s%s", bestRate,
-                out.prefill == out.decode ? "" : (" (vs " + std::to_string(static_cast<int>(bestDecode->prefillTokensPerSecond)) +
-                                                  " on " + name(out.decode) + ")").c_str());
+  std::snprintf(
+      buf, sizeof buf, "auto: highest measured prefill, %.0f tokens/s%s", bestRate,
+      out.prefill == out.decode
+          ? ""
+          : (" (vs " + std::to_string(static_cast<int>(bestDecode->prefillTokensPerSecond)) + " on " + name(out.decode) + ")").c_str());
   out.prefillReason = buf;
   return out;
 }

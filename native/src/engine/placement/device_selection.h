@@ -86,9 +86,9 @@ struct MeasuredChoice {
 MeasuredChoice chooseMeasuredPlacement(const std::vector<PhaseMeasurement>& measured, const std::vector<DeviceInfo>& devices);
 
 struct PhaseDevice {
-  std::string name;         // ggml device name, e.g. "CPU", "CUDA0", "HTP0", "OPENVINO0"
-  std::string kind;         // cpu | gpu | npu | accel
-  std::string backend;      // ggml backend, e.g. "CPU", "CUDA"
+  std::string name;     // ggml device name, e.g. "CPU", "CUDA0", "HTP0", "OPENVINO0"
+  std::string kind;     // cpu | gpu | npu | accel
+  std::string backend;  // ggml backend, e.g. "CPU", "CUDA"
   std::string reason;
 };
 

@@ -16,9 +16,9 @@ namespace tandem {
 struct HandoverReport {
   DecodeStatus status = DecodeStatus::Ok;
   int32_t chunks = 0;
-  int64_t bytes = 0;      // KV state moved, both directions
-  double transferMs = 0;  // export + import time (the part of prefill that hand-over adds)
-  int32_t syncedBack = 0; // tokens whose KV went decode → prefill first (generated tokens of the previous request)
+  int64_t bytes = 0;       // KV state moved, both directions
+  double transferMs = 0;   // export + import time (the part of prefill that hand-over adds)
+  int32_t syncedBack = 0;  // tokens whose KV went decode → prefill first (generated tokens of the previous request)
 };
 
 // Makes `decode` hold prompt[0..n) with the logits of prompt[n-1] current, given that it holds

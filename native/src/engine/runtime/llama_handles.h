@@ -10,10 +10,18 @@
 
 namespace tandem {
 
-struct LlamaModelDeleter { void operator()(llama_model* p) const { llama_model_free(p); } };
-struct LlamaContextDeleter { void operator()(llama_context* p) const { llama_free(p); } };
-struct GgufContextDeleter { void operator()(gguf_context* p) const { gguf_free(p); } };
-struct GgmlContextDeleter { void operator()(ggml_context* p) const { ggml_free(p); } };
+struct LlamaModelDeleter {
+  void operator()(llama_model* p) const { llama_model_free(p); }
+};
+struct LlamaContextDeleter {
+  void operator()(llama_context* p) const { llama_free(p); }
+};
+struct GgufContextDeleter {
+  void operator()(gguf_context* p) const { gguf_free(p); }
+};
+struct GgmlContextDeleter {
+  void operator()(ggml_context* p) const { ggml_free(p); }
+};
 
 using LlamaModelPtr = std::unique_ptr<llama_model, LlamaModelDeleter>;
 using LlamaContextPtr = std::unique_ptr<llama_context, LlamaContextDeleter>;

@@ -49,8 +49,10 @@ void routeLog(ggml_log_level level, const char* text, void*) {
   const bool worthKeeping = effective == GGML_LOG_LEVEL_ERROR || effective == GGML_LOG_LEVEL_WARN;
   if (activeCapture && text && worthKeeping) {
     auto& into = effective == GGML_LOG_LEVEL_ERROR ? activeCapture->errors : activeCapture->warnings;
-    if (level == GGML_LOG_LEVEL_CONT && !into.empty()) into.back() += trimmed(text);
-    else into.push_back(trimmed(text));
+    if (level == GGML_LOG_LEVEL_CONT && !into.empty())
+      into.back() += trimmed(text);
+    else
+      into.push_back(trimmed(text));
   }
   // the "failed to compute graph / failed to decode" lines that follow an abort we asked for
   const bool quiet = deliberateAbort && effective == GGML_LOG_LEVEL_ERROR;
@@ -113,12 +115,18 @@ void ensureLlamaRuntime() {
 
 void setLogLevel(const std::string& level) {
   int threshold;
-  if (level == "none") threshold = 99;
-  else if (level == "error") threshold = GGML_LOG_LEVEL_ERROR;
-  else if (level == "warn") threshold = GGML_LOG_LEVEL_WARN;
-  else if (level == "info") threshold = GGML_LOG_LEVEL_INFO;
-  else if (level == "debug") threshold = GGML_LOG_LEVEL_DEBUG;
-  else throw EngineError(ErrorCode::InvalidArgument, "log level must be one of none, error, warn, info, debug; got '" + level + "'");
+  if (level == "none")
+    threshold = 99;
+  else if (level == "error")
+    threshold = GGML_LOG_LEVEL_ERROR;
+  else if (level == "warn")
+    threshold = GGML_LOG_LEVEL_WARN;
+  else if (level == "info")
+    threshold = GGML_LOG_LEVEL_INFO;
+  else if (level == "debug")
+    threshold = GGML_LOG_LEVEL_DEBUG;
+  else
+    throw EngineError(ErrorCode::InvalidArgument, "log level must be one of none, error, warn, info, debug; got '" + level + "'");
   ensureLlamaRuntime();
   stderrThreshold.store(threshold);
 }
@@ -173,10 +181,18 @@ std::vector<DeviceInfo> listDevices() {
     d.name = props.name ? props.name : "";
     d.description = props.description ? props.description : "";
     switch (props.type) {
-      case GGML_BACKEND_DEVICE_TYPE_CPU: d.type = "cpu"; break;
-      case GGML_BACKEND_DEVICE_TYPE_GPU: d.type = "gpu"; break;
-      case GGML_BACKEND_DEVICE_TYPE_IGPU: d.type = "igpu"; break;
-      default: d.type = "accel"; break;
+      case GGML_BACKEND_DEVICE_TYPE_CPU:
+        d.type = "cpu";
+        break;
+      case GGML_BACKEND_DEVICE_TYPE_GPU:
+        d.type = "gpu";
+        break;
+      case GGML_BACKEND_DEVICE_TYPE_IGPU:
+        d.type = "igpu";
+        break;
+      default:
+        d.type = "accel";
+        break;
     }
     ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(dev);
     d.backend = reg ? ggml_backend_reg_name(reg) : "";

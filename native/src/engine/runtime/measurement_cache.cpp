@@ -24,8 +24,8 @@ void makeCacheDirs(const std::string& dir) {
 
 std::string costCacheKey(const CostCacheIdentity& id) {
   std::ostringstream key;
-  key << id.modelPath << '|' << id.fileSizeBytes << '|' << id.mtime << '|' << id.threads << '|' << id.description << '|' << id.layers
-      << '|' << id.device;
+  key << id.modelPath << '|' << id.fileSizeBytes << '|' << id.mtime << '|' << id.threads << '|' << id.description << '|' << id.layers << '|'
+      << id.device;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(key.str()));
   return hex;

@@ -23,15 +23,16 @@ int32_t validateMaxTokens(double maxTokens, int32_t contextSize) {
   }
   if (maxTokens < 1) throw EngineError(ErrorCode::InvalidArgument, "maxTokens must be at least 1, got " + formatNumber(maxTokens));
   if (maxTokens > contextSize) {
-    throw EngineError(ErrorCode::InvalidArgument, "maxTokens (" + formatNumber(maxTokens) + ") exceeds the context size (" +
-                                                      std::to_string(contextSize) + " tokens)");
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "maxTokens (" + formatNumber(maxTokens) + ") exceeds the context size (" + std::to_string(contextSize) + " tokens)");
   }
   return static_cast<int32_t>(maxTokens);
 }
 
 void validateTimeBudget(double timeBudgetMs) {
   if (!std::isfinite(timeBudgetMs) || timeBudgetMs < 0) {
-    throw EngineError(ErrorCode::InvalidArgument, "timeBudgetMs must be 0 (no limit) or a positive number of ms, got " + formatNumber(timeBudgetMs));
+    throw EngineError(ErrorCode::InvalidArgument,
+                      "timeBudgetMs must be 0 (no limit) or a positive number of ms, got " + formatNumber(timeBudgetMs));
   }
 }
 
@@ -54,7 +55,8 @@ int32_t validateCount(const char* name, double value, int32_t minValue, int32_t 
 int64_t validateByteCount(const char* name, double value) {
   constexpr double kMax = 9007199254740992.0;  // 2^53
   if (!std::isfinite(value) || std::floor(value) != value || value < 0 || value > kMax) {
-    throw EngineError(ErrorCode::InvalidArgument, std::string(name) + " must be a whole number of bytes from 0 to 2^53, got " + formatNumber(value));
+    throw EngineError(ErrorCode::InvalidArgument,
+                      std::string(name) + " must be a whole number of bytes from 0 to 2^53, got " + formatNumber(value));
   }
   return static_cast<int64_t>(value);
 }

@@ -43,7 +43,10 @@ std::optional<size_t> findLoneSurrogate(const char16_t* text, size_t length) {
   for (size_t i = 0; i < length; ++i) {
     const char16_t c = text[i];
     if (c >= 0xD800 && c <= 0xDBFF) {
-      if (i + 1 < length && text[i + 1] >= 0xDC00 && text[i + 1] <= 0xDFFF) { ++i; continue; }
+      if (i + 1 < length && text[i + 1] >= 0xDC00 && text[i + 1] <= 0xDFFF) {
+        ++i;
+        continue;
+      }
       return i;
     }
     if (c >= 0xDC00 && c <= 0xDFFF) return i;

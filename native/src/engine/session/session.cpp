@@ -16,8 +16,10 @@ namespace tandem {
 
 std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode) {
   switch (mode) {
-    case SpeculationMode::Off: return nullptr;
-    case SpeculationMode::Pld: return std::make_unique<PldDrafter>();
+    case SpeculationMode::Off:
+      return nullptr;
+    case SpeculationMode::Pld:
+      return std::make_unique<PldDrafter>();
     case SpeculationMode::Sam: {
       SamDrafterOptions o;
       o.tree = false;
@@ -26,8 +28,10 @@ std::unique_ptr<Drafter> makeDrafter(SpeculationMode mode) {
       o.alignCursor = false;
       return std::make_unique<SamDrafter>(o);
     }
-    case SpeculationMode::Auto: return std::make_unique<SamDrafter>(SamDrafterOptions{});
-    default: return makeNgramDrafter(mode);
+    case SpeculationMode::Auto:
+      return std::make_unique<SamDrafter>(SamDrafterOptions{});
+    default:
+      return makeNgramDrafter(mode);
   }
 }
 

@@ -74,7 +74,7 @@ class Session {
   std::optional<CostCurveSource> cost_;
   DocumentKvStore documents_;
   std::string currentKey_;  // the document whose KV sequence 0 holds ("" = none named)
-  TaskThread thread_;  // declared last: stopped first, while the context still exists
+  TaskThread thread_;       // declared last: stopped first, while the context still exists
 };
 
 }  // namespace tandem

@@ -30,8 +30,10 @@ int32_t leavesOfPrefix(const DraftTree& tree, int32_t k) {
   int32_t leaves = 0;
   for (int32_t i = 0; i < k; ++i) {
     const int32_t p = tree.nodes[i].parent;
-    if (p >= 0 && !hasChild[p]) hasChild[p] = 1;
-    else ++leaves;  // a root child, or a second child: one more leaf
+    if (p >= 0 && !hasChild[p])
+      hasChild[p] = 1;
+    else
+      ++leaves;  // a root child, or a second child: one more leaf
   }
   return leaves;
 }

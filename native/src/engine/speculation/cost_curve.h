@@ -30,9 +30,9 @@ class CostCurve {
 
 // What chooseDraftBudget (speculative_strategy.h) picked.
 struct BudgetChoice {
-  int32_t nodes = 0;             // tree nodes to verify (batch = nodes + 1 with the root)
-  double expectedAccepted = 0;   // Σ path probabilities of those nodes
-  double gain = 1;               // (expected + 1) / T(nodes + 1) relative to 1 / T(1)
+  int32_t nodes = 0;            // tree nodes to verify (batch = nodes + 1 with the root)
+  double expectedAccepted = 0;  // Σ path probabilities of those nodes
+  double gain = 1;              // (expected + 1) / T(nodes + 1) relative to 1 / T(1)
 };
 
 // Leaves of the first `k` nodes of a parents-first tree.

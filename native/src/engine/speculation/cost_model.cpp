@@ -126,7 +126,8 @@ CostCurveSource costCurveFor(InferenceContext& context) {
   const std::string dir = costCacheDir();
   const bool caching = !dir.empty() && dir != "off";
   if (caching) {
-    out.cacheFile = dir + "/" + costCacheKey(costCacheIdentity(context.model(), context.threads(), decodeDeviceKey(context.model()))) + ".v2.txt";  // v2: real dips kept (curveFromRuns)
+    out.cacheFile = dir + "/" + costCacheKey(costCacheIdentity(context.model(), context.threads(), decodeDeviceKey(context.model()))) +
+                    ".v2.txt";  // v2: real dips kept (curveFromRuns)
     std::ifstream in(out.cacheFile);
     std::string line;
     if (in && std::getline(in, line)) {

@@ -17,11 +17,11 @@
 namespace tandem {
 
 struct CorpusLimits {
-  size_t maxDocumentBytes = 1u << 20;   // text beyond this is not tokenized (1 MiB)
-  size_t maxDocumentTokens = 65536;     // tokens kept per document (the head)
-  size_t maxTotalTokens = 262144;       // all documents together
-  size_t maxDocuments = 256;            // listed documents beyond this are ignored
-  size_t maxHistory = 16;               // earlier completions kept
+  size_t maxDocumentBytes = 1u << 20;  // text beyond this is not tokenized (1 MiB)
+  size_t maxDocumentTokens = 65536;    // tokens kept per document (the head)
+  size_t maxTotalTokens = 262144;      // all documents together
+  size_t maxDocuments = 256;           // listed documents beyond this are ignored
+  size_t maxHistory = 16;              // earlier completions kept
   size_t maxHistoryTokens = 4096;
 };
 

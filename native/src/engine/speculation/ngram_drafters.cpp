@@ -16,9 +16,7 @@ namespace {
 // append-only within a request, so the history only grows.
 class TokenHistory {
  public:
-  void reset(const std::vector<llama_token>& prompt) {
-    tokens_.assign(prompt.begin(), prompt.empty() ? prompt.end() : prompt.end() - 1);
-  }
+  void reset(const std::vector<llama_token>& prompt) { tokens_.assign(prompt.begin(), prompt.empty() ? prompt.end() : prompt.end() - 1); }
   // Brings the history up to `sequence` (non-empty) and returns its newest token.
   llama_token sync(const std::vector<llama_token>& sequence) {
     if (sequence.size() <= tokens_.size()) tokens_.assign(sequence.begin(), sequence.end() - 1);  // not a continuation
@@ -141,8 +139,8 @@ class NgramModDrafter : public Drafter {
       result[n + static_cast<size_t>(i)] = token;
     }
     draftedLast_ = drafted;
-    return linearTree(llama_tokens(result.begin() + static_cast<std::ptrdiff_t>(n), result.begin() + static_cast<std::ptrdiff_t>(n + drafted)),
-                      maxNodes);
+    return linearTree(
+        llama_tokens(result.begin() + static_cast<std::ptrdiff_t>(n), result.begin() + static_cast<std::ptrdiff_t>(n + drafted)), maxNodes);
   }
 
   void feedback(const DraftTree&, const VerifyOutcome& outcome) override {
@@ -167,9 +165,9 @@ class NgramModDrafter : public Drafter {
   NgramDrafterOptions options_;
   TokenHistory history_;
   std::unique_ptr<common_ngram_mod> pool_;
-  size_t lastAdded_ = 0;   // sinfo.i_last: history positions before this are in the pool
-  size_t draftedLast_ = 0; // sinfo.n_draft_last
-  int lowStreak_ = 0;      // sinfo.n_low
+  size_t lastAdded_ = 0;    // sinfo.i_last: history positions before this are in the pool
+  size_t draftedLast_ = 0;  // sinfo.n_draft_last
+  int lowStreak_ = 0;       // sinfo.n_low
 };
 
 // ngram-cache (llama-lookup's algorithm): n-grams of 1..4 tokens → counts of the next token, in a
@@ -223,10 +221,14 @@ class NgramCacheDrafter : public Drafter {
 
 std::unique_ptr<Drafter> makeNgramDrafter(SpeculationMode mode, const NgramDrafterOptions& options) {
   switch (mode) {
-    case SpeculationMode::NgramSimple: return std::make_unique<NgramSimpleDrafter>(options);
-    case SpeculationMode::NgramMapK: return std::make_unique<NgramMapKDrafter>(options);
-    case SpeculationMode::NgramMod: return std::make_unique<NgramModDrafter>(options);
-    case SpeculationMode::NgramCache: return std::make_unique<NgramCacheDrafter>();
+    case SpeculationMode::NgramSimple:
+      return std::make_unique<NgramSimpleDrafter>(options);
+    case SpeculationMode::NgramMapK:
+      return std::make_unique<NgramMapKDrafter>(options);
+    case SpeculationMode::NgramMod:
+      return std::make_unique<NgramModDrafter>(options);
+    case SpeculationMode::NgramCache:
+      return std::make_unique<NgramCacheDrafter>();
     default:
       throw EngineError(ErrorCode::InvalidArgument,
                         std::string("speculation mode '") + speculationModeName(mode) + "' is not one of llama.cpp's n-gram drafters");

@@ -10,9 +10,9 @@
 namespace tandem {
 namespace {
 constexpr int kRequest = 0, kDocuments = 1, kExtensions = 2;
-constexpr size_t kMatchTail = 512;      // a longer suffix match changes nothing in drafting
+constexpr size_t kMatchTail = 512;  // a longer suffix match changes nothing in drafting
 constexpr size_t kMaxStretches = 4;
-constexpr size_t kMaxPendingDrafts = 64;  // drafts still waiting for the tokens that decide them
+constexpr size_t kMaxPendingDrafts = 64;    // drafts still waiting for the tokens that decide them
 constexpr double kThroughputForget = 0.98;  // ~50 steps: a few completions
 
 }  // namespace
@@ -39,9 +39,7 @@ DraftSource SamDrafter::Index::sourceAt(int64_t pos) const {
   return sources[static_cast<size_t>(it - starts.begin()) - 1];
 }
 
-SamDrafter::SamDrafter(SamDrafterOptions options) : options_(options) {
-  indexes_[kDocuments].sam.setMaxTokens(1u << 22);
-}
+SamDrafter::SamDrafter(SamDrafterOptions options) : options_(options) { indexes_[kDocuments].sam.setMaxTokens(1u << 22); }
 
 double SamDrafter::indexDocuments(const DraftCorpus& corpus) {
   if (corpus.generation() == documentsGeneration_) return 0;
@@ -59,7 +57,7 @@ void SamDrafter::prepare(const DraftCorpus& corpus) { indexDocuments(corpus); }
 
 void SamDrafter::begin(const DraftCorpus& corpus, const std::vector<llama_token>& prompt) {
   costs_.documentIndexMs = indexDocuments(corpus);  // 0 when unchanged or a pre-warm built it
-  pending_.clear();  // their tokens would have come in the previous request
+  pending_.clear();                                 // their tokens would have come in the previous request
   // Per request: history + prompt, the prompt left open so generated tokens extend it.
   const auto t = std::chrono::steady_clock::now();
   Index& req = indexes_[kRequest];
@@ -217,10 +215,12 @@ void SamDrafter::pushChildren(std::priority_queue<Candidate>& queue, const Candi
   for (const auto& c : next) total += c.count;
   for (size_t r = 0; r < next.size(); ++r) {
     const float share = total > 0 ? static_cast<float>(next[r].count / total) : (next.size() == 1 ? 1.f : 0.5f);
-    const CalibrationKey key{ix.sourceAt(ix.sam.endPosition(next[r].state)), from.rootLength + from.depth, from.depth + 1, static_cast<int32_t>(r), share};
+    const CalibrationKey key{ix.sourceAt(ix.sam.endPosition(next[r].state)), from.rootLength + from.depth, from.depth + 1,
+                             static_cast<int32_t>(r), share};
     const float p = from.prob * rateOf(key);
     if (p < options_.minPathProb) continue;
-    queue.push(Candidate{p, node, next[r].token, from.index, next[r].state, from.rootLength, from.depth + 1, static_cast<int32_t>(r), share});
+    queue.push(
+        Candidate{p, node, next[r].token, from.index, next[r].state, from.rootLength, from.depth + 1, static_cast<int32_t>(r), share});
   }
 }
 
@@ -267,7 +267,10 @@ void SamDrafter::feedback(const DraftTree& verified, const VerifyOutcome& outcom
   for (int32_t cur = anchor;;) {
     int32_t child = -1;
     for (size_t i = 0; i < n; ++i)
-      if (verified.nodes[i].parent == cur && !accepted[i]) { child = static_cast<int32_t>(i); break; }
+      if (verified.nodes[i].parent == cur && !accepted[i]) {
+        child = static_cast<int32_t>(i);
+        break;
+      }
     if (child < 0) break;
     chain.push_back(child);
     cur = child;
@@ -278,14 +281,19 @@ void SamDrafter::feedback(const DraftTree& verified, const VerifyOutcome& outcom
   for (size_t i = 0; i + 1 < chain.size();) {
     size_t j = i;
     while (j + 1 < chain.size() && pred(chain[j]) == verified.nodes[chain[j + 1]].token) ++j;
-    if (j - i > bestLen) { bestLen = j - i; bestFrom = i; }
+    if (j - i > bestLen) {
+      bestLen = j - i;
+      bestFrom = i;
+    }
     i = j + 1;
   }
   if (bestLen < 2) return;
   std::vector<llama_token> stretch;
   // Anchored on the model's correction when the agreement starts right after the rejected token.
-  if (bestFrom == 0 && !outcome.committed.empty()) stretch.push_back(outcome.committed.back());
-  else stretch.push_back(verified.nodes[chain[bestFrom]].token);
+  if (bestFrom == 0 && !outcome.committed.empty())
+    stretch.push_back(outcome.committed.back());
+  else
+    stretch.push_back(verified.nodes[chain[bestFrom]].token);
   for (size_t i = bestFrom + 1; i <= bestFrom + bestLen; ++i) stretch.push_back(verified.nodes[chain[i]].token);
   stretch.push_back(pred(chain[bestFrom + bestLen]));
   stretches_.push_back(std::move(stretch));
@@ -298,8 +306,6 @@ void SamDrafter::stepDone(int32_t committed, double relativeCost) {
   recentCost_ = recentCost_ * kThroughputForget + relativeCost;
 }
 
-double SamDrafter::throughput() const {
-  return recentCost_ > 0 ? std::max(1.0, recentTokens_ / recentCost_) : 1.0;
-}
+double SamDrafter::throughput() const { return recentCost_ > 0 ? std::max(1.0, recentTokens_ / recentCost_) : 1.0; }
 
 }  // namespace tandem

@@ -24,13 +24,13 @@
 namespace tandem {
 
 struct SamDrafterOptions {
-  bool tree = true;         // false: linear top-1 draft of linearLength tokens (the 'sam' baseline)
+  bool tree = true;  // false: linear top-1 draft of linearLength tokens (the 'sam' baseline)
   bool calibrate = true;
   bool extend = true;
   bool alignCursor = true;  // match FIM output as the continuation of the text before the cursor
   int32_t linearLength = 10;
-  int32_t maxChildren = 4;        // continuations considered per trie node
-  int32_t rootAlternatives = 3;   // shorter suffix matches also used as roots
+  int32_t maxChildren = 4;       // continuations considered per trie node
+  int32_t rootAlternatives = 3;  // shorter suffix matches also used as roots
   int32_t maxDepth = 48;
   float minPathProb = 0.004f;
 };

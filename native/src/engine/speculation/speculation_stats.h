@@ -17,7 +17,7 @@ std::optional<SpeculationMode> parseSpeculationMode(const std::string& name);
 struct SpeculationStats {
   SpeculationMode mode = SpeculationMode::Off;
   int32_t steps = 0;
-  int32_t draftedTokens = 0;   // tree nodes verified
+  int32_t draftedTokens = 0;  // tree nodes verified
   int32_t acceptedTokens = 0;
   std::vector<int32_t> acceptedHistogram;
   int64_t treeNodesTotal = 0;  // for meanTreeSize

@@ -39,8 +39,10 @@ BudgetChoice chooseDraftBudget(const DraftTree& tree, const CostCurve& cost, int
   double expected = 0;
   for (int32_t k = 1; k <= n; ++k) {
     const DraftNode& node = tree.nodes[k - 1];
-    if (node.parent >= 0 && !hasChild[node.parent]) hasChild[node.parent] = 1;
-    else if (++leaves > maxLeaves) break;
+    if (node.parent >= 0 && !hasChild[node.parent])
+      hasChild[node.parent] = 1;
+    else if (++leaves > maxLeaves)
+      break;
     expected += node.pathProb;
     const double relative = cost.at(k + 1) / t1;
     const double value = 1.0 + expected - lambda * relative;

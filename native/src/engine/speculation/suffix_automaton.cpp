@@ -56,7 +56,7 @@ void SuffixAutomaton::extend(Token t) {
   last_ = cur;
 }
 
-bool SuffixAutomaton::addDocument(const std::vector<Token> & tokens) {
+bool SuffixAutomaton::addDocument(const std::vector<Token>& tokens) {
   if (corpus_.size() + tokens.size() + 1 > maxTokens_) return false;
   if (!corpus_.empty()) extend(nextSeparator_--);  // never matched: generated tokens are >= 0
   for (Token t : tokens) extend(t);
@@ -68,7 +68,7 @@ void SuffixAutomaton::finalize() {
   std::vector<int32_t> order(states_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
   std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return states_[a].len > states_[b].len; });
-  for (auto & s : states_) s.count = s.cloned ? 0 : 1;
+  for (auto& s : states_) s.count = s.cloned ? 0 : 1;
   states_[0].count = 0;
   for (int32_t v : order) {
     if (states_[v].link >= 0) states_[states_[v].link].count += states_[v].count;
@@ -87,7 +87,7 @@ SuffixAutomaton::Match SuffixAutomaton::advance(Match m, Token token) const {
   }
 }
 
-SuffixAutomaton::Match SuffixAutomaton::match(const std::vector<Token> & sequence) const {
+SuffixAutomaton::Match SuffixAutomaton::match(const std::vector<Token>& sequence) const {
   Match m;
   for (Token t : sequence) m = advance(m, t);
   return m;
@@ -100,18 +100,15 @@ std::vector<SuffixAutomaton::Continuation> SuffixAutomaton::continuations(int32_
     const int32_t n = next(state, t);
     out.push_back(Continuation{t, n, states_[n].count});
   }
-  std::sort(out.begin(), out.end(), [](const Continuation & a, const Continuation & b) {
-    return a.count != b.count ? a.count > b.count : a.token < b.token;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Continuation& a, const Continuation& b) { return a.count != b.count ? a.count > b.count : a.token < b.token; });
   return out;
 }
 
 std::vector<SuffixAutomaton::Continuation> SuffixAutomaton::topContinuations(int32_t state, size_t k) const {
   std::vector<Continuation> out;
   out.reserve(std::min(out_[state].size(), k + 1));
-  auto better = [](const Continuation & a, const Continuation & b) {
-    return a.count != b.count ? a.count > b.count : a.token < b.token;
-  };
+  auto better = [](const Continuation& a, const Continuation& b) { return a.count != b.count ? a.count > b.count : a.token < b.token; };
   for (Token t : out_[state]) {
     if (t < 0) continue;
     const int32_t n = next(state, t);
@@ -143,10 +140,9 @@ bool SuffixAutomaton::appendToken(Token t) {
 
 size_t SuffixAutomaton::memoryBytes() const {
   size_t outBytes = 0;
-  for (const auto & v : out_) outBytes += v.capacity() * sizeof(Token) + sizeof(v);
+  for (const auto& v : out_) outBytes += v.capacity() * sizeof(Token) + sizeof(v);
   return states_.capacity() * sizeof(State) + outBytes + corpus_.capacity() * sizeof(Token) +
-           edges_.size() * (sizeof(uint64_t) + sizeof(int32_t) + 2 * sizeof(void *)) +
-           edges_.bucket_count() * sizeof(void *);
+         edges_.size() * (sizeof(uint64_t) + sizeof(int32_t) + 2 * sizeof(void*)) + edges_.bucket_count() * sizeof(void*);
 }
 
 }  // namespace tandem

@@ -24,15 +24,15 @@ class SuffixAutomaton {
 
   struct Continuation {
     Token token;
-    int32_t state;       // state after appending `token` to the match
-    uint32_t count;      // occurrences of match+token in the corpus (after finalize())
+    int32_t state;   // state after appending `token` to the match
+    uint32_t count;  // occurrences of match+token in the corpus (after finalize())
   };
 
   SuffixAutomaton();
 
   // Appends one document (tokens must be >= 0). Returns false (and adds nothing) when the
   // corpus would exceed maxTokens.
-  bool addDocument(const std::vector<Token> & tokens);
+  bool addDocument(const std::vector<Token>& tokens);
   void clear();
   // Computes occurrence counts; call after adding documents and before counting continuations.
   void finalize();
@@ -41,7 +41,7 @@ class SuffixAutomaton {
   // until a transition exists, so the result is the longest suffix of sequence+token in the corpus.
   Match advance(Match m, Token token) const;
   // Longest corpus suffix match of a whole sequence (advance() over it).
-  Match match(const std::vector<Token> & sequence) const;
+  Match match(const std::vector<Token>& sequence) const;
 
   // Distinct next tokens after the matched text, most frequent first.
   std::vector<Continuation> continuations(int32_t state) const;
@@ -63,7 +63,7 @@ class SuffixAutomaton {
   // a linear continuation; -1 for the root.
   int64_t endPosition(int32_t state) const { return states_[state].endPos; }
   // The corpus (documents and separators), for copying continuations.
-  const std::vector<Token> & corpus() const { return corpus_; }
+  const std::vector<Token>& corpus() const { return corpus_; }
 
   size_t sizeTokens() const { return corpus_.size(); }
   size_t numStates() const { return states_.size(); }
@@ -76,7 +76,7 @@ class SuffixAutomaton {
     int32_t len = 0;
     int32_t link = -1;
     int64_t endPos = -1;
-    uint32_t count = 0;   // |endpos| after finalize()
+    uint32_t count = 0;  // |endpos| after finalize()
     bool cloned = false;
   };
 

@@ -38,7 +38,8 @@ std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces,
         if (drafter && remaining > 1) {
           const auto d = std::chrono::steady_clock::now();
           tree = limitDepth(drafter->draft(seq, kMaxTreeNodes), remaining - 1);
-          if (drafter->costAware()) k = chooseDraftBudget(tree, cost, kMaxTreeNodes, kMaxTreeLeaves, drafter->throughput()).nodes;
+          if (drafter->costAware())
+            k = chooseDraftBudget(tree, cost, kMaxTreeNodes, kMaxTreeLeaves, drafter->throughput()).nodes;
           else {
             k = static_cast<int32_t>(tree.nodes.size());
             while (k > 0 && leavesOfPrefix(tree, k) > kMaxTreeLeaves) --k;
@@ -53,7 +54,10 @@ std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces,
           if (at >= ref.size()) break;
           int32_t found = -1;
           for (int32_t i = cur + 1; i < k; ++i)
-            if (tree.nodes[i].parent == cur && tree.nodes[i].token == ref[at]) { found = i; break; }
+            if (tree.nodes[i].parent == cur && tree.nodes[i].token == ref[at]) {
+              found = i;
+              break;
+            }
           if (found < 0) break;
           outcome.acceptedPath.push_back(found);
           cur = found;
@@ -78,8 +82,15 @@ std::vector<SimModeResult> simulateDrafting(const std::vector<SimTrace>& traces,
       corpus.addHistory(ref);
       for (const std::string& kind : {trace.kind, std::string("all")}) {
         SimTotals& s = r.byKind[kind];
-        s.steps += t.steps; s.tokens += t.tokens; s.drafted += t.drafted; s.accepted += t.accepted;
-        s.draftSteps += t.draftSteps; s.hitSteps += t.hitSteps; s.cost += t.cost; s.drafterUs += t.drafterUs; s.beginUs += t.beginUs;
+        s.steps += t.steps;
+        s.tokens += t.tokens;
+        s.drafted += t.drafted;
+        s.accepted += t.accepted;
+        s.draftSteps += t.draftSteps;
+        s.hitSteps += t.hitSteps;
+        s.cost += t.cost;
+        s.drafterUs += t.drafterUs;
+        s.beginUs += t.beginUs;
         for (auto [k, n] : t.budgets) s.budgets[k] += n;
       }
     }

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <vector>
 
+#include <algorithm>
 #include "engine/runtime/engine_error.h"
 #include "engine/runtime/llama_handles.h"
 #include "engine/runtime/llama_runtime.h"
-#include <algorithm>
 
 namespace tandem {
 namespace {
@@ -56,10 +56,14 @@ ggml_type weightType(const std::string& type) {
 
 int32_t fileTypeOf(ggml_type t) {
   switch (t) {
-    case GGML_TYPE_F16: return 1;
-    case GGML_TYPE_Q4_0: return 2;
-    case GGML_TYPE_Q8_0: return 7;
-    default: return 0;
+    case GGML_TYPE_F16:
+      return 1;
+    case GGML_TYPE_Q4_0:
+      return 2;
+    case GGML_TYPE_Q8_0:
+      return 7;
+    default:
+      return 0;
   }
 }
 
@@ -71,14 +75,14 @@ void requirePositive(const char* name, int32_t v) {
 // has its added tokens, FIM ones included. Restoring their names (as control tokens) gives test
 // models the real Qwen2.5-Coder FIM ids (151659..151664).
 const char* qwenAddedToken(const gguf_context* vocab, int64_t tokensKey, size_t id) {
-  static const char* added[] = {"<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>", "<|box_end|>",
-                                "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>",
-                                "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>",
-                                "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>",
-                                "<|file_sep|>"};
+  static const char* added[] = {"<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",  "<|box_end|>",    "<|quad_start|>",
+                                "<|quad_end|>",         "<|vision_start|>",   "<|vision_end|>", "<|vision_pad|>", "<|image_pad|>",
+                                "<|video_pad|>",        "<tool_call>",        "</tool_call>",   "<|fim_prefix|>", "<|fim_middle|>",
+                                "<|fim_suffix|>",       "<|fim_pad|>",        "<|repo_name|>",  "<|file_sep|>"};
   constexpr size_t first = 151646;
   if (id < first || id >= first + sizeof(added) / sizeof(added[0])) return nullptr;
-  if (gguf_get_arr_n(vocab, tokensKey) <= id || std::strcmp(gguf_get_arr_str(vocab, tokensKey, 151643), "<|endoftext|>") != 0) return nullptr;
+  if (gguf_get_arr_n(vocab, tokensKey) <= id || std::strcmp(gguf_get_arr_str(vocab, tokensKey, 151643), "<|endoftext|>") != 0)
+    return nullptr;
   if (std::string(gguf_get_arr_str(vocab, tokensKey, id)) != "[PAD" + std::to_string(id) + "]") return nullptr;
   return added[id - first];
 }
@@ -89,18 +93,42 @@ void copyTokenizer(const gguf_context* vocab, gguf_context* out) {
     const char* key = gguf_get_key(vocab, i);
     if (std::strncmp(key, "tokenizer.", 10) != 0) continue;
     switch (gguf_get_kv_type(vocab, i)) {
-      case GGUF_TYPE_UINT8: gguf_set_val_u8(out, key, gguf_get_val_u8(vocab, i)); break;
-      case GGUF_TYPE_INT8: gguf_set_val_i8(out, key, gguf_get_val_i8(vocab, i)); break;
-      case GGUF_TYPE_UINT16: gguf_set_val_u16(out, key, gguf_get_val_u16(vocab, i)); break;
-      case GGUF_TYPE_INT16: gguf_set_val_i16(out, key, gguf_get_val_i16(vocab, i)); break;
-      case GGUF_TYPE_UINT32: gguf_set_val_u32(out, key, gguf_get_val_u32(vocab, i)); break;
-      case GGUF_TYPE_INT32: gguf_set_val_i32(out, key, gguf_get_val_i32(vocab, i)); break;
-      case GGUF_TYPE_FLOAT32: gguf_set_val_f32(out, key, gguf_get_val_f32(vocab, i)); break;
-      case GGUF_TYPE_UINT64: gguf_set_val_u64(out, key, gguf_get_val_u64(vocab, i)); break;
-      case GGUF_TYPE_INT64: gguf_set_val_i64(out, key, gguf_get_val_i64(vocab, i)); break;
-      case GGUF_TYPE_FLOAT64: gguf_set_val_f64(out, key, gguf_get_val_f64(vocab, i)); break;
-      case GGUF_TYPE_BOOL: gguf_set_val_bool(out, key, gguf_get_val_bool(vocab, i)); break;
-      case GGUF_TYPE_STRING: gguf_set_val_str(out, key, gguf_get_val_str(vocab, i)); break;
+      case GGUF_TYPE_UINT8:
+        gguf_set_val_u8(out, key, gguf_get_val_u8(vocab, i));
+        break;
+      case GGUF_TYPE_INT8:
+        gguf_set_val_i8(out, key, gguf_get_val_i8(vocab, i));
+        break;
+      case GGUF_TYPE_UINT16:
+        gguf_set_val_u16(out, key, gguf_get_val_u16(vocab, i));
+        break;
+      case GGUF_TYPE_INT16:
+        gguf_set_val_i16(out, key, gguf_get_val_i16(vocab, i));
+        break;
+      case GGUF_TYPE_UINT32:
+        gguf_set_val_u32(out, key, gguf_get_val_u32(vocab, i));
+        break;
+      case GGUF_TYPE_INT32:
+        gguf_set_val_i32(out, key, gguf_get_val_i32(vocab, i));
+        break;
+      case GGUF_TYPE_FLOAT32:
+        gguf_set_val_f32(out, key, gguf_get_val_f32(vocab, i));
+        break;
+      case GGUF_TYPE_UINT64:
+        gguf_set_val_u64(out, key, gguf_get_val_u64(vocab, i));
+        break;
+      case GGUF_TYPE_INT64:
+        gguf_set_val_i64(out, key, gguf_get_val_i64(vocab, i));
+        break;
+      case GGUF_TYPE_FLOAT64:
+        gguf_set_val_f64(out, key, gguf_get_val_f64(vocab, i));
+        break;
+      case GGUF_TYPE_BOOL:
+        gguf_set_val_bool(out, key, gguf_get_val_bool(vocab, i));
+        break;
+      case GGUF_TYPE_STRING:
+        gguf_set_val_str(out, key, gguf_get_val_str(vocab, i));
+        break;
       case GGUF_TYPE_ARRAY: {
         const size_t n = gguf_get_arr_n(vocab, i);
         const gguf_type elementType = gguf_get_arr_type(vocab, i);
@@ -123,7 +151,8 @@ void copyTokenizer(const gguf_context* vocab, gguf_context* out) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 }
@@ -166,9 +195,12 @@ class OutputFile {
   explicit OutputFile(const std::string& path) : file_(std::fopen(path.c_str(), "wb")), path_(path) {
     if (!file_) throw EngineError(ErrorCode::Internal, "cannot create " + path + ": " + std::strerror(errno));
   }
-  ~OutputFile() { if (file_) std::fclose(file_); }
+  ~OutputFile() {
+    if (file_) std::fclose(file_);
+  }
   void write(const void* data, size_t n) {
-    if (n && std::fwrite(data, 1, n, file_) != n) throw EngineError(ErrorCode::Internal, "cannot write " + path_ + ": " + std::strerror(errno));
+    if (n && std::fwrite(data, 1, n, file_) != n)
+      throw EngineError(ErrorCode::Internal, "cannot write " + path_ + ": " + std::strerror(errno));
   }
   void close() {
     const bool ok = std::fclose(file_) == 0;
@@ -191,8 +223,10 @@ void writeTensorData(OutputFile& out, const TensorPlan& t, uint64_t seed, size_t
   for (int64_t row = 0; row < t.rows; row += chunkRows) {
     const int64_t n = std::min(chunkRows, t.rows - row);
     values.resize(static_cast<size_t>(n * t.cols));
-    if (t.fill == Fill::Ones) std::fill(values.begin(), values.end(), 1.0f);
-    else random.normals(values.data(), values.size(), t.scale);
+    if (t.fill == Fill::Ones)
+      std::fill(values.begin(), values.end(), 1.0f);
+    else
+      random.normals(values.data(), values.size(), t.scale);
     if (t.type == GGML_TYPE_F32) {
       out.write(values.data(), values.size() * sizeof(float));
       written += values.size() * sizeof(float);
@@ -211,7 +245,8 @@ void writeTensorData(OutputFile& out, const TensorPlan& t, uint64_t seed, size_t
 }  // namespace
 
 TestModelResult writeTestModel(const TestModelSpec& s) {
-  if (s.arch != "qwen2" && s.arch != "llama") throw EngineError(ErrorCode::InvalidArgument, "arch must be 'qwen2' or 'llama', got '" + s.arch + "'");
+  if (s.arch != "qwen2" && s.arch != "llama")
+    throw EngineError(ErrorCode::InvalidArgument, "arch must be 'qwen2' or 'llama', got '" + s.arch + "'");
   requirePositive("layers", s.layers);
   requirePositive("embd", s.embd);
   requirePositive("heads", s.heads);
@@ -219,8 +254,8 @@ TestModelResult writeTestModel(const TestModelSpec& s) {
   requirePositive("ffn", s.ffn);
   requirePositive("contextLength", s.contextLength);
   if (s.embd % s.heads != 0 || (s.embd / s.heads) % 2 != 0) {
-    throw EngineError(ErrorCode::InvalidArgument, "embd (" + std::to_string(s.embd) + ") must be divisible by heads (" + std::to_string(s.heads) +
-                                                      ") into an even head size");
+    throw EngineError(ErrorCode::InvalidArgument, "embd (" + std::to_string(s.embd) + ") must be divisible by heads (" +
+                                                      std::to_string(s.heads) + ") into an even head size");
   }
   if (s.heads % s.kvHeads != 0) throw EngineError(ErrorCode::InvalidArgument, "heads must be a multiple of kvHeads");
   if (s.out.empty()) throw EngineError(ErrorCode::InvalidArgument, "out (the path to write) is required");
@@ -263,7 +298,8 @@ TestModelResult writeTestModel(const TestModelSpec& s) {
   GgmlContextPtr meta(ggml_init(ggml_init_params{ggml_tensor_overhead() * (plan.size() + 1), nullptr, /*no_alloc=*/true}));
   TestModelResult result;
   for (const auto& t : plan) {
-    ggml_tensor* tensor = t.rows == 1 ? ggml_new_tensor_1d(meta.get(), t.type, t.cols) : ggml_new_tensor_2d(meta.get(), t.type, t.cols, t.rows);
+    ggml_tensor* tensor =
+        t.rows == 1 ? ggml_new_tensor_1d(meta.get(), t.type, t.cols) : ggml_new_tensor_2d(meta.get(), t.type, t.cols, t.rows);
     ggml_set_name(tensor, t.name.c_str());
     gguf_add_tensor(g, tensor);
     result.parameters += static_cast<uint64_t>(t.cols * t.rows);
