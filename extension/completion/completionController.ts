@@ -57,6 +57,8 @@ export interface CursorContext extends AnchorContext {
 export type CompletionSettings = Pick<CompletionSettingsSection, 'maxTokens' | 'prefixTokens' | 'streamFirstLine'> & {
   /** Continue a shown suggestion as if accepted, while nobody types. */
   prefetch: boolean;
+  /** The debounce is this multiple of the typing rhythm's (battery 'reduced': 2); absent: 1. */
+  debounceFactor?: number;
   /** Speculative decoding mode (the text is the same in every mode); absent: the engine's default. */
   speculation?: SpeculationMode;
 };
@@ -76,7 +78,8 @@ export interface CompletionControllerDeps {
   model: () => Promise<ModelInfo>;
   /** The model when it is loaded already (a pre-warm never loads one). */
   loadedModel?: () => ModelInfo | undefined;
-  settings: () => CompletionSettings;
+  /** The settings for the document the context is in (language and folder overrides applied). */
+  settings: (document: SettingsScope) => CompletionSettings;
   activity?: CompletionActivity;
   log?: (line: string) => void;
   now?: () => number;
@@ -86,6 +89,9 @@ export interface CompletionControllerDeps {
   /** A generation nobody waits for any more is aborted after this long (unless on screen). */
   abandonGraceMs?: number;
 }
+
+/** Which document settings are read for. */
+export type SettingsScope = Pick<CursorContext, 'documentId' | 'languageId'>;
 
 export type AnswerSource = 'cache' | 'inflight' | 'engine';
 
@@ -161,7 +167,9 @@ export class CompletionController implements Disposable {
       this.stop(current); // a keystroke elsewhere: the running request is of no use any more
     }
 
-    if (!explicit && !(await (this.deps.wait ?? delay)(this.debounce.delayMs(), signal))) return undefined;
+    const settings = this.deps.settings(context);
+    const debounceMs = Math.round(this.debounce.delayMs() * (settings.debounceFactor ?? 1));
+    if (!explicit && !(await (this.deps.wait ?? delay)(debounceMs, signal))) return undefined;
     let model: ModelInfo;
     try {
       model = await this.deps.model();
@@ -172,7 +180,7 @@ export class CompletionController implements Disposable {
     const plan = planCompletion({
       linePrefix: context.linePrefix,
       lineSuffix: context.lineSuffix,
-      maxTokens: this.deps.settings().maxTokens,
+      maxTokens: settings.maxTokens,
     });
     const generation = this.start(model, context, plan, false);
     if (!generation) return undefined;
@@ -295,7 +303,7 @@ export class CompletionController implements Disposable {
       stop: plan.stop,
       timeBudgetMs: plan.timeBudgetMs,
       documents,
-      speculation: this.deps.settings().speculation,
+      speculation: this.deps.settings(context).speculation,
     };
     if (context.kvKey) request.kvKey = context.kvKey;
     this.deps.activity?.started();
@@ -327,7 +335,7 @@ export class CompletionController implements Disposable {
     let { prefix, middle } = text;
     if (accepted && text.layout === 'anchored')
       middle += accepted; // typing on appends, as typing does
-    else if (accepted) prefix = tailByTokens(prefix + accepted, this.deps.settings().prefixTokens);
+    else if (accepted) prefix = tailByTokens(prefix + accepted, this.deps.settings(context).prefixTokens);
     const fim: FimText = {
       prefix,
       middle,
@@ -405,7 +413,7 @@ export class CompletionController implements Disposable {
           this.shown(context, text);
           return { text, source, partial: false };
         }
-        if (generation.multiline && this.deps.settings().streamFirstLine && generation.text.length > typed.length) {
+        if (generation.multiline && this.deps.settings(context).streamFirstLine && generation.text.length > typed.length) {
           const first = firstCompleteLine(generation.text.slice(typed.length));
           const text = first === undefined ? '' : this.finish(first, true, context);
           if (text) {
@@ -451,13 +459,14 @@ export class CompletionController implements Disposable {
   /** A complete suggestion is on screen: maybe prefetch what comes after it, as if accepted
    *  (bounded like any completion, aborted by the next keystroke that does not accept it). */
   private shown(context: CursorContext, text: string): void {
-    if (!this.deps.settings().prefetch || this.disposed) return;
+    const settings = this.deps.settings(context);
+    if (!settings.prefetch || this.disposed) return;
     if (context.lineSuffix.trim()) return; // mid-line: what follows is already there
     const after: AnchorContext = { ...context, prefix: context.prefix + text };
     if (this.cache.lookup(after) || this.running.get(context.documentId)) return;
     const linePrefixAfter = (context.linePrefix + text).split('\n').pop() ?? '';
     // what follows an accepted suggestion at the end of a line is the next line(s): multi-line
-    const plan = planCompletion({ linePrefix: '', lineSuffix: '', maxTokens: this.deps.settings().maxTokens });
+    const plan = planCompletion({ linePrefix: '', lineSuffix: '', maxTokens: settings.maxTokens });
     void this.deps.model().then(
       (model) => {
         if (this.disposed || this.running.get(context.documentId)) return;

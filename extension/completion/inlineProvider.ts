@@ -1,5 +1,6 @@
 // The inline completion provider: the thin VS Code adapter over the pipeline. Decides whether to
-// complete here (settings, language, editor.inlineSuggest.enabled), reads the code around the
+// complete here (settings for the document, language, battery, editor.inlineSuggest.enabled; a
+// manual trigger completes even where automatic completions are off), reads the code around the
 // cursor through the CursorContextReader (with the suggest widget's selected item applied, when
 // there is one), and hands it to the CompletionController; VS Code's cancellation becomes an
 // AbortSignal (a new keystroke cancels the previous call, and the controller aborts the engine's
@@ -9,6 +10,7 @@ import type { Disposable } from '../common/disposable';
 import type { WorkspaceContext } from '../context/workspaceContext';
 import type { PrefillResult } from '../engine/native';
 import type { ModelSettings } from '../models/activeModel';
+import type { BatteryMode } from './powerSource';
 import type { CompletionSettingsSection, TandemSettings } from '../ui/settings';
 import { detectIndentUnit } from './postProcess';
 import { abortOnCancel } from './abortOnCancel';
@@ -20,10 +22,12 @@ export type { CompletionActivity } from './completionController';
 
 export interface InlineProviderDeps {
   controller: CompletionController;
-  /** Global switch and model path (tandem.enable, tandem.model.path). */
-  settings: () => Pick<TandemSettings, 'enable'> & { model: Pick<ModelSettings, 'path'> };
-  /** The completion settings, their prompt budgets fitted to the engine's context. */
-  completionSettings: () => CompletionSettingsSection;
+  /** The switch and model path (tandem.enable, tandem.model.path) for a document. */
+  settings: (scope?: vscode.ConfigurationScope) => Pick<TandemSettings, 'enable'> & { model: Pick<ModelSettings, 'path'> };
+  /** The completion settings for a document, their prompt budgets fitted to the engine's context. */
+  completionSettings: (scope?: vscode.ConfigurationScope) => CompletionSettingsSection;
+  /** The battery mode in effect for a document now (default: always 'normal'). */
+  batteryMode?: (scope?: vscode.ConfigurationScope) => BatteryMode;
   context?: Pick<WorkspaceContext, 'forCursor'>;
   /** Reads cursor contexts and keeps each document's prompt anchor (default: a new one). */
   reader?: CursorContextReader;
@@ -46,10 +50,14 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const settings = this.deps.settings();
-    if (!settings.enable || !settings.model.path || token.isCancellationRequested) return undefined;
-    const completion = this.deps.completionSettings();
-    if (!languageEnabled(document.languageId, completion) || !inlineSuggestEnabled(document)) return undefined;
+    // Alt+\ (or VS Code's own trigger and Alt+]): asked for, so it completes even where automatic
+    // completions are off — tandem.enable false, a disabled language, paused on battery
+    const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+    const settings = this.deps.settings(document);
+    if (!settings.model.path || token.isCancellationRequested || !inlineSuggestEnabled(document)) return undefined;
+    const completion = this.deps.completionSettings(document);
+    const automatic = settings.enable && languageEnabled(document.languageId, completion) && this.batteryMode(document) !== 'paused';
+    if (!automatic && !explicit) return undefined;
     // VS Code's suggest widget is open with an item selected: complete as if that item were
     // accepted; VS Code shows the result only if it starts with the item's text and replaces the
     // same range (then Tab takes both, the suggestion and the ghost text after it).
@@ -69,7 +77,6 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       : undefined;
     const abort = abortOnCancel(token);
     try {
-      const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
       const answer = await this.deps.controller.provide(cursor, abort.signal, explicit);
       if (!answer || token.isCancellationRequested) return undefined;
       if (selected) return [new vscode.InlineCompletionItem(selected.text + answer.text, selected.range)];
@@ -90,7 +97,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       return;
     }
     if (this.typesIntoWidgetItem(documentId, document, selection.active)) return;
-    const window = this.reader.window(linesOf(document), selection.active.line, selection.active.character, this.deps.completionSettings());
+    const window = this.reader.window(linesOf(document), selection.active.line, selection.active.character, this.deps.completionSettings(document));
     this.deps.controller.cursorMoved({
       documentId,
       prefix: window.prefix,
@@ -112,14 +119,18 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
    *  prefill in the background what a keystroke there would send. Resolves with the engine's
    *  result, undefined when nothing was sent (disabled, no model loaded, already warm). */
   async prewarm(document: vscode.TextDocument, position: vscode.Position): Promise<PrefillResult | undefined> {
-    const settings = this.deps.settings();
-    if (!settings.enable || !settings.model.path) return undefined;
-    const completion = this.deps.completionSettings();
+    const settings = this.deps.settings(document);
+    if (!settings.enable || !settings.model.path || this.batteryMode(document) !== 'normal') return undefined; // no background work on battery
+    const completion = this.deps.completionSettings(document);
     if (!languageEnabled(document.languageId, completion) || !inlineSuggestEnabled(document)) return undefined;
     const { context, deferred, commit } = this.reader.readForPrewarm(this.readRequest(document, position, completion));
     const result = await this.deps.controller.prewarm(context, { keepCached: deferred });
     if (result && !result.cancelled) commit(); // its window is warm now: the next keystroke takes it
     return result;
+  }
+
+  private batteryMode(document: vscode.TextDocument): BatteryMode {
+    return this.deps.batteryMode?.(document) ?? 'normal';
   }
 
   /** A closed document: forget its prompt anchor. */

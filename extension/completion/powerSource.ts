@@ -1,5 +1,6 @@
-// Whether the machine runs on mains power, for "prefetch only on AC". Read asynchronously (sysfs
-// on Linux, pmset on macOS) at most once a minute and only when asked — no polling while idle.
+// Whether the machine runs on mains power, for "prefetch only on AC" and the battery modes. Read
+// asynchronously (sysfs on Linux, pmset on macOS, the battery's WMI status on Windows) at most
+// once a minute and only when asked — no polling while idle.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,7 @@ export async function readPowerState(platform: NodeJS.Platform = process.platfor
   try {
     if (platform === 'linux') return await linuxPowerState('/sys/class/power_supply');
     if (platform === 'darwin') return await macPowerState();
+    if (platform === 'win32') return await windowsPowerState();
   } catch {
     // fall through
   }
@@ -37,6 +39,31 @@ function macPowerState(): Promise<PowerState> {
       if (err) resolve('unknown');
       else resolve(/AC Power/u.test(stdout) ? 'ac' : /Battery Power/u.test(stdout) ? 'battery' : 'unknown');
     });
+  });
+}
+
+/** Win32_Battery.BatteryStatus (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-battery):
+ *  1 (discharging), 4 (low) and 5 (critical) run on the battery; 2 (on AC), 3 (fully charged),
+ *  6–9 (charging) and 11 (partially charged) are plugged in. No battery (a desktop): no output. */
+export function windowsPowerStateOf(batteryStatus: string): PowerState {
+  const status = batteryStatus.trim().split(/\s+/)[0];
+  if (!status) return 'ac';
+  if (['1', '4', '5'].includes(status)) return 'battery';
+  if (['2', '3', '6', '7', '8', '9', '11'].includes(status)) return 'ac';
+  return 'unknown';
+}
+
+function windowsPowerState(): Promise<PowerState> {
+  return new Promise((resolve) => {
+    const command = '(Get-CimInstance -ClassName Win32_Battery | Select-Object -First 1).BatteryStatus';
+    execFile(
+      'powershell.exe',
+      ['-NoProfile', '-NonInteractive', '-Command', command],
+      { timeout: 5000, windowsHide: true },
+      (err, stdout) => {
+        resolve(err ? 'unknown' : windowsPowerStateOf(stdout));
+      },
+    );
   });
 }
 
@@ -85,4 +112,13 @@ export function prefetchAllowed(mode: PrefetchMode, power: PowerSource): boolean
   if (mode === 'always') return true;
   if (mode === 'off') return false;
   return power.current() === 'ac';
+}
+
+/** tandem.completion.onBattery: on battery, complete as usual, save power, or only on request. */
+export const BATTERY_MODES = ['normal', 'reduced', 'paused'] as const;
+export type BatteryMode = (typeof BATTERY_MODES)[number];
+
+/** The battery mode in effect now: the setting on battery, 'normal' on mains power (or unknown). */
+export function batteryModeNow(setting: BatteryMode, power: PowerSource): BatteryMode {
+  return setting !== 'normal' && power.current() === 'battery' ? setting : 'normal';
 }

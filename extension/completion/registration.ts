@@ -1,7 +1,8 @@
 // Wires the inline-completion pipeline into VS Code: the controller, the provider for every
 // language, the workspace context, the re-trigger after a streamed completion finishes,
-// cancellation when the cursor moves where the running request cannot serve, and the pre-warm
-// where the cursor rests. Returns one disposable for all of it.
+// cancellation when the cursor moves where the running request cannot serve, the pre-warm where
+// the cursor rests, the battery mode, and the manual-trigger and accept-next-line commands.
+// Returns one disposable for all of it.
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import { WorkspaceContext } from '../context/workspaceContext';
@@ -13,38 +14,66 @@ import { fitToContext } from '../context/promptBudget';
 import type { ModelSettings } from '../models/activeModel';
 import type { TandemSettings } from '../ui/settings';
 import { TandemInlineCompletionProvider } from './inlineProvider';
-import { PowerSource, prefetchAllowed } from './powerSource';
+import { BatteryMode, PowerSource, batteryModeNow, prefetchAllowed } from './powerSource';
 
 export interface InlineCompletionDeps {
   engine: Pick<EngineClient, 'complete'> & Partial<Pick<EngineClient, 'prefill'>>;
   /** The configured model, loaded on first need; `loaded` without loading. */
   model: { ensureLoaded(): Promise<ModelInfo>; readonly loadedInfo?: ModelInfo };
-  /** Tandem's settings (ui/settings.ts readSettings). */
-  settings: () => Pick<TandemSettings, 'enable' | 'completion'> & { model: Pick<ModelSettings, 'path' | 'contextSize'> };
-  activity: CompletionActivity;
+  /** Tandem's settings (ui/settings.ts readSettings), for a document when one is given. */
+  settings: (scope?: vscode.ConfigurationScope) => Pick<TandemSettings, 'enable' | 'completion'> & {
+    model: Pick<ModelSettings, 'path' | 'contextSize'>;
+  };
+  activity: CompletionActivity & { setBatteryMode?(mode: BatteryMode): void };
+  /** Reads whether the machine runs on battery (default: the OS, at most once a minute). */
+  power?: PowerSource;
   log: (line: string) => void;
 }
 
 export const COMMAND_TRIGGER_INLINE = 'editor.action.inlineSuggest.trigger';
+/** Alt+\: a completion now, also with automatic completions off (tandem.enable false, or paused
+ *  on battery). */
+export const COMMAND_TRIGGER_COMPLETION = 'tandem.triggerCompletion';
+/** Shift+Tab while ghost text shows: accept its next line (VS Code has the command, unbound). */
+export const COMMAND_ACCEPT_NEXT_LINE = 'tandem.acceptNextLine';
+const COMMAND_VSCODE_ACCEPT_NEXT_LINE = 'editor.action.inlineSuggest.acceptNextLine';
+/** reduced battery mode: the debounce is this many times longer, completions at most half as long. */
+export const BATTERY_DEBOUNCE_FACTOR = 2;
 /** The cursor has rested this long (no keystroke, no move) before its place is pre-warmed. */
 export const PREWARM_REST_MS = 300;
 
 export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Disposable & { controller: CompletionController } {
   const store = new DisposableStore();
-  const power = new PowerSource();
-  // the prompt budgets fitted to the engine's context (promptBudget.ts)
-  const completionSettings = () => {
-    const { model, completion } = deps.settings();
+  const power = deps.power ?? new PowerSource();
+  // the prompt budgets fitted to the engine's context (promptBudget.ts), for a document
+  const completionSettings = (scope?: vscode.ConfigurationScope) => {
+    const { model, completion } = deps.settings(scope);
     return fitToContext(completion, model.contextSize, completion.maxTokens);
+  };
+  let shownBatteryMode: BatteryMode = 'normal';
+  const batteryMode = (scope?: vscode.ConfigurationScope): BatteryMode => {
+    const mode = batteryModeNow(deps.settings(scope).completion.onBattery, power);
+    if (mode !== shownBatteryMode) {
+      shownBatteryMode = mode;
+      deps.activity.setBatteryMode?.(mode);
+    }
+    return mode;
   };
   const controller = store.add(
     new CompletionController({
       engine: deps.engine,
       model: () => deps.model.ensureLoaded(),
       loadedModel: () => deps.model.loadedInfo,
-      settings: () => {
-        const completion = completionSettings();
-        return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
+      settings: (document) => {
+        const scope = settingsScopeOf(document);
+        const completion = completionSettings(scope);
+        if (batteryMode(scope) === 'normal') return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
+        return {
+          ...completion,
+          maxTokens: Math.max(1, Math.floor(completion.maxTokens / 2)),
+          prefetch: false,
+          debounceFactor: BATTERY_DEBOUNCE_FACTOR,
+        };
       },
       activity: deps.activity,
       log: deps.log,
@@ -55,6 +84,7 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     controller,
     settings: deps.settings,
     completionSettings,
+    batteryMode,
     context: workspaceContext,
   });
   workspaceContext.onDidCloseDocument((id) => {
@@ -95,5 +125,14 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
       else if (event.textEditor === vscode.window.activeTextEditor) restSoon(event.textEditor);
     }),
   );
+  store.add(vscode.commands.registerCommand(COMMAND_TRIGGER_COMPLETION, () => vscode.commands.executeCommand(COMMAND_TRIGGER_INLINE)));
+  store.add(
+    vscode.commands.registerCommand(COMMAND_ACCEPT_NEXT_LINE, () => vscode.commands.executeCommand(COMMAND_VSCODE_ACCEPT_NEXT_LINE)),
+  );
   return { controller, dispose: () => store.dispose() };
+}
+
+/** A document's settings scope from the pipeline's view of it (its URI and language). */
+function settingsScopeOf(document: { documentId: string; languageId: string }): vscode.ConfigurationScope {
+  return { uri: vscode.Uri.parse(document.documentId), languageId: document.languageId };
 }

@@ -1,11 +1,12 @@
 // Tandem's settings (package.json contributes.configuration): one schema of what each setting
 // may hold — its default, its clamp — and one typed reader over it. Read fresh on each use, so
-// changes apply without a reload. (package.json declares the same defaults, limits and choices for
+// changes apply without a reload, and with the document's scope where a setting may differ per
+// language or folder (`"[python]": { "tandem.completion.maxTokens": 32 }`, multi-root folders). (package.json declares the same defaults, limits and choices for
 // the settings editor; test/unit/settings.test.ts keeps the two in step.)
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { PREFETCH_MODES, PrefetchMode } from '../completion/powerSource';
+import { BATTERY_MODES, BatteryMode, PREFETCH_MODES, PrefetchMode } from '../completion/powerSource';
 import { PROMPT_LAYOUTS, PromptLayout } from '../context/promptAnchor';
 import type { SpeculationMode } from '../engine/native';
 import { DEFAULT_DOCUMENT_CACHE_MB, ModelSettings } from '../models/activeModel';
@@ -38,6 +39,8 @@ export interface CompletionSettingsSection {
   /** Show the first line of a multi-line completion while the rest decodes. */
   streamFirstLine: boolean;
   prefetch: PrefetchMode;
+  /** What completions do on battery power (powerSource.ts). */
+  onBattery: BatteryMode;
   speculation: SpeculationSetting;
   promptLayout: PromptLayout;
   /** Target time for the prefill of a cold prompt (0: no target, full budgets). */
@@ -120,6 +123,7 @@ export const SETTINGS = {
     clipboardContext: flag('completion.clipboardContext', true),
     streamFirstLine: flag('completion.streamFirstLine', true),
     prefetch: choice('completion.prefetch', PREFETCH_MODES, 'onAC'),
+    onBattery: choice('completion.onBattery', BATTERY_MODES, 'normal'),
     speculation: choice('completion.speculation', SPECULATION_SETTING_MODES, 'auto'),
     promptLayout: choice('completion.promptLayout', PROMPT_LAYOUTS, 'anchored'),
     coldStartMs: wholeNumber('completion.coldStartMs', DEFAULT_COLD_START_MS, { min: 0, max: 60_000, belowMin: 'clamp' }),
@@ -131,9 +135,10 @@ export const SETTINGS = {
   logLevel: choice('logLevel', LOG_LEVELS, 'info'),
 } as const;
 
-/** All of Tandem's settings, valid and typed. */
-export function readSettings(): TandemSettings {
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+/** All of Tandem's settings, valid and typed. `scope`: the document (or folder) they apply to —
+ *  its language's and folder's overrides win; without one, the window's values. */
+export function readSettings(scope?: vscode.ConfigurationScope): TandemSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION, scope);
   const get = <T>(setting: SettingRule<T>): T => setting.read(config.get(setting.key));
   const { model, completion, explain } = SETTINGS;
   const device = get(model.device);
@@ -156,6 +161,7 @@ export function readSettings(): TandemSettings {
       clipboardContext: get(completion.clipboardContext),
       streamFirstLine: get(completion.streamFirstLine),
       prefetch: get(completion.prefetch),
+      onBattery: get(completion.onBattery),
       speculation: get(completion.speculation),
       promptLayout: get(completion.promptLayout),
       coldStartMs: get(completion.coldStartMs),

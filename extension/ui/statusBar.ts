@@ -2,6 +2,7 @@
 // last completion (and explanation) in its tooltip. Clicking runs `clickCommand`: the status menu
 // (ui/statusMenu.ts). Purely event-driven: no timers, so an idle editor costs nothing.
 import * as vscode from 'vscode';
+import type { BatteryMode } from '../completion/powerSource';
 import { DisposableStore } from '../common/disposable';
 import type { EngineClient } from '../engine/client';
 import type { CompletionStats, DeviceInfo } from '../engine/native';
@@ -19,6 +20,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
   private explaining = 0;
   private lastExplainStats?: CompletionStats;
   private devices?: DeviceInfo[];
+  private battery: BatteryMode = 'normal';
 
   /** For ExplainDeps.activity: explanations show "generating" and their own stats line. */
   readonly explainActivity: CompletionActivity = {
@@ -65,6 +67,12 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
     this.refresh();
   }
 
+  /** The battery mode in effect changed (registration.ts notices it when a request reads it). */
+  setBatteryMode(mode: BatteryMode): void {
+    this.battery = mode;
+    this.refresh();
+  }
+
   /** Shows a model load failure until clearErrors(). */
   setModelError(message: string): void {
     this.modelError = message;
@@ -91,6 +99,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
       explaining: this.explaining > 0,
       lastExplainStats: this.lastExplainStats,
       devices: this.devices,
+      battery: this.battery,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

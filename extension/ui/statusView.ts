@@ -2,6 +2,7 @@
 import type { EngineState } from '../engine/client';
 import { formatStats } from '../engine/formatStats';
 import type { CompletionStats, DeviceInfo, Placement } from '../engine/native';
+import type { BatteryMode } from '../completion/powerSource';
 
 /** "prefill on CUDA0, decode on CPU (op-offload)" — where a loaded model runs each phase. */
 export function describePlacement(placement: Placement): string {
@@ -30,7 +31,16 @@ export interface StatusInput {
   lastExplainStats?: CompletionStats;
   /** The devices the engine sees (tandem devices), once known. */
   devices?: DeviceInfo[];
+  /** tandem.completion.onBattery in effect now ('normal' on mains power). */
+  battery?: BatteryMode;
 }
+
+const BATTERY_NOTE: Record<BatteryMode, string> = {
+  normal: '',
+  reduced:
+    'On battery: saving power (tandem.completion.onBattery = reduced): a longer pause after typing, shorter completions, no prefetch or pre-warm.',
+  paused: 'On battery: automatic completions are paused (tandem.completion.onBattery = paused). Alt+\\ completes on request.',
+};
 
 /** "Devices: CPU (Intel Xeon, 23.5 GiB), CUDA0 (NVIDIA H100, 79.1 GiB)" */
 export function describeDevices(devices: DeviceInfo[]): string {
@@ -81,7 +91,8 @@ export function describeStatus(input: StatusInput): StatusView {
     return {
       kind: 'disabled',
       text: '$(circle-slash) Tandem',
-      tooltip: 'Tandem completions are off. Click for options (turn them on, select a model, show the log, explain a selection).',
+      tooltip:
+        'Tandem completions are off; Alt+\\ (Tandem: Trigger Completion) still completes on request. Click for options (turn them on, select a model, show the log, explain a selection).',
     };
   if (!input.modelConfigured)
     return { kind: 'noModel', text: '$(warning) Tandem: no model', tooltip: 'Set tandem.model.path to a GGUF code model.' };
@@ -109,10 +120,16 @@ export function describeStatus(input: StatusInput): StatusView {
   const placement = engine.kind === 'ready' && engine.model.placement ? `; ${describePlacement(engine.model.placement)}` : '';
   const model =
     engine.kind === 'ready' ? `${engine.model.name || engine.model.description}${placement}` : 'model loads on first completion';
+  const battery = input.battery ?? 'normal';
+  const batteryLabel = battery === 'normal' ? '' : ' (battery)';
+  const batteryNote = BATTERY_NOTE[battery] ? `\n${BATTERY_NOTE[battery]}` : '';
   if (input.explaining && !input.generating) {
-    return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Explaining… (${model})${stats}` };
+    return { kind: 'generating', text: `$(sync~spin) Tandem${batteryLabel}`, tooltip: `Explaining… (${model})${batteryNote}${stats}` };
   }
-  if (input.generating) return { kind: 'generating', text: '$(sync~spin) Tandem', tooltip: `Generating… (${model})${stats}` };
+  if (input.generating) {
+    return { kind: 'generating', text: `$(sync~spin) Tandem${batteryLabel}`, tooltip: `Generating… (${model})${batteryNote}${stats}` };
+  }
   const devices = input.devices?.length ? `\n${describeDevices(input.devices)}` : '';
-  return { kind: 'ready', text: '$(check) Tandem', tooltip: `Tandem is ready (${model}).${devices}${stats}` };
+  const icon = battery === 'paused' ? '$(debug-pause)' : '$(check)';
+  return { kind: 'ready', text: `${icon} Tandem${batteryLabel}`, tooltip: `Tandem is ready (${model}).${batteryNote}${devices}${stats}` };
 }

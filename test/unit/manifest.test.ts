@@ -15,7 +15,12 @@ const root = path.resolve(
 );
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   capabilities?: { untrustedWorkspaces?: { supported: unknown; restrictedConfigurations?: string[] } };
-  contributes: { configuration: { properties: Record<string, { scope?: string; maximum?: number }> } };
+  extensionKind?: string[];
+  contributes: {
+    configuration: { properties: Record<string, { scope?: string; maximum?: number }> };
+    keybindings?: { command: string; key: string; mac?: string; when?: string }[];
+    commands: { command: string }[];
+  };
 };
 const settings = manifest.contributes.configuration.properties;
 
@@ -57,5 +62,44 @@ describe('manifest: what a workspace can change', () => {
     assert.equal(sessionOptionsFor({ path: '/m.gguf', contextSize: 1_048_576 }, { contextLength: 32768 }).contextSize, 32768);
     assert.equal(sessionOptionsFor({ path: '/m.gguf', contextSize: 4096 }, { contextLength: 32768 }).contextSize, 4096);
     assert.equal(sessionOptionsFor({ path: '/m.gguf' }, { contextLength: 32768 }).contextSize, undefined);
+  });
+});
+
+describe('manifest: fitting the editor', () => {
+  it("runs on the user's machine when it can (ui), on the workspace side where only that can run it (code-server)", () => {
+    assert.deepEqual(manifest.extensionKind, ['ui', 'workspace']);
+  });
+
+  it('settings that may differ per language are language-overridable; per-machine preferences are not', () => {
+    for (const key of [
+      'tandem.completion.maxTokens',
+      'tandem.completion.prefixTokens',
+      'tandem.completion.suffixTokens',
+      'tandem.completion.contextTokens',
+      'tandem.completion.streamFirstLine',
+      'tandem.completion.speculation',
+      'tandem.explain.maxTokens',
+    ]) {
+      assert.equal(settings[key]?.scope, 'language-overridable', key);
+    }
+    for (const key of ['tandem.completion.onBattery', 'tandem.completion.prefetch', 'tandem.logLevel']) {
+      assert.equal(settings[key]?.scope, 'application', key);
+    }
+  });
+
+  it('keys: Alt+\\ triggers; Tab, Shift+Tab and arrows are taken only while ghost text shows, never from the suggest widget', () => {
+    const keys = manifest.contributes.keybindings ?? [];
+    const commands = new Set(manifest.contributes.commands.map((c) => c.command));
+    assert.ok(keys.some((k) => k.command === 'tandem.triggerCompletion' && k.key === 'alt+\\'));
+    assert.ok(keys.some((k) => k.command === 'tandem.acceptNextLine'));
+    for (const k of keys) {
+      assert.ok(commands.has(k.command), `${k.command} is a contributed command`);
+      const when = k.when ?? '';
+      assert.match(when, /!editorReadonly/, `${k.key}: not in read-only editors`);
+      if (/(^|\+)(tab|up|down|left|right)$/.test(k.key) || /(^|\+)(tab|up|down|left|right)$/.test(k.mac ?? '')) {
+        assert.match(when, /(^|&& )inlineSuggestionVisible( &&|$)/, `${k.key}: only while ghost text shows`);
+        assert.match(when, /!suggestWidgetVisible/, `${k.key}: never from the suggest widget`);
+      }
+    }
   });
 });

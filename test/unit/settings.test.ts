@@ -83,6 +83,7 @@ describe('settings reader (mocked vscode)', () => {
         clipboardContext: true,
         streamFirstLine: true,
         prefetch: 'onAC',
+        onBattery: 'normal',
         speculation: 'auto',
         promptLayout: 'anchored',
         coldStartMs: 1000,

@@ -50,6 +50,18 @@ describe('status: states', () => {
     assert.match(error.tooltip, /file not found/);
   });
 
+  it('says when a battery mode is in effect, and that Alt+\\ still completes when paused', () => {
+    assert.equal(describeStatus({ ...base, battery: 'normal' }).text, '$(check) Tandem');
+    const reduced = describeStatus({ ...base, battery: 'reduced' });
+    assert.equal(reduced.text, '$(check) Tandem (battery)');
+    assert.match(reduced.tooltip, /saving power .*onBattery = reduced/);
+    const paused = describeStatus({ ...base, battery: 'paused' });
+    assert.equal(paused.text, '$(debug-pause) Tandem (battery)');
+    assert.match(paused.tooltip, /paused .*Alt\+\\ completes on request/);
+    assert.match(describeStatus({ ...base, generating: true, battery: 'reduced' }).text, /sync~spin\) Tandem \(battery\)/);
+    assert.match(describeStatus({ ...base, enabled: false }).tooltip, /Alt\+\\ .*still completes on request/);
+  });
+
   it('a failed model load wins over a ready engine (which may still hold an older model)', () => {
     const view = describeStatus({ ...state, engine: { kind: 'ready', model }, modelError: 'not a GGUF file' });
     assert.equal(view.kind, 'error');

@@ -40,6 +40,12 @@ export class Uri {
   static file(fsPath: string): Uri {
     return new Uri('file', fsPath.replace(/\\/g, '/'));
   }
+  /** "scheme://authority/path" or "scheme:path" (the authority is kept in the path). */
+  static parse(value: string): Uri {
+    const m = /^([a-zA-Z][\w+.-]*):(?:\/\/)?(.*)$/su.exec(value);
+    if (!m) throw new Error(`Uri.parse: not a URI: ${value}`);
+    return new Uri(m[1], m[2]);
+  }
   static joinPath(base: Uri, ...segments: string[]): Uri {
     return new Uri(base.scheme, [base.path.replace(/\/+$/, ''), ...segments].join('/'));
   }
@@ -202,6 +208,7 @@ export function createVscodeMock() {
   const vscode = {
     TextEditorSelectionChangeKind: { Keyboard: 1, Mouse: 2, Command: 3 },
     InlineCompletionTriggerKind: { Invoke: 0, Automatic: 1 },
+    NotebookCellKind: { Markup: 1, Code: 2 },
     Position,
     Range,
     Selection,
@@ -230,6 +237,9 @@ export function createVscodeMock() {
     workspace: {
       workspaceFolders,
       textDocuments,
+      /** Open notebooks (tests push { uri, isClosed, getCells() } objects; cells' documents need a
+       *  vscode-notebook-cell URI). */
+      notebookDocuments: [] as unknown[],
       isTrusted: true,
       asRelativePath: (uri: Uri) => uri.path.replace(/^\//u, ''),
       /** The workspace folder whose path the URI starts with. */
@@ -237,11 +247,17 @@ export function createVscodeMock() {
         workspaceFolders.find((f) => uri.path === f.uri.fsPath || uri.path.startsWith(`${f.uri.fsPath.replace(/\/+$/u, '')}/`)),
       onDidChangeTextDocument: listen(documentChangeListeners),
       onDidCloseTextDocument: listen(documentCloseListeners),
-      getConfiguration: (section: string) => ({
+      getConfiguration: (section: string, scope?: { languageId?: string }) => ({
         // a workspace value wins in get(), as VS Code does for settings a workspace may set; code
-        // that must not trust the workspace reads inspect().globalValue
+        // that must not trust the workspace reads inspect().globalValue. With a scope that names a
+        // language, "[language]" values win over both (VS Code's language overrides)
         get: (key: string, fallback?: unknown) => {
           const k = `${section}.${key}`;
+          const language = scope?.languageId && `[${scope.languageId}]`;
+          for (const level of [workspaceSettings, settings]) {
+            const overrides = language ? (level.get(language) as Record<string, unknown> | undefined) : undefined;
+            if (overrides && k in overrides) return overrides[k];
+          }
           return workspaceSettings.has(k) ? workspaceSettings.get(k) : settings.has(k) ? settings.get(k) : fallback;
         },
         inspect: (key: string) => ({
