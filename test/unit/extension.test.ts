@@ -2,8 +2,8 @@
 // a real engine host: the provider's prompt → engine → ghost text path, cancellation, settings changes,
 // the one-time load error notification, and shutdown.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readManifest } from './support/manifest';
 import { CancellationTokenSource, Position, Range, TextDocument, createVscodeMock, installVscodeMock } from './support/vscodeMock';
 
 const buildRoot = path.resolve(__dirname, '../..'); // out/test-build
@@ -43,15 +43,7 @@ describe('extension activation (mocked vscode, fake addon)', function () {
 
   it('registers one provider, every command package.json contributes, and a status bar item showing "no model"', () => {
     assert.equal(mock.providers.length, 1);
-    const root = path.resolve(
-      __dirname,
-      '..',
-      '..',
-      ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []),
-    );
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-      contributes: { commands: { command: string }[] };
-    };
+    const manifest = readManifest<{ contributes: { commands: { command: string }[] } }>();
     const contributed = manifest.contributes.commands.map((c) => c.command).sort();
     assert.ok(contributed.includes('tandem.triggerCompletion') && contributed.includes('tandem.acceptNextLine'), contributed.join());
     assert.deepEqual([...mock.commands.keys()].sort(), contributed);

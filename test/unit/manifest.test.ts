@@ -3,17 +3,10 @@
 // scope: VS Code ignores a workspace's value), and in Restricted Mode the prompt sizes a workspace
 // could set are ignored too, while Tandem still runs there (on the current file only).
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { readManifest } from './support/manifest';
 import { sessionOptionsFor } from '../../extension/engine/hostService';
 
-const root = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  ...(path.basename(path.resolve(__dirname, '..', '..')) === 'test-build' ? ['..', '..'] : []),
-);
-const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+const manifest = readManifest<{
   capabilities?: { untrustedWorkspaces?: { supported: unknown; restrictedConfigurations?: string[] } };
   extensionKind?: string[];
   contributes: {
@@ -21,7 +14,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'ut
     keybindings?: { command: string; key: string; mac?: string; when?: string }[];
     commands: { command: string }[];
   };
-};
+}>();
 const settings = manifest.contributes.configuration.properties;
 
 describe('manifest: what a workspace can change', () => {

@@ -3,35 +3,10 @@
 import * as assert from 'node:assert/strict';
 import type { EngineState } from '../../extension/engine/client';
 import { EngineError } from '../../extension/engine/errors';
-import type { CompletionStats, ModelInfo, SpeculationStats } from '../../extension/engine/native';
+import type { CompletionStats, ModelInfo } from '../../extension/engine/native';
+import { model, spec, stats } from './support/statusFixtures';
 import { describeStats, describeStatus } from '../../extension/ui/statusView';
 
-const spec: SpeculationStats = {
-  mode: 'auto',
-  steps: 10,
-  draftedTokens: 40,
-  acceptedTokens: 30,
-  acceptedHistogram: [],
-  meanTreeSize: 4,
-  draftMs: 1,
-  verifyMs: 20,
-  sampleMs: 1,
-  budgets: [],
-  corpusDocuments: 3,
-  corpusTokens: 900,
-  corpusBytes: 3000,
-  missingDocuments: [],
-};
-const stats: CompletionStats = {
-  promptTokens: 120,
-  reusedTokens: 100,
-  prefillMs: 12.4,
-  generatedTokens: 40,
-  decodeMs: 400,
-  firstTokenMs: 30,
-  stopReason: 'stop',
-};
-const model = { name: 'coder', description: 'qwen2 0.5B' } as ModelInfo;
 const base = { enabled: true, modelConfigured: true, generating: false, engine: { kind: 'ready', model } as EngineState };
 
 describe('status: states', () => {
