@@ -17,6 +17,7 @@ import { abortOnCancel } from './abortOnCancel';
 import type { CompletionController } from './completionController';
 import { inlineSuggestEnabled, languageEnabled } from './languageGate';
 import { CursorContextReader, DocumentView, ReadRequest } from './cursorContextReader';
+import { notebookViewOf } from '../context/notebookCells';
 
 export type { CompletionActivity } from './completionController';
 
@@ -97,7 +98,12 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       return;
     }
     if (this.typesIntoWidgetItem(documentId, document, selection.active)) return;
-    const window = this.reader.window(linesOf(document), selection.active.line, selection.active.character, this.deps.completionSettings(document));
+    const window = this.reader.window(
+      linesOf(document),
+      selection.active.line,
+      selection.active.character,
+      this.deps.completionSettings(document),
+    );
     this.deps.controller.cursorMoved({
       documentId,
       prefix: window.prefix,
@@ -154,6 +160,7 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
       id: documentIdOf(document),
       version: document.version,
       languageId: document.languageId,
+      enclosing: notebookViewOf(document), // a notebook cell's prompt reads the notebook's other cells too
     };
     const context = this.deps.context;
     return {

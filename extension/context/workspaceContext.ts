@@ -3,6 +3,8 @@
 // and as the engine's draft corpus (sent incrementally by version, see EngineClient). Skips
 // files.exclude matches, huge and binary documents, and everything but the current file in an
 // untrusted workspace. Listeners only note events; text is read when a prompt is built.
+// In a notebook cell the notebook is the current file: its other cells are draft sources (each a
+// document of its own, so an edit re-sends one cell), and the prompt names the notebook.
 import * as vscode from 'vscode';
 import { DisposableStore } from '../common/disposable';
 import type { OutgoingDocument } from '../engine/client';
@@ -10,6 +12,8 @@ import { ChunkIndex, ChunkSource, chunksForCursor } from './contextChunks';
 import type { CursorWindow } from './cursorWindow';
 import type { ContextChunk } from './fimPrompt';
 import { GlobSet } from './globMatch';
+import { CellOfNotebook, notebookOfCell } from './notebookCells';
+import { notebookScriptPath } from './notebookContext';
 import { RecentEdits } from './recentEdits';
 
 /** Documents longer than this are neither context nor draft source. */
@@ -51,7 +55,7 @@ export class WorkspaceContext implements vscode.Disposable {
         const change = event.contentChanges[0];
         if (!change || !this.isCandidate(event.document)) return;
         const id = event.document.uri.toString();
-        this.recentEdits.record(id, this.pathOf(event.document), change.range.start.line);
+        this.recentEdits.record(id, this.pathOf(event.document.uri), change.range.start.line);
       }),
     );
     this.store.add(
@@ -81,8 +85,10 @@ export class WorkspaceContext implements vscode.Disposable {
   /** Prompt chunks and draft documents for a completion at `window` in `document`. */
   forCursor(document: vscode.TextDocument, window: CursorWindow, contextTokens: number): ContextRequest {
     const id = document.uri.toString();
-    const path = this.pathOf(document);
-    const repoName = vscode.workspace.getWorkspaceFolder(document.uri)?.name;
+    const cell = notebookOfCell(document);
+    const fileUri = cell ? cell.notebook.uri : document.uri;
+    const path = cell ? notebookScriptPath(this.pathOf(fileUri), document.languageId) : this.pathOf(fileUri);
+    const repoName = vscode.workspace.getWorkspaceFolder(fileUri)?.name;
     const trusted = vscode.workspace.isTrusted;
     const exclude = { documentId: id, firstLine: window.firstLine, lastLine: window.lastLine };
     return {
@@ -95,7 +101,7 @@ export class WorkspaceContext implements vscode.Disposable {
         this.chunkIndex.retain(new Set(sources.map((s) => s.id)));
         return chunks;
       },
-      documents: () => (trusted ? this.draftDocuments(document, exclude) : []),
+      documents: () => (trusted ? this.draftDocuments(document, exclude, cell) : []),
     };
   }
 
@@ -116,7 +122,7 @@ export class WorkspaceContext implements vscode.Disposable {
     const sources: ChunkSource[] = this.otherDocuments(current).map((d) => ({
       id: d.uri.toString(),
       version: d.version,
-      path: this.pathOf(d),
+      path: this.pathOf(d.uri),
       source: 'otherFile',
       text: () => d.getText(),
     }));
@@ -130,10 +136,11 @@ export class WorkspaceContext implements vscode.Disposable {
   private draftDocuments(
     current: vscode.TextDocument,
     exclude: { documentId: string; firstLine: number; lastLine: number },
+    cell: CellOfNotebook | undefined,
   ): OutgoingDocument[] {
     const out: OutgoingDocument[] = [];
     let budget = MAX_DRAFT_CORPUS_CHARS;
-    const same = this.sameFileSnapshot(current);
+    const same = cell ? undefined : this.sameFileSnapshot(current);
     if (same) {
       out.push({
         id: `${current.uri.toString()}#snapshot`,
@@ -143,6 +150,7 @@ export class WorkspaceContext implements vscode.Disposable {
       });
       budget -= this.eligible(current).chars;
     }
+    if (cell) budget = this.notebookDrafts(cell, out, budget);
     for (const d of this.otherDocuments(current)) {
       const chars = this.eligible(d).chars;
       if (chars > budget) continue;
@@ -162,6 +170,24 @@ export class WorkspaceContext implements vscode.Disposable {
     const clip = this.clipboardText();
     if (clip) out.push({ id: 'tandem:clipboard', version: this.clipboard.version, source: 'clipboard', text: clip });
     return out;
+  }
+
+  /** The notebook's other cells, nearest first, as 'sameFile' drafts (the notebook is the current
+   *  file); blank cells and cells that are no context (huge, binary, the notebook excluded) are
+   *  left out. The cursor's own cell is in the prompt already. Returns the budget left. */
+  private notebookDrafts(cell: CellOfNotebook, out: OutgoingDocument[], budget: number): number {
+    const notebookPath = this.pathOf(cell.notebook.uri);
+    const cells = cell.notebook.getCells();
+    const order = cells.map((_, index) => index).filter((index) => index !== cell.index);
+    order.sort((a, b) => Math.abs(a - cell.index) - Math.abs(b - cell.index) || a - b);
+    for (const index of order) {
+      const d = cells[index].document;
+      const eligibility = this.eligible(d, notebookPath);
+      if (!eligibility.ok || eligibility.chars > budget || isBlank(d)) continue;
+      budget -= eligibility.chars;
+      out.push({ id: d.uri.toString(), version: d.version, source: 'sameFile', readText: () => d.getText() });
+    }
+    return budget;
   }
 
   /** The current document as it was at most SAME_FILE_REFRESH_MS ago (a stable version, so it
@@ -231,31 +257,41 @@ export class WorkspaceContext implements vscode.Disposable {
     return SCHEMES.has(document.uri.scheme);
   }
 
-  /** Whether a document may be context, decided once per version. */
-  private eligible(document: vscode.TextDocument): Eligibility {
+  /** Whether a document may be context, decided once per version. A notebook cell is judged by
+   *  its notebook's path (`notebookPath`). */
+  private eligible(document: vscode.TextDocument, notebookPath?: string): Eligibility {
     const id = document.uri.toString();
     const known = this.eligibility.get(id);
     if (known && known.version === document.version) return known;
-    let ok = this.isCandidate(document);
+    let ok = notebookPath !== undefined || this.isCandidate(document);
     let chars = 0;
     if (ok) {
       const lastLine = document.lineCount - 1;
       chars = document.offsetAt(new vscode.Position(lastLine, document.lineAt(lastLine).text.length));
-      ok = chars <= MAX_CONTEXT_DOCUMENT_CHARS && !document.lineAt(0).text.includes('\0') && !this.excludedPath(document);
+      ok =
+        chars <= MAX_CONTEXT_DOCUMENT_CHARS &&
+        !document.lineAt(0).text.includes('\0') &&
+        !this.excludedPath(notebookPath ?? this.pathOf(document.uri));
     }
     const result = { version: document.version, ok, chars };
     this.eligibility.set(id, result);
     return result;
   }
 
-  private excludedPath(document: vscode.TextDocument): boolean {
+  private excludedPath(path: string): boolean {
     this.excluded ??= new GlobSet(vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude'));
-    return this.excluded.matches(this.pathOf(document));
+    return this.excluded.matches(path);
   }
 
-  private pathOf(document: vscode.TextDocument): string {
-    return vscode.workspace.asRelativePath(document.uri, false);
+  private pathOf(uri: vscode.Uri): string {
+    return vscode.workspace.asRelativePath(uri, false);
   }
+}
+
+/** Nothing but whitespace (an empty cell); reads at most the first non-blank line. */
+function isBlank(document: vscode.TextDocument): boolean {
+  for (let line = 0; line < document.lineCount; line++) if (document.lineAt(line).text.trim()) return false;
+  return true;
 }
 
 /** Uris of the text editors open in tabs. */
