@@ -8,11 +8,13 @@ import { ExplainModelSource } from './explain/explainModel';
 import { registerExplain } from './explain/explainPanel';
 import { ActiveModel } from './models/activeModel';
 import { COMMAND_SELECT_EXPLAIN_MODEL, COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
+import { registerFimCheck } from './ui/fimCheckWarning';
 import { TandemLog, engineLogLevel } from './ui/log';
 import { SETTINGS_SECTION, readSettings } from './ui/settings';
 import { StatusBar } from './ui/statusBar';
 import { describePlacement } from './ui/statusView';
 import { COMMAND_STATUS_MENU, registerStatusMenu } from './ui/statusMenu';
+import { registerWalkthroughCommands } from './ui/walkthrough';
 
 const COMMAND_TOGGLE = 'tandem.toggle';
 const COMMAND_SHOW_LOG = 'tandem.showLog';
@@ -35,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const model = new ActiveModel(client, () => readSettings().model, assertFimSupported);
   context.subscriptions.push(model);
+  // once per model file: does it answer a FIM prompt like an instruct/chat model?
+  context.subscriptions.push(registerFimCheck({ model, engine: client, state: context.globalState, log }));
 
   const status = new StatusBar(client, readSettings, COMMAND_STATUS_MENU);
   context.subscriptions.push(status);
@@ -125,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand(COMMAND_SHOW_LOG, () => log.show()),
     ...registerModelCommands(context),
+    ...registerWalkthroughCommands(),
     vscode.commands.registerCommand(COMMAND_RESTART, async () => {
       model.retry();
       explainModel.retry();
