@@ -100,7 +100,12 @@ export interface CompletionAnswer {
   source: AnswerSource;
   /** Only the first line(s) of a multi-line completion that is still decoding. */
   partial: boolean;
+  /** Other completions to cycle through (Alt+] / Alt+[), for a manual trigger; `text` is first. */
+  alternatives?: string[];
 }
+
+/** Alternatives a manual trigger asks the engine for (native.ts MAX_ALTERNATIVES). */
+export const MANUAL_ALTERNATIVES = 2;
 
 export const DEFAULT_ABANDON_GRACE_MS = 150;
 const HISTORY_MAX_CHARS = 4_000;
@@ -147,13 +152,15 @@ export class CompletionController implements Disposable {
     if (!explicit) this.debounce.keystroke(this.now());
     this.stopPrewarm(); // a keystroke comes first; what the pre-warm prefilled so far stays in the KV
 
+    // a manual trigger offers alternatives: a cached suggestion without them is asked again
+    const alternatives = explicit ? MANUAL_ALTERNATIVES : 0;
     const hit = this.cache.lookup(context);
-    if (hit) {
+    if (hit && (!alternatives || hit.entry.alternatives)) {
       const text = this.finish(hit.rest, hit.entry.multiline, context);
       if (text) {
         this.counters.cacheHits++;
         this.shown(context, text);
-        return { text, source: 'cache', partial: false };
+        return { text, source: 'cache', partial: false, ...this.alternativesFor(hit.entry, hit.typed, text, context) };
       }
     }
 
@@ -182,7 +189,7 @@ export class CompletionController implements Disposable {
       lineSuffix: context.lineSuffix,
       maxTokens: settings.maxTokens,
     });
-    const generation = this.start(model, context, plan, false);
+    const generation = this.start(model, context, plan, false, '', alternatives);
     if (!generation) return undefined;
     return this.waitOn(generation, '', context, signal, 'engine');
   }
@@ -284,7 +291,14 @@ export class CompletionController implements Disposable {
 
   // ── generations ──────────────────────────────────────────────────────────────────────────────
 
-  private start(model: ModelInfo, context: CursorContext, plan: CompletionPlan, prefetch: boolean, accepted = ''): Generation | undefined {
+  private start(
+    model: ModelInfo,
+    context: CursorContext,
+    plan: CompletionPlan,
+    prefetch: boolean,
+    accepted = '',
+    alternatives = 0,
+  ): Generation | undefined {
     const prompt = this.promptFor(model, context, accepted);
     if (!prompt) return undefined;
     const documents = this.documentsFor(context);
@@ -306,6 +320,7 @@ export class CompletionController implements Disposable {
       speculation: this.deps.settings(context).speculation,
     };
     if (context.kvKey) request.kvKey = context.kvKey;
+    if (alternatives > 0) request.alternatives = alternatives;
     this.deps.activity?.started();
     this.deps.engine.complete(request, { signal: generation.abort.signal, onText: (piece) => generation.append(piece) }).then(
       (result) => {
@@ -314,7 +329,7 @@ export class CompletionController implements Disposable {
           this.prefillRate.observe(model.path, result.stats.promptTokens - result.stats.reusedTokens, result.stats.prefillMs);
         }
         if (result.stats.stopReason === 'cancelled') generation.fail(new Error('cancelled'));
-        else generation.finish(result.text, result.stats);
+        else generation.finish(result.text, result.stats, alternatives > 0 ? (result.alternatives ?? []) : undefined);
         this.settled(generation);
       },
       (err: unknown) => {
@@ -370,7 +385,12 @@ export class CompletionController implements Disposable {
     this.abandonTimers.get(generation)?.dispose();
     this.abandonTimers.delete(generation);
     if (generation.failed || this.disposed) return;
-    const entry: CachedSuggestion = { ...generation.anchor, text: generation.text, multiline: generation.multiline };
+    const entry: CachedSuggestion = {
+      ...generation.anchor,
+      text: generation.text,
+      multiline: generation.multiline,
+      alternatives: generation.alternatives,
+    };
     this.cache.add(entry);
     if (generation.text.trim()) {
       // earlier completions are a draft source (the model often repeats itself); published in
@@ -411,7 +431,7 @@ export class CompletionController implements Disposable {
           const text = this.finish(generation.text.slice(typed.length), generation.multiline, context);
           if (!text) return undefined;
           this.shown(context, text);
-          return { text, source, partial: false };
+          return { text, source, partial: false, ...this.alternativesFor(generation, typed, text, context) };
         }
         if (generation.multiline && this.deps.settings(context).streamFirstLine && generation.text.length > typed.length) {
           const first = firstCompleteLine(generation.text.slice(typed.length));
@@ -443,6 +463,27 @@ export class CompletionController implements Disposable {
       this.abandonTimers.delete(generation);
       if (generation.subscribers === 0 && !generation.done && !generation.keepAlive) this.stop(generation);
     });
+  }
+
+  /** The alternatives of a finished suggestion that still fit what was typed since its anchor,
+   *  cleaned like the suggestion and without repeats of what is shown. */
+  private alternativesFor(
+    source: { alternatives?: string[]; multiline: boolean },
+    typed: string,
+    shown: string,
+    context: CursorContext,
+  ): { alternatives?: string[] } {
+    if (!source.alternatives?.length) return {};
+    const seen = new Set([shown.trim()]);
+    const alternatives: string[] = [];
+    for (const raw of source.alternatives) {
+      if (!raw.startsWith(typed)) continue;
+      const text = this.finish(raw.slice(typed.length), source.multiline, context);
+      if (!text || seen.has(text.trim())) continue;
+      seen.add(text.trim());
+      alternatives.push(text);
+    }
+    return alternatives.length ? { alternatives } : {};
   }
 
   private finish(raw: string, multiline: boolean, context: CursorContext): string {

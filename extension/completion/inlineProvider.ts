@@ -80,8 +80,10 @@ export class TandemInlineCompletionProvider implements vscode.InlineCompletionIt
     try {
       const answer = await this.deps.controller.provide(cursor, abort.signal, explicit);
       if (!answer || token.isCancellationRequested) return undefined;
-      if (selected) return [new vscode.InlineCompletionItem(selected.text + answer.text, selected.range)];
-      return [new vscode.InlineCompletionItem(answer.text, new vscode.Range(position, position))];
+      // the greedy completion first (what automatic requests show), then any alternatives to cycle
+      const texts = [answer.text, ...(answer.alternatives ?? [])];
+      if (selected) return texts.map((text) => new vscode.InlineCompletionItem(selected.text + text, selected.range));
+      return texts.map((text) => new vscode.InlineCompletionItem(text, new vscode.Range(position, position)));
     } finally {
       abort.dispose();
     }

@@ -62,6 +62,8 @@ export interface CachedSuggestion extends SuggestionAnchor {
   /** Raw model output from the anchor on. */
   text: string;
   multiline: boolean;
+  /** Other completions from the same anchor (raw), when the request asked for them. */
+  alternatives?: string[];
 }
 
 /** Finished suggestions, most recent first, bounded. */
@@ -104,6 +106,8 @@ export class Generation {
   done = false;
   failed?: Error;
   stats?: CompletionStats;
+  /** Other whole completions (raw, from the anchor), when asked for: set when it finishes. */
+  alternatives?: string[];
   /** Provider calls waiting on it now. */
   subscribers = 0;
   /** Keep running with no subscriber: part of it is on screen, or it is a prefetch. */
@@ -128,9 +132,10 @@ export class Generation {
     this.notify();
   }
 
-  finish(text: string, stats?: CompletionStats): void {
+  finish(text: string, stats?: CompletionStats, alternatives?: string[]): void {
     this.text = text;
     this.stats = stats;
+    this.alternatives = alternatives;
     this.done = true;
     this.notify();
   }

@@ -64,7 +64,9 @@ export interface LoadModelOptions {
   signal?: AbortSignal;
 }
 
-/** A completion request; its documents may be OutgoingDocuments (text read lazily). */
+/** A completion request; its documents may be OutgoingDocuments (text read lazily). With
+ *  `alternatives: n` (a manual trigger) the result's `alternatives` holds up to n other completions
+ *  (CompletionRequest.alternatives in native.ts). */
 export type ClientCompletionRequest = WireCompletionRequest;
 /** A pre-warm request; its documents may be OutgoingDocuments (text read lazily). */
 export type ClientPrefillRequest = PrefillRequest;

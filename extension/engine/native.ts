@@ -229,6 +229,14 @@ export interface CompletionRequest {
   /** The pendingBytes of an earlier, interrupted decode of the same text (prompt + its tokens):
    *  the stream continues from that unfinished UTF-8 character. */
   carriedBytes?: number[];
+  /** Other completions wanted besides the greedy one, 0..MAX_ALTERNATIVES (default 0; anything else
+   *  rejects with INVALID_ARGUMENT): for a manual trigger, whose user may cycle through them. They
+   *  branch off the greedy completion where the model was least sure (a 2nd/3rd-best token there,
+   *  then greedy again, with the same stop strings, maxTokens and time budget — the budget counts
+   *  for the whole request) and are decoded after the greedy text is complete, which stays exactly
+   *  what it is without them, as does the KV cache the next request reuses. See
+   *  CompletionResult.alternatives. */
+  alternatives?: number;
   /** Called on the JS thread with each new piece of text (always whole UTF-8 characters,
    *  never text that might still turn out to be part of a stop string). */
   onText?: (piece: string) => void;
@@ -266,6 +274,11 @@ export interface CompletionStats {
   documentKv?: DocumentKvStats;
   /** present when the request used speculative decoding */
   speculation?: SpeculationStats;
+  /** Present when the request asked for alternatives: ms spent on them after the greedy result was
+   *  complete, and the tokens they generated past their shared greedy prefix (alternatives dropped
+   *  as duplicates included). */
+  alternativesMs?: number;
+  alternativeTokens?: number;
 }
 
 /** The session's saved KV of documents other than the current one. */
@@ -312,7 +325,17 @@ export interface CompletionResult {
    *  "\uFFFD"). Pass them as carriedBytes to resume the same text. */
   pendingBytes?: number[];
   stats: CompletionStats;
+  /** Present when the request asked for alternatives (CompletionRequest.alternatives > 0): other
+   *  whole completions (each starts where `text` starts), most likely first; `text` is not
+   *  repeated. Each differs from `text` and from the others in what it shows (surrounding
+   *  whitespace ignored); none is empty. Fewer than asked, or none, when the model offered no
+   *  more, or the request was cancelled (a cancelled greedy completion gets none) or ran out of
+   *  its time budget. */
+  alternatives?: string[];
 }
+
+/** The most alternatives a completion request may ask for (CompletionRequest.alternatives). */
+export const MAX_ALTERNATIVES = 2;
 
 export interface NativeCancelFlag {
   cancel(): void;

@@ -17,7 +17,7 @@ import type {
   PrefillResult,
   PromptPart,
 } from './native';
-import { SPECULATION_MODES } from './native';
+import { MAX_ALTERNATIVES, SPECULATION_MODES } from './native';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -331,6 +331,15 @@ function validateCompletionRequest(r: unknown, id: number): void {
   if (r.timeBudgetMs !== undefined && (typeof r.timeBudgetMs !== 'number' || !(r.timeBudgetMs >= 0))) {
     throw new ProtocolError('complete: timeBudgetMs must be a number ≥ 0', id);
   }
+  if (
+    r.alternatives !== undefined &&
+    (typeof r.alternatives !== 'number' || !Number.isInteger(r.alternatives) || r.alternatives < 0 || r.alternatives > MAX_ALTERNATIVES)
+  ) {
+    throw new ProtocolError(
+      `complete: alternatives must be a whole number from 0 to ${MAX_ALTERNATIVES}, got ${JSON.stringify(r.alternatives)}`,
+      id,
+    );
+  }
   validateDocuments(r, 'complete', id);
   validateKvKey(r, 'complete', id);
   if (r.speculation !== undefined && !SPECULATION_MODE_SET.has(r.speculation as string)) {
@@ -372,6 +381,10 @@ function validateParams(method: MethodName, params: Obj, id: number): void {
         throw new ProtocolError(`complete: unknown session ${JSON.stringify(params.session)}`, id);
       }
       validateCompletionRequest(params.request, id);
+      if (params.session === 'explain' && isObject(params.request) && params.request.alternatives) {
+        // an explanation is decoded in parts (it yields to completions): alternatives would be lost
+        throw new ProtocolError('complete: alternatives are for the completion session only', id);
+      }
       return;
     case 'prefill':
       validatePrefillRequest(params.request, id);

@@ -113,6 +113,45 @@ describe('keys and per-document settings', function () {
     }
   });
 
+  it('after a manual trigger, Alt+] (show next) cycles to an alternative completion, and Tab accepts it', async () => {
+    const editor = await openFixture('src/canvas.ts');
+    // the random-weight test model is unsure everywhere, so alternatives exist; retry a few spots
+    // for one whose alternatives survive the clean-up (single line, not empty, not a repeat)
+    let accepted = '';
+    let greedy = '';
+    for (let attempt = 0; attempt < 6 && !accepted; attempt++) {
+      await freshSpot(editor, 'let best: Shape | undefined;');
+      const before = editor.document.getText();
+      const call = await commandAndWait('tandem.triggerCompletion', Date.now());
+      assert.equal(
+        (call.params as { request: { alternatives?: number } }).request.alternatives,
+        2,
+        'a manual trigger asks for 2 alternatives',
+      );
+      const alternatives = (call.result as { alternatives?: string[] } | undefined)?.alternatives ?? [];
+      if (alternatives.length === 0) continue;
+      greedy = (call.result as { text: string }).text;
+      await sleep(300);
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.showNext');
+      await sleep(300);
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+      await sleep(200);
+      const after = editor.document.getText();
+      if (after === before) continue;
+      const inserted = after.length - before.length;
+      const offset = editor.document.offsetAt(editor.selection.active);
+      accepted = after.slice(offset - inserted, offset);
+      // alternatives branch off the greedy text where the model was unsure: the accepted text is
+      // one of them (cleaned, so maybe cut at a line end), and not the greedy text
+      assert.ok(
+        alternatives.some((a) => a.startsWith(accepted) || accepted.startsWith(a)),
+        `the accepted text ${JSON.stringify(accepted)} is one of the alternatives ${JSON.stringify(alternatives)}`,
+      );
+      assert.ok(!greedy.startsWith(accepted), `not the greedy text ${JSON.stringify(greedy)}`);
+    }
+    assert.ok(accepted, 'an alternative was shown and accepted');
+  });
+
   it('a "[python]" override of tandem.completion.maxTokens changes the request the engine receives', async () => {
     const maxTokensAt = async (fixture: string, needle?: string) => {
       const editor = await openFixture(fixture);

@@ -12,6 +12,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An engine that streams a scripted answer piece by piece, honouring the abort signal. */
 class ScriptedEngine {
   calls: { request: ClientCompletionRequest; aborted: boolean; signal?: AbortSignal }[] = [];
+  /** What a request that asks for alternatives gets besides the greedy answer. */
+  alternativesOf?: (request: ClientCompletionRequest) => string[];
   constructor(
     public answer: (request: ClientCompletionRequest) => string,
     public msPerPiece = 5,
@@ -47,6 +49,7 @@ class ScriptedEngine {
     return {
       text,
       tokens: [],
+      ...(request.alternatives && this.alternativesOf ? { alternatives: this.alternativesOf(request).slice(0, request.alternatives) } : {}),
       stats: {
         promptTokens: 1,
         reusedTokens: 0,
@@ -282,6 +285,37 @@ describe('completion controller: debounce', () => {
     const hit = await controller.provide(context('q = ab'), never());
     assert.equal(hit?.source, 'cache');
     assert.ok(performance.now() - started < 50);
+    controller.dispose();
+  });
+});
+
+describe('completion controller: alternatives on a manual trigger', () => {
+  it('a manual (explicit) request asks for alternatives and answers the greedy text first, alternatives cleaned and deduplicated', async () => {
+    const { engine, controller } = setup(() => 'value = compute(x);');
+    engine.alternativesOf = () => ['value = other(x);', 'value = compute(x);  ', 'total = 0;\nmore();', ''];
+    const automatic = await controller.provide(context('const '), never());
+    assert.equal(engine.calls[0].request.alternatives, undefined, 'typing never asks for alternatives');
+    assert.equal(automatic?.alternatives, undefined);
+    // a manual trigger at the same place: the cached suggestion has none, so the engine is asked again
+    const manual = await controller.provide(context('const '), never(), true);
+    assert.equal(engine.calls.length, 2);
+    assert.equal(engine.calls[1].request.alternatives, 2);
+    assert.equal(manual?.text, 'value = compute(x);');
+    // the second alternative repeats the greedy text (whitespace aside): dropped; a single-line
+    // request keeps its first line
+    assert.deepEqual(manual?.alternatives, ['value = other(x);']);
+    controller.dispose();
+  });
+
+  it('typing on serves the alternatives that still fit from the cache, with no engine call', async () => {
+    const { engine, controller } = setup(() => 'value = compute(x);');
+    engine.alternativesOf = () => ['value = other(x);', 'total = 0;'];
+    await controller.provide(context('const '), never(), true);
+    const typed = await controller.provide(context('const va'), never(), true);
+    assert.equal(engine.calls.length, 1);
+    assert.equal(typed?.source, 'cache');
+    assert.equal(typed?.text, 'lue = compute(x);');
+    assert.deepEqual(typed?.alternatives, ['lue = other(x);'], '"total = 0;" no longer fits what was typed');
     controller.dispose();
   });
 });

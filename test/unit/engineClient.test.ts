@@ -56,6 +56,21 @@ describe('EngineClient with the engine host (fake addon)', function () {
     assert.equal((await client.devices())[0].type, 'cpu');
   });
 
+  it('passes alternatives through to the addon and their texts and stats back', async () => {
+    await client.loadModel('/models/a.gguf');
+    const result = await client.complete({ prompt, maxTokens: 3, alternatives: 2 });
+    assert.equal(result.text, 'abc');
+    assert.deepEqual(result.alternatives, ['abc1', 'abc2']);
+    assert.equal(result.stats.alternativeTokens, 2);
+    const plain = await client.complete({ prompt, maxTokens: 3 });
+    assert.equal(plain.alternatives, undefined);
+    await assert.rejects(client.complete({ prompt, maxTokens: 3, alternatives: 3 }), (err: EngineError) => {
+      assert.equal(err.code, 'BAD_MESSAGE');
+      assert.match(err.message, /alternatives must be a whole number from 0 to 2/);
+      return true;
+    });
+  });
+
   it('an AbortSignal cancels the running completion quickly (stopReason cancelled)', async () => {
     await client.loadModel('/models/a.gguf');
     const controller = new AbortController();

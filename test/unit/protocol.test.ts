@@ -28,6 +28,12 @@ describe('engine protocol', () => {
           request: { prompt: [1, 'a', 2, { text: '<|x|>', parseSpecial: true }, 3], maxTokens: 16, stop: ['\n'], timeBudgetMs: 500 },
         },
       },
+      {
+        type: 'request',
+        id: 7,
+        method: 'complete',
+        params: { session: 'completion', request: { prompt: ['x'], maxTokens: 8, alternatives: 2 } },
+      },
       { type: 'request', id: 5, method: 'devices', params: {} },
       { type: 'request', id: 6, method: 'unloadModel', params: {} },
       { type: 'cancel', id: 4 },
@@ -112,6 +118,38 @@ describe('engine protocol', () => {
       /stop must be/,
       10,
     );
+    for (const [i, alternatives] of [-1, 3, 1.5, '2', null, Number.NaN].entries()) {
+      bad(
+        {
+          type: 'request',
+          id: 20 + i,
+          method: 'complete',
+          params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1, alternatives } },
+        },
+        /alternatives must be a whole number from 0 to 2/,
+        20 + i,
+      );
+    }
+    bad(
+      {
+        type: 'request',
+        id: 30,
+        method: 'complete',
+        params: { session: 'explain', request: { prompt: ['x'], maxTokens: 1, alternatives: 1 } },
+      },
+      /alternatives are for the completion session only/,
+      30,
+    );
+    for (const alternatives of [0, 1, 2]) {
+      assert.doesNotThrow(() =>
+        parseClientMessage({
+          type: 'request',
+          id: 31,
+          method: 'complete',
+          params: { session: 'completion', request: { prompt: ['x'], maxTokens: 1, alternatives } },
+        }),
+      );
+    }
   });
 
   it('rejects malformed host messages', () => {

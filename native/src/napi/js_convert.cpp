@@ -300,6 +300,13 @@ Napi::Object completionResultToJs(Napi::Env env, const CompletionResult& r) {
   }
   setDocumentKvStats(env, s, r.stats);
   if (r.speculation) s.Set("speculation", speculationStatsToJs(env, *r.speculation));
+  if (r.alternatives) {
+    auto texts = Napi::Array::New(env, r.alternatives->size());
+    for (uint32_t i = 0; i < r.alternatives->size(); ++i) texts.Set(i, (*r.alternatives)[i]);
+    o.Set("alternatives", texts);
+    s.Set("alternativesMs", r.stats.alternativesMs);
+    s.Set("alternativeTokens", r.stats.alternativeTokens);
+  }
   o.Set("stats", s);
   return o;
 }

@@ -144,6 +144,12 @@ Napi::Value SessionWrap::complete(const Napi::CallbackInfo& info) {
       for (uint32_t i = 0; i < array.Length(); ++i) request.stop.push_back(utf8FromJsString(array.Get(i), "stop string"));
     }
     request.timeBudgetMs = optionalNumber(req, "timeBudgetMs").value_or(0);
+    Napi::Value alternatives = req.Get("alternatives");
+    if (!alternatives.IsUndefined() && !alternatives.IsNull()) {
+      // the range is checked with the other numbers, by the engine
+      if (!alternatives.IsNumber()) throw EngineError(ErrorCode::InvalidArgument, "alternatives must be a whole number from 0 to 2");
+      request.alternatives = alternatives.As<Napi::Number>().DoubleValue();
+    }
     Napi::Value carried = req.Get("carriedBytes");
     if (!carried.IsUndefined() && !carried.IsNull()) {
       // at most the first 3 bytes of one UTF-8 character (a previous result's pendingBytes)

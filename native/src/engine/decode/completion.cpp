@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/decode/alternatives.h"
 #include "engine/decode/kv_reuse.h"
 #include "engine/decode/text_stream.h"
 #include "engine/runtime/elapsed.h"
@@ -37,11 +38,13 @@ llama_token argmaxToken(const float* logits, int32_t vocabSize) {
 StepResult GreedyStrategy::step(InferenceContext& context, const std::vector<llama_token>& sequence, int32_t) {
   const size_t pending = sequence.size() - context.evaluated().size();
   if (pending > 0 && context.append(sequence.data() + context.evaluated().size(), pending) == DecodeStatus::Aborted) {
-    return StepResult{{}, true};
+    return StepResult{{}, true, {}};
   }
   const float* logits = context.lastLogits();
   if (!logits) throw EngineError(ErrorCode::Internal, "no logits available for the next token");
-  return StepResult{{argmaxToken(logits, context.model().vocabSize())}, false};
+  StepResult out{{argmaxToken(logits, context.model().vocabSize())}, false, {}};
+  if (recordChoices_) out.choices.push_back(topChoices(logits, context.model().vocabSize()));
+  return out;
 }
 
 namespace {
@@ -88,14 +91,14 @@ PrefillResult runPrefill(InferenceContext& context, const PrefillRequest& reques
   return result;
 }
 
-CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
-                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill,
-                               const BeforePrefill& beforePrefill) {
-  const Model& model = context.model();
-  const int32_t maxTokens = validateMaxTokens(request.maxTokens, context.contextSize());
-  validateTimeBudget(request.timeBudgetMs);
-  const std::vector<llama_token> prompt = tokenizeValidPrompt(context, request.prompt);
+namespace {
 
+// The greedy completion (speculative strategies give exactly its tokens). With `choices`, the
+// strategy records the top choices behind each generated token there.
+CompletionResult generate(InferenceContext& context, const CompletionRequest& request, const std::vector<llama_token>& prompt,
+                          int32_t maxTokens, const CancelFlag& cancel, const TextSink& onText, DecodeStrategy& strategy,
+                          PrefillExecutor* prefill, const BeforePrefill& beforePrefill, std::vector<TokenChoices>* choices) {
+  const Model& model = context.model();
   CompletionResult result;
   CompletionStats& stats = result.stats;
   stats.promptTokens = static_cast<int32_t>(prompt.size());
@@ -114,7 +117,7 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
   };
 
   strategy.begin(prompt);
-  ScopedWatch watching(context, cancel);
+  strategy.recordChoices(choices != nullptr);
   if (isCancelled(cancel)) return finish(StopReason::Cancelled);
 
   if (beforePrefill) beforePrefill(prompt, stats);
@@ -131,7 +134,9 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
   for (;;) {
     const StepResult step = strategy.step(context, sequence, maxTokens - stats.generatedTokens);
     if (step.aborted) return stopWith(StopReason::Cancelled);
-    for (llama_token token : step.tokens) {
+    for (size_t i = 0; i < step.tokens.size(); ++i) {
+      const llama_token token = step.tokens[i];
+      if (choices) choices->push_back(i < step.choices.size() ? step.choices[i] : TokenChoices{});
       result.tokens.push_back(token);
       sequence.push_back(token);
       ++stats.generatedTokens;
@@ -144,6 +149,30 @@ CompletionResult runCompletion(InferenceContext& context, const CompletionReques
     if (isCancelled(cancel)) return stopWith(StopReason::Cancelled);
     if (sequence.size() > static_cast<size_t>(context.contextSize())) return stopWith(StopReason::ContextFull);
   }
+}
+
+}  // namespace
+
+CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
+                               const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill,
+                               const BeforePrefill& beforePrefill) {
+  const int32_t maxTokens = validateMaxTokens(request.maxTokens, context.contextSize());
+  validateTimeBudget(request.timeBudgetMs);
+  const int32_t alternatives = validateCount("alternatives", request.alternatives, 0, kMaxAlternatives);
+  const std::vector<llama_token> prompt = tokenizeValidPrompt(context, request.prompt);
+
+  ScopedWatch watching(context, cancel);  // the alternatives' decodes too
+  std::vector<TokenChoices> choices;
+  CompletionResult result = generate(context, request, prompt, maxTokens, cancel, onText, strategy, prefill, beforePrefill,
+                                     alternatives > 0 ? &choices : nullptr);
+  if (alternatives == 0) return result;
+  result.alternatives.emplace();
+  if (result.stats.stopReason == StopReason::Cancelled) return result;
+  AlternativesOutcome outcome = decodeAlternatives(context, request, alternatives, maxTokens, cancel, prompt, result, choices);
+  result.alternatives = std::move(outcome.texts);
+  result.stats.alternativesMs = outcome.ms;
+  result.stats.alternativeTokens = outcome.tokens;
+  return result;
 }
 
 }  // namespace tandem

@@ -9,6 +9,7 @@
 
 #include "engine/decode/document_kv_store.h"
 #include "engine/decode/inference_context.h"
+#include "engine/decode/token_choices.h"
 #include "engine/model/model.h"
 #include "engine/runtime/cancel_flag.h"
 #include "engine/speculation/draft_corpus.h"
@@ -40,6 +41,9 @@ struct CompletionRequest : PrefillRequest {
   // The start of a UTF-8 character that an earlier, interrupted decode of the same text left
   // unfinished (its CompletionResult::pendingBytes): the stream continues from it.
   std::string carriedBytes;
+  // Other completions wanted besides the greedy one (0..kMaxAlternatives, whole; alternatives.h):
+  // decoded after the greedy result is complete, which they leave exactly as it would be without.
+  double alternatives = 0;
 };
 
 enum class StopReason { EndOfGeneration, StopString, MaxTokens, TimeBudget, ContextFull, Cancelled };
@@ -65,6 +69,10 @@ struct CompletionStats {
   int32_t restoredTokens = 0;
   double kvSwitchMs = 0;
   DocumentKvStats documentKv;
+  // Alternatives (asked for only): time spent on them after the greedy result, and the tokens they
+  // generated past their greedy prefix (those of alternatives dropped as duplicates included).
+  double alternativesMs = 0;
+  int32_t alternativeTokens = 0;
 };
 
 struct CompletionResult {
@@ -75,6 +83,11 @@ struct CompletionResult {
   std::string pendingBytes;
   CompletionStats stats;
   std::optional<SpeculationStats> speculation;  // present when a speculative mode ran
+  // Present when the request asked for alternatives: other completions, most likely first, each
+  // different from the greedy text and from one another in what they show; the greedy text is not
+  // repeated. Fewer than asked (or none) when the model offered no more, or the request was
+  // cancelled or ran out of time.
+  std::optional<std::vector<std::string>> alternatives;
 };
 
 // Receives each final piece of text as soon as it is known.
@@ -91,6 +104,9 @@ using TextSink = std::function<void(const std::string& piece)>;
 struct StepResult {
   std::vector<llama_token> tokens;
   bool aborted = false;  // cancelled inside llama_decode
+  // With recordChoices on: the top choices of the logit row each token was picked from, one per
+  // token (alternatives.h branches on them).
+  std::vector<TokenChoices> choices;
 };
 
 class DecodeStrategy {
@@ -100,6 +116,12 @@ class DecodeStrategy {
   virtual void begin(const std::vector<llama_token>& /*prompt*/) {}
   // remaining: tokens the request may still generate (≥ 1).
   virtual StepResult step(InferenceContext& context, const std::vector<llama_token>& sequence, int32_t remaining) = 0;
+  // Set for each request: whether step() fills StepResult::choices (a request asking for
+  // alternatives). Off, it costs nothing.
+  virtual void recordChoices(bool on) { recordChoices_ = on; }
+
+ protected:
+  bool recordChoices_ = false;
 };
 
 class GreedyStrategy : public DecodeStrategy {
@@ -127,7 +149,8 @@ using BeforePrefill = std::function<void(const std::vector<llama_token>& prompt,
 
 // Runs one completion on `context` (the caller's thread must own it). Throws EngineError for
 // invalid requests before touching the KV cache. `prefill` (optional) evaluates the prompt instead
-// of `context` itself.
+// of `context` itself. Alternatives asked for are decoded once the greedy result is complete
+// (alternatives.h).
 CompletionResult runCompletion(InferenceContext& context, const CompletionRequest& request, const CancelFlag& cancel,
                                const TextSink& onText, DecodeStrategy& strategy, PrefillExecutor* prefill = nullptr,
                                const BeforePrefill& beforePrefill = {});

@@ -230,6 +230,7 @@ CompletionResult Session::complete(const CompletionRequest& request, const Cance
       SpeculativeStrategy inner;
       Begin(Drafter& d, const DraftCorpus& c, const CostCurve* cost, SpeculationStats& s) : drafter(d), corpus(c), inner(d, cost, s) {}
       void begin(const std::vector<llama_token>& prompt) override { drafter.begin(corpus, prompt); }
+      void recordChoices(bool on) override { inner.recordChoices(on); }
       StepResult step(InferenceContext& c, const std::vector<llama_token>& seq, int32_t remaining) override {
         return inner.step(c, seq, remaining);
       }

@@ -60,10 +60,12 @@ StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vecto
   const int32_t vocab = context.model().vocabSize();
   // Right after prefill the root's logits are current; read them before anything else decodes.
   llama_token rootPrediction = -1;
+  TokenChoices rootChoices;
   if (pending == 0) {
     const float* logits = context.lastLogits();
     if (!logits) throw EngineError(ErrorCode::Internal, "no logits available for the next token");
     rootPrediction = argmaxToken(logits, vocab);
+    if (recordChoices_) rootChoices = topChoices(logits, vocab);
   }
 
   // Room: the verification batch, the context, and the tokens the request may still commit
@@ -89,12 +91,13 @@ StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vecto
     const auto verifyStart = Clock::now();
     StepResult out;
     if (pending > 0) {
-      if (context.append(sequence.data() + evaluated, pending) == DecodeStatus::Aborted) return StepResult{{}, true};
+      if (context.append(sequence.data() + evaluated, pending) == DecodeStatus::Aborted) return StepResult{{}, true, {}};
       out.tokens.push_back(argmaxToken(context.lastLogits(), vocab));
     } else {
       out.tokens.push_back(rootPrediction);
     }
     stats_.verifyMs += msSince(verifyStart);
+    if (recordChoices_) out.choices.push_back(pending > 0 ? topChoices(context.lastLogits(), vocab) : rootChoices);
     stats_.countAccepted(0);
     if (!tree.empty()) drafter_.feedback(DraftTree{}, VerifyOutcome{{}, {out.tokens[0]}, out.tokens});
     drafter_.stepDone(1, 1.0);
@@ -104,10 +107,17 @@ StepResult SpeculativeStrategy::step(InferenceContext& context, const std::vecto
   const TreeVerification v = context.verifyTree(sequence.data() + evaluated, pending, tree, k, rootPrediction);
   stats_.verifyMs += v.decodeMs;
   stats_.sampleMs += v.sampleMs;
-  if (v.status == DecodeStatus::Aborted) return StepResult{{}, true};
+  if (v.status == DecodeStatus::Aborted) return StepResult{{}, true, {}};
   StepResult out;
   for (int32_t i : v.acceptedPath) out.tokens.push_back(tree.nodes[i].token);
   out.tokens.push_back(v.next);
+  if (recordChoices_) {
+    // Each committed token was the argmax of the row before it in the verification batch: the
+    // root's (the last pending token, or the row read above), then each accepted node's.
+    auto row = [&](int32_t batchIndex) { return topChoices(llama_get_logits_ith(context.raw(), batchIndex), vocab); };
+    out.choices.push_back(pending > 0 ? row(static_cast<int32_t>(pending) - 1) : rootChoices);
+    for (int32_t i : v.acceptedPath) out.choices.push_back(row(static_cast<int32_t>(pending) + i));
+  }
   const int32_t accepted = static_cast<int32_t>(v.acceptedPath.size());
   stats_.draftedTokens += k;
   stats_.acceptedTokens += accepted;
