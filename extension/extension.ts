@@ -4,13 +4,15 @@ import * as vscode from 'vscode';
 import { registerInlineCompletions } from './completion/registration';
 import { assertFimSupported } from './context/fimPrompt';
 import { EngineClient } from './engine/client';
+import { EngineSelection } from './engine/server/engineSelection';
+import { registerServerEngine } from './engine/server/serverWiring';
 import { ExplainModelSource } from './explain/explainModel';
 import { registerExplain } from './explain/explainPanel';
 import { ActiveModel } from './models/activeModel';
 import { COMMAND_SELECT_EXPLAIN_MODEL, COMMAND_SELECT_MODEL, registerModelCommands } from './models/modelCommands';
 import { registerFimCheck } from './ui/fimCheckWarning';
 import { TandemLog, engineLogLevel } from './ui/log';
-import { SETTINGS_SECTION, readSettings } from './ui/settings';
+import { SETTINGS_SECTION, readServerSettings, readSettings } from './ui/settings';
 import { StatusBar } from './ui/statusBar';
 import { describePlacement } from './ui/statusView';
 import { COMMAND_STATUS_MENU, registerStatusMenu } from './ui/statusMenu';
@@ -54,6 +56,11 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
   );
   context.subscriptions.push(explainModel);
+
+  // tandem.engine.kind: the local engine above, or a llama-server (engine/server/); chosen per call
+  const server = registerServerEngine({ context, settings: readServerSettings, status, log });
+  context.subscriptions.push(...server.disposables);
+  const engines = new EngineSelection({ engine: client, model, explainModel }, server.connection);
 
   context.subscriptions.push(
     model.onLoaded(({ settings, info }) => {
@@ -100,17 +107,17 @@ export function activate(context: vscode.ExtensionContext): void {
         });
     }),
     registerInlineCompletions({
-      engine: client,
-      model,
-      settings: readSettings,
+      engine: engines,
+      model: engines.completionModel,
+      settings: (scope) => engines.pipelineSettings(readSettings(scope)),
       activity: status,
       log: log.at('info'),
     }),
     registerStatusMenu(readSettings),
     ...registerExplain(context, {
-      engine: client,
-      model: explainModel,
-      applyChatTemplate: (messages, role) => client.applyChatTemplate(messages, { role }),
+      engine: engines,
+      model: engines.explainModel,
+      applyChatTemplate: (messages, role) => engines.applyChatTemplate(messages, { role }),
       settings: () => readSettings().explain,
       log,
       activity: status.explainActivity,
@@ -121,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): void {
         client.setLogLevel(engineLogLevel(readSettings().logLevel)).catch((err: unknown) => log.warn(`engine log level: ${String(err)}`));
       }
       status.clearErrors(); // a new model (or none) gets a fresh chance
+      if (event.affectsConfiguration(`${SETTINGS_SECTION}.engine`)) server.connection.settingsChanged();
       model.settingsChanged();
       explainModel.settingsChanged();
     }),
@@ -131,6 +139,12 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerModelCommands(context),
     ...registerWalkthroughCommands(),
     vscode.commands.registerCommand(COMMAND_RESTART, async () => {
+      if (server.connection.active) {
+        server.connection.restart(); // a fresh connection: asks again if declined, retries at once
+        status.clearErrors();
+        log.info('server connection restarted');
+        return;
+      }
       model.retry();
       explainModel.retry();
       status.clearErrors();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-checks, lints, checks the formatting, builds what the tests need (native addon incrementally, bundles,
 // transpiled tests), runs every suite, and ends with one line `N passed, N failed`.
-//   node test/run.js [suite…]      suites: cpp unit native integration e2e (default: all)
+//   node test/run.js [suite…]      suites: cpp unit native server integration e2e (default: all)
 // Each mocha suite runs in its own process so a crash in one cannot hide the others' results.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -124,11 +124,23 @@ function runInVSCode(name, script, timeoutMs) {
 
 // `native`: the suite needs the addon and the bundles (the unit suite runs over the fake addon and
 // the transpiled sources only, so `npm test -- unit` builds no C++).
+let llamaServerBuilt = null;
+/** Builds llama-server once per run (incremental; the server and integration suites use it). */
+function buildLlamaServer() {
+  if (llamaServerBuilt === null) llamaServerBuilt = step('build llama-server', process.execPath, ['native/scripts/build-llama-server.js', '--quiet']);
+  return llamaServerBuilt;
+}
+
 const suites = [
   { name: 'cpp', native: true, run: runCpp },
   { name: 'unit', native: false, run: () => runMocha('unit', '', 10_000) },
   { name: 'native', native: true, run: () => runMocha('native', '', 180_000) },
-  { name: 'integration', native: true, run: () => runInVSCode('integration', 'test/integration/runTests.js', 30 * 60_000) },
+  // llama.cpp's own llama-server (native/build-server; ccache: ~7 s warm, ~5 min cold on 2 cores)
+  // and the harness the `server` engine kind's tests use; integration needs the binary too.
+  { name: 'server', native: true, run: () => (buildLlamaServer()
+    ? runMocha('server', '', 180_000) : { passed: 0, failed: 1, note: 'building llama-server failed (see above)' }) },
+  { name: 'integration', native: true, run: () => (buildLlamaServer()
+    ? runInVSCode('integration', 'test/integration/runTests.js', 30 * 60_000) : { passed: 0, failed: 1, note: 'building llama-server failed (see above)' }) },
   { name: 'e2e', native: true, run: () => runInVSCode('e2e', 'test/e2e/run.js', 15 * 60_000) },
 ];
 

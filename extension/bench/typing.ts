@@ -10,6 +10,9 @@
 // (engine.complete() to its first streamed piece, over the IPC), time to ghost text (debounce + the
 // real time until the provider answered), completion time. A request is labelled by what led to it:
 // typing forward (char, enter, backspace) or the start of a burst (open, jump, switch).
+// With `alternatives` (what a manual trigger asks for), every typing-forward request asks for that
+// many completion alternatives too; their time (CompletionStats.alternativesMs, spent after the
+// greedy result) is reported apart, beside the whole request's.
 import * as os from 'node:os';
 import { CompletionController, CompletionSettings } from '../completion/completionController';
 import { CursorContextReader, DocumentView, ReaderSettings } from '../completion/cursorContextReader';
@@ -59,6 +62,8 @@ export interface TypingOptions {
   restMs: number;
   /** The anchored pipeline's cold-prefill target (tandem.completion.coldStartMs). */
   coldStartMs?: number;
+  /** Alternatives each typing-forward request asks for (0/absent: none). */
+  alternatives?: number;
   outDir: string;
   log?: (line: string) => void;
 }
@@ -81,6 +86,9 @@ export interface RequestRecord {
   /** engine.complete() → result (undefined: cancelled) */
   completionMs?: number;
   stopReason: string;
+  /** asked for alternatives: the engine's figures for them, and whether a cancel (a keystroke)
+   *  came while the request ran, so they may have been cut short */
+  alternatives?: { offered: number; ms: number; tokens: number; cut: boolean };
 }
 
 export interface Percentiles {
@@ -96,8 +104,24 @@ export interface FigureSet {
   completionMs: Percentiles;
   promptTokens: Percentiles;
 }
+/** Typing-forward requests that asked for alternatives and were not cancelled while they ran. */
+export interface AlternativesFigures {
+  requests: number;
+  /** asked, but a cancel came while the request ran (their figures are left out) */
+  cut: number;
+  offered: Percentiles;
+  /** CompletionStats.alternativesMs: decoding the alternatives, after the greedy result */
+  alternativesMs: Percentiles;
+  alternativeTokens: Percentiles;
+  /** engine.complete() → result of the same requests: the greedy completion and the alternatives */
+  completionMs: Percentiles;
+  /** completionMs − alternativesMs: what the same requests took without the alternatives */
+  greedyMs: Percentiles;
+}
 export interface LayoutResult extends FigureSet {
   byEvent: Partial<Record<TypingEvent, FigureSet>>;
+  /** present when the run asked for alternatives */
+  alternatives?: AlternativesFigures;
   prewarms: { sent: number; completed: number; prefilledTokens: number };
   /** engine requests the controller avoided: answers from the type-through cache / a running generation */
   cacheHits: number;
@@ -210,6 +234,7 @@ class Lane {
   private firingEvent?: TypingEvent;
   private readonly settings: ReaderSettings;
   private readonly pipeline: (typeof PIPELINES)[TypingLayout];
+  private readonly alternatives: number;
 
   constructor(
     readonly layout: TypingLayout,
@@ -219,6 +244,7 @@ class Lane {
     workload: TypingWorkload,
   ) {
     this.pipeline = { ...PIPELINES[layout], coldStartMs: layout === 'anchored' ? (o.coldStartMs ?? PIPELINES.anchored.coldStartMs) : 0 };
+    this.alternatives = o.alternatives ?? 0;
     this.settings = fitToContext(
       {
         promptLayout: this.pipeline.promptLayout,
@@ -275,8 +301,9 @@ class Lane {
           stopReason: 'pending',
         };
         this.records.push(record);
+        const askAlternatives = this.alternatives > 0 && (FORWARD_EVENTS as readonly string[]).includes(event);
         try {
-          const result = await this.client.complete(request, {
+          const result = await this.client.complete(askAlternatives ? { ...request, alternatives: this.alternatives } : request, {
             ...options,
             onText: (piece) => {
               firstAt ??= performance.now();
@@ -296,6 +323,14 @@ class Lane {
             ttftMs: firstAt !== undefined ? firstAt - started : cancelled ? undefined : performance.now() - started,
             completionMs: cancelled ? undefined : performance.now() - started,
           });
+          if (askAlternatives) {
+            record.alternatives = {
+              offered: result.alternatives?.length ?? 0,
+              ms: s.alternativesMs ?? 0,
+              tokens: s.alternativeTokens ?? 0,
+              cut: cancelled || options.signal?.aborted === true,
+            };
+          }
           return result;
         } catch (err) {
           record.stopReason = 'error';
@@ -430,6 +465,20 @@ function percentilesOf(values: (number | undefined)[]): Percentiles {
   return { p50: percentile(v, 50), p95: percentile(v, 95), max: v.length ? Math.max(...v) : null };
 }
 
+function alternativesFiguresOf(records: RequestRecord[]): AlternativesFigures {
+  const asked = records.filter((r) => r.alternatives);
+  const whole = asked.filter((r) => !r.alternatives?.cut && r.completionMs !== undefined);
+  return {
+    requests: whole.length,
+    cut: asked.length - whole.length,
+    offered: percentilesOf(whole.map((r) => r.alternatives?.offered)),
+    alternativesMs: percentilesOf(whole.map((r) => r.alternatives?.ms)),
+    alternativeTokens: percentilesOf(whole.map((r) => r.alternatives?.tokens)),
+    completionMs: percentilesOf(whole.map((r) => r.completionMs)),
+    greedyMs: percentilesOf(whole.map((r) => (r.completionMs ?? 0) - (r.alternatives?.ms ?? 0))),
+  };
+}
+
 function figuresOf(records: RequestRecord[]): FigureSet {
   return {
     requests: records.length,
@@ -505,6 +554,7 @@ function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info:
       inflightHits: lane.controller.counters.inflightHits,
       errors: lane.errors,
     };
+    if (o.alternatives) layouts[lane.layout].alternatives = alternativesFiguresOf(forward);
   }
   const defaultLayout = lanes.some((l) => l.layout === DEFAULT_TYPING_LAYOUT) ? DEFAULT_TYPING_LAYOUT : lanes[0].layout;
   const coldStartMs = o.coldStartMs ?? PIPELINES.anchored.coldStartMs;
@@ -523,6 +573,7 @@ function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info:
     speculation: o.speculation,
     restMs: o.restMs,
     coldStartMs,
+    alternatives: o.alternatives ?? 0,
     threads: o.threads ?? `engine default (hardware threads, at most 8; this machine has ${os.cpus().length})`,
     timeline: Object.fromEntries(
       lanes.map((l) => [
@@ -589,10 +640,51 @@ function report(o: TypingOptions, workload: TypingWorkload, lanes: Lane[], info:
     })),
     { x: 'engine request (in the order typed)', y: 're-prefilled tokens', logY: true },
   );
+  const alternativesTable = o.alternatives
+    ? markdownTable(
+        [
+          'layout',
+          'requests',
+          'cut',
+          'offered p50',
+          'alternatives p50 ms',
+          'p95',
+          'max',
+          'tokens p50',
+          'completion p50 ms',
+          'p95',
+          'without alternatives p50 ms',
+          'p95',
+        ],
+        lanes.map((l) => {
+          const a = layouts[l.layout].alternatives!;
+          return [
+            l.layout,
+            a.requests,
+            a.cut,
+            fmt(a.offered.p50, 0),
+            fmt(a.alternativesMs.p50, 0),
+            fmt(a.alternativesMs.p95, 0),
+            fmt(a.alternativesMs.max, 0),
+            fmt(a.alternativeTokens.p50, 0),
+            fmt(a.completionMs.p50, 0),
+            fmt(a.completionMs.p95, 0),
+            fmt(a.greedyMs.p50, 0),
+            fmt(a.greedyMs.p95, 0),
+          ];
+        }),
+      )
+    : '';
+  const alternativesNote = o.alternatives
+    ? `\n\n## Alternatives\n\nEvery typing-forward request asked for ${o.alternatives} alternatives (a manual trigger's request); ` +
+      'figures of the requests not cancelled while they ran ("cut" counts the others). "alternatives" is the time the engine spent on ' +
+      'them after the greedy result; "completion" is engine.complete() to its result, alternatives included.\n\n' +
+      alternativesTable
+    : '';
   const markdown =
     `# Typing benchmark\n\n${workload.bursts} bursts, ${workload.keystrokes} keystrokes (seed ${o.seed}) in ${workload.files.map((f) => `\`${f.path}\``).join(', ')}; ` +
     `model ${info.description} (${info.quantization}, ${o.modelOrigin}); threads ${json.threads}; at most ${o.maxTokens} tokens per completion; ` +
-    `speculation ${o.speculation}; rest after a jump ${o.restMs} ms; cold-prefill target ${coldStartMs} ms (anchored)\n\n${table}\n\n${json.note}\n`;
+    `speculation ${o.speculation}; rest after a jump ${o.restMs} ms; cold-prefill target ${coldStartMs} ms (anchored)\n\n${table}\n\n${json.note}${alternativesNote}\n`;
   const files = writeReport(o.outDir, 'typing', json, markdown, svg);
-  return { json, table, files };
+  return { json, table: alternativesTable ? `${table}\n\nalternatives:\n${alternativesTable}` : table, files };
 }

@@ -2,14 +2,14 @@
 // Pure; the suites themselves live in extension/bench (drafting.ts, cost.ts, e2e.ts, typing.ts).
 import { MODEL_SHAPES, MODEL_TYPES, ModelShape, ModelType } from '../bench/benchModels';
 import type { SpeculationMode } from '../engine/native';
-import { SPECULATION_MODES } from '../engine/native';
+import { MAX_ALTERNATIVES, SPECULATION_MODES } from '../engine/native';
 import { CommandSpec, UsageError, parseOptions } from './args';
 
 /** Every mode of the engine contract, in report order; a suite skips (with a note) the ones the
  *  loaded addon rejects. */
 export const ALL_SPECULATION_MODES: readonly SpeculationMode[] = SPECULATION_MODES;
 
-export const BENCH_SUITES = ['drafting', 'cost', 'e2e', 'typing'] as const;
+export const BENCH_SUITES = ['drafting', 'cost', 'e2e', 'typing', 'server'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
 
 /** The batch sizes the engine's own calibration measures, up to 128. */
@@ -184,10 +184,74 @@ export const BENCH_TYPING_SPEC: CommandSpec = {
       description: 'anchored: cold-prefill time target (tandem.completion.coldStartMs)',
       defaultText: '1000',
     },
+    {
+      name: 'alternatives',
+      kind: 'int',
+      min: 0,
+      description: `ask every typing-forward request for N alternatives too (0–${MAX_ALTERNATIVES}, as a manual trigger does): their extra time is reported apart`,
+      defaultText: '0',
+    },
     outOption,
   ],
   notes: [
     'Random-weight models prove latency and re-use, not suggestion quality. Timings on a shared machine are noisy: compare layouts within one run.',
+  ],
+};
+
+/** Editors typing at once against one llama-server, by default (`bench server --editors`). */
+export const DEFAULT_SERVER_EDITORS = [1, 2, 4, 8];
+const MAX_SERVER_EDITORS = 64;
+
+export const BENCH_SERVER_SPEC: CommandSpec = {
+  name: 'bench server',
+  summary:
+    'Tandem on a shared llama-server under load: N simulated editors (real typing in real files, replayed\n' +
+    'in real time through the real pipeline, each cancelling superseded requests as VS Code does) type at\n' +
+    'once against one llama-server with S slots, for each N; a fresh server per N. Per N: requests,\n' +
+    "aborted, errors, time to first token and completion time p50/p95, and the server's own counts of\n" +
+    'prompt tokens evaluated and tokens generated that no editor received. Baseline: one editor on the\n' +
+    'local engine (engine host and addon), same model file, same typing as editor 0.',
+  options: [
+    ...modelOptions('small', 'q8_0').filter((o) => o.name !== 'device'),
+    {
+      name: 'editors',
+      kind: 'string',
+      value: '1,2,4,8',
+      description: 'editor counts to run (each typing its own files)',
+      defaultText: DEFAULT_SERVER_EDITORS.join(','),
+    },
+    { name: 'slots', kind: 'int', min: 1, description: "llama-server's parallel slots (-np)", defaultText: '4' },
+    {
+      name: 'ctx-size',
+      kind: 'int',
+      min: 256,
+      description: 'context of each slot (and of the local engine) in tokens',
+      defaultText: '4096',
+    },
+    { name: 'bursts', kind: 'int', min: 1, description: 'edit bursts per editor (as bench typing)', defaultText: '4' },
+    { name: 'seed', kind: 'int', min: 0, description: 'workload seed (editor i types seed + i)', defaultText: '1' },
+    sourceOption,
+    { name: 'max-tokens', kind: 'int', min: 1, description: 'most tokens per completion', defaultText: '16' },
+    { name: 'rest-ms', kind: 'int', min: 0, description: 'real time the user rests after a jump or switch', defaultText: '1000' },
+    { name: 'speed', kind: 'int', min: 1, description: 'keystroke gaps are divided by this (1 = as typed)', defaultText: '1' },
+    {
+      name: 'server',
+      kind: 'string',
+      value: 'URL',
+      description: 'use this running llama-server (with --metrics) for every N instead of starting one (its caches carry over)',
+    },
+    {
+      name: 'llama-server',
+      kind: 'string',
+      value: 'PATH',
+      description: 'the llama-server binary to start',
+      defaultText: '$TANDEM_LLAMA_SERVER, else native/build-server/bin/llama-server (node native/scripts/build-llama-server.js)',
+    },
+    { name: 'no-local', kind: 'flag', description: 'skip the local-engine baseline' },
+    outOption,
+  ],
+  notes: [
+    'Real time: each N takes as long as its typing (about 1 minute per 4 bursts). Random-weight models prove latency and load, not suggestion quality.',
   ],
 };
 
@@ -196,6 +260,7 @@ export const BENCH_SPECS: Record<BenchSuite, CommandSpec> = {
   cost: BENCH_COST_SPEC,
   e2e: BENCH_E2E_SPEC,
   typing: BENCH_TYPING_SPEC,
+  server: BENCH_SERVER_SPEC,
 };
 
 export interface ModelChoice {
@@ -258,13 +323,47 @@ export interface BenchTypingCommand {
   speculation: SpeculationMode;
   restMs: number;
   coldStartMs: number;
+  /** alternatives asked for on each typing-forward request (0: none) */
+  alternatives: number;
   threads?: number;
   device: Device;
   out?: string;
   json: boolean;
 }
 
-export type BenchCommand = BenchDraftingCommand | BenchCostCommand | BenchE2eCommand | BenchTypingCommand;
+export interface BenchServerCommand {
+  suite: 'server';
+  model: ModelChoice;
+  editors: number[];
+  slots: number;
+  contextSize: number;
+  bursts: number;
+  seed: number;
+  sources?: string[];
+  maxTokens: number;
+  restMs: number;
+  speed: number;
+  serverUrl?: string;
+  serverBinary?: string;
+  local: boolean;
+  threads?: number;
+  out?: string;
+  json: boolean;
+}
+
+export type BenchCommand = BenchDraftingCommand | BenchCostCommand | BenchE2eCommand | BenchTypingCommand | BenchServerCommand;
+
+/** `1,2,4,8` → editor counts, checked; duplicates dropped, order kept. */
+export function parseEditorCounts(command: string, text: string): number[] {
+  const counts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
+  if (counts.length === 0 || counts.some((n) => !(n >= 1 && n <= MAX_SERVER_EDITORS)))
+    throw new UsageError(`${command}: --editors takes counts from 1 to ${MAX_SERVER_EDITORS} like 1,2,4,8; got ${JSON.stringify(text)}`);
+  return [...new Set(counts)];
+}
 
 /** `a,b` → typing layouts, checked; duplicates dropped, order kept. */
 export function parseLayouts(command: string, text: string): TypingLayoutName[] {
@@ -379,7 +478,10 @@ export function parseBench(argv: readonly string[]): BenchCommand | { help: Benc
         out,
         json,
       };
-    case 'typing':
+    case 'typing': {
+      const alternatives = (o.alternatives as number | undefined) ?? 0;
+      if (alternatives > MAX_ALTERNATIVES)
+        throw new UsageError(`${spec.name}: --alternatives must be from 0 to ${MAX_ALTERNATIVES}, got ${alternatives}`);
       return {
         suite: 'typing',
         model: modelChoice(o, '0.5b', 'q4_0', spec.name),
@@ -392,8 +494,30 @@ export function parseBench(argv: readonly string[]): BenchCommand | { help: Benc
         speculation: ((o.spec as string | undefined) ?? 'auto') as SpeculationMode,
         restMs: (o['rest-ms'] as number | undefined) ?? 1000,
         coldStartMs: (o['cold-start-ms'] as number | undefined) ?? 1000,
+        alternatives,
         threads: o.threads as number | undefined,
         device: ((o.device as string | undefined) ?? 'auto') as Device,
+        out,
+        json,
+      };
+    }
+    case 'server':
+      return {
+        suite: 'server',
+        model: modelChoice(o, 'small', 'q8_0', spec.name),
+        editors: o.editors === undefined ? [...DEFAULT_SERVER_EDITORS] : parseEditorCounts(spec.name, o.editors as string),
+        slots: (o.slots as number | undefined) ?? 4,
+        contextSize: (o['ctx-size'] as number | undefined) ?? 4096,
+        bursts: (o.bursts as number | undefined) ?? 4,
+        seed: (o.seed as number | undefined) ?? 1,
+        sources: o.source as string[] | undefined,
+        maxTokens: (o['max-tokens'] as number | undefined) ?? 16,
+        restMs: (o['rest-ms'] as number | undefined) ?? 1000,
+        speed: (o.speed as number | undefined) ?? 1,
+        serverUrl: o.server as string | undefined,
+        serverBinary: o['llama-server'] as string | undefined,
+        local: !o['no-local'],
+        threads: o.threads as number | undefined,
         out,
         json,
       };
@@ -405,6 +529,7 @@ const SUITE_LINES: Record<BenchSuite, string> = {
   cost: 'T(k), the time of one forward pass of k tokens, for a model, device and thread count',
   e2e: 'full engine: tokens/s, first token, completion time per mode, and identical text to off',
   typing: 'what typing feels like: first token and ghost text per keystroke request, per prompt layout',
+  server: 'N editors typing at once against one llama-server: first token, completion time, aborts, server work',
 };
 
 /** `tandem bench --help` */

@@ -8,8 +8,11 @@ import { ensureBenchModel } from '../bench/benchModels';
 import { readCostCurveFile, runCostBench } from '../bench/cost';
 import { CPU_CURVE_FACTS, CPU_CURVE_FACTS_ORIGIN } from '../bench/costCurves';
 import { runE2eBench } from '../bench/e2e';
+import { runServerBench } from '../bench/server';
+import { findLlamaServerBinary } from '../bench/serverProcess';
 import { runTypingBench } from '../bench/typing';
 import type { NativeAddon } from '../engine/native';
+import { parseServerUrl } from '../engine/server/serverUrl';
 import { formatHelp } from './args';
 import {
   ALL_SPECULATION_MODES,
@@ -17,6 +20,7 @@ import {
   BenchCostCommand,
   BenchDraftingCommand,
   BenchE2eCommand,
+  BenchServerCommand,
   BenchTypingCommand,
   DEFAULT_COST_KS,
   ModelChoice,
@@ -47,6 +51,8 @@ export async function runBench(argv: readonly string[], io: CliIo): Promise<numb
       return runE2e(cmd, addon, io);
     case 'typing':
       return runTyping(cmd, addon, io);
+    case 'server':
+      return runServer(cmd, addon, io);
   }
 }
 
@@ -227,10 +233,66 @@ async function runTyping(cmd: BenchTypingCommand, addon: NativeAddon, io: CliIo)
     speculation: cmd.speculation,
     restMs: cmd.restMs,
     coldStartMs: cmd.coldStartMs,
+    alternatives: cmd.alternatives,
     outDir: outDir(cmd.out, io),
     log: progress(io, cmd.json),
   });
   const errors = Object.entries(r.json.layouts).flatMap(([layout, l]) => l.errors.map((e) => `${layout}: ${e}`));
   finish(io, cmd.json, r.json, `${r.table}\n\n${r.json.note}${errors.length ? `\n\nerrors:\n${errors.join('\n')}` : ''}`, r.files);
+  return 0;
+}
+
+/** The llama-server to start (checked), or none when --server names a running one. */
+function llamaServerFor(cmd: BenchServerCommand, io: CliIo): string | undefined {
+  if (cmd.serverUrl) {
+    try {
+      parseServerUrl(cmd.serverUrl);
+    } catch (err) {
+      throw new CliError(`bench server --server: ${(err as Error).message}`, 'BAD_SERVER_URL');
+    }
+    return undefined;
+  }
+  const binary = cmd.serverBinary ? path.resolve(io.cwd, cmd.serverBinary) : undefined;
+  if (binary && !fs.existsSync(binary)) throw new CliError(`bench server --llama-server: ${binary} does not exist`, 'NO_LLAMA_SERVER');
+  try {
+    return binary ?? findLlamaServerBinary(io.packageRoot, io.env);
+  } catch (err) {
+    throw new CliError(`bench server: ${(err as Error).message}`, 'NO_LLAMA_SERVER');
+  }
+}
+
+async function runServer(cmd: BenchServerCommand, addon: NativeAddon, io: CliIo): Promise<number> {
+  const serverBinary = llamaServerFor(cmd, io);
+  const sources = sourcesOf(cmd.sources, io);
+  const model = await modelFor(cmd.model, addon, io, cmd.json);
+  const r = await runServerBench({
+    hostScript: cmd.local ? engineHostScript(io) : '',
+    addonPath: io.env.TANDEM_ADDON,
+    modelPath: model.path,
+    modelOrigin: model.origin,
+    serverBinary,
+    serverUrl: cmd.serverUrl,
+    sources,
+    seed: cmd.seed,
+    bursts: cmd.bursts,
+    editors: cmd.editors,
+    slots: cmd.slots,
+    contextSize: cmd.contextSize,
+    maxTokens: cmd.maxTokens,
+    threads: cmd.threads,
+    restMs: cmd.restMs,
+    speed: cmd.speed,
+    local: cmd.local,
+    outDir: outDir(cmd.out, io),
+    log: progress(io, cmd.json),
+  });
+  const errors = Object.entries(r.json.runs).flatMap(([label, run]) => run.errorSamples.map((e) => `${label}: ${e}`));
+  finish(
+    io,
+    cmd.json,
+    r.json,
+    `${r.table}\n\n${r.json.note}${errors.length ? `\n\nerrors (first of each kind):\n${errors.join('\n')}` : ''}`,
+    r.files,
+  );
   return 0;
 }

@@ -2,7 +2,7 @@
 // code that runs each command lives in its own file.
 import * as path from 'node:path';
 import type { MakeTestModelOptions, SpeculationMode } from '../engine/native';
-import { SPECULATION_MODES } from '../engine/native';
+import { MAX_ALTERNATIVES, SPECULATION_MODES } from '../engine/native';
 import { CommandSpec, ParsedOptions, UsageError, parseOptions, unescapeStop } from './args';
 
 export const COMPLETE_SPEC: CommandSpec = {
@@ -10,9 +10,17 @@ export const COMPLETE_SPEC: CommandSpec = {
   summary:
     'One fill-in-the-middle completion at a file position (1-based line and column).\n' +
     'Streams the text to stdout as it is generated and prints stats to stderr;\n' +
-    'with --json, prints one object { text, stats, model, context } instead.',
+    'with --alternatives N, then prints each alternative after a line "--- alternative I ---";\n' +
+    'with --json, prints one object { text, alternatives?, stats, model, context } instead.',
   options: [
-    { name: 'model', kind: 'string', value: 'FILE', required: true, description: 'GGUF model with FIM tokens' },
+    { name: 'model', kind: 'string', value: 'FILE', description: 'GGUF model with FIM tokens (or --server)' },
+    {
+      name: 'server',
+      kind: 'string',
+      value: 'URL',
+      description:
+        'complete through this llama-server instead of a local model (https, or http on your own network; API key from $TANDEM_SERVER_API_KEY)',
+    },
     { name: 'file', kind: 'string', value: 'FILE', required: true, description: 'source file to complete in' },
     { name: 'line', kind: 'int', min: 1, required: true, description: 'cursor line (1-based)' },
     { name: 'column', kind: 'int', min: 1, required: true, description: 'cursor column (1-based, UTF-16 code units)' },
@@ -47,6 +55,13 @@ export const COMPLETE_SPEC: CommandSpec = {
     { name: 'threads', kind: 'int', min: 1, description: 'decode threads', defaultText: 'physical cores, at most 8' },
     { name: 'ctx-size', kind: 'int', min: 16, description: 'context size in tokens', defaultText: 'min(4096, training context)' },
     { name: 'stop', kind: 'list', value: 'S', description: 'stop before any of these strings (\\n, \\t, \\\\ are unescaped)' },
+    {
+      name: 'alternatives',
+      kind: 'int',
+      min: 0,
+      description: `also decode up to N other completions (0–${MAX_ALTERNATIVES}), as a manual trigger in the editor does`,
+      defaultText: '0',
+    },
   ],
 };
 
@@ -102,7 +117,10 @@ export const MODELS_SPEC: CommandSpec = {
 export const COMMANDS: readonly CommandSpec[] = [COMPLETE_SPEC, MAKE_TEST_MODEL_SPEC, DEVICES_SPEC, MODELS_SPEC, BENCH_SPEC];
 
 export interface CompleteCommand {
+  /** the local model ('' with `server`) */
   model: string;
+  /** a llama-server URL: complete there instead (extension/cli/serverCompleteCommand.ts) */
+  server?: string;
   file: string;
   line: number;
   column: number;
@@ -114,6 +132,8 @@ export interface CompleteCommand {
   threads?: number;
   contextSize?: number;
   stop: string[];
+  /** other completions to decode after the greedy one (0..MAX_ALTERNATIVES) */
+  alternatives: number;
   json: boolean;
 }
 
@@ -124,8 +144,24 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
   if (!(SPECULATION_MODES as readonly string[]).includes(spec)) {
     throw new UsageError(`complete: --spec ${JSON.stringify(spec)} is not a speculation mode; use one of ${SPECULATION_MODES.join(', ')}`);
   }
+  const alternatives = (o.alternatives as number | undefined) ?? 0;
+  if (alternatives > MAX_ALTERNATIVES)
+    throw new UsageError(`complete: --alternatives must be from 0 to ${MAX_ALTERNATIVES}, got ${alternatives}`);
+  const server = o.server as string | undefined;
+  if (!o.model === !server) {
+    throw new UsageError('complete: give --model FILE (a local model) or --server URL (a llama-server), one of the two');
+  }
+  if (server) {
+    // the server decides these itself (llama-server's own options)
+    const localOnly = ['spec', 'device', 'prefill-device', 'decode-device', 'threads', 'ctx-size', 'alternatives'].filter(
+      (k) => o[k] !== undefined,
+    );
+    if (localOnly.length)
+      throw new UsageError(`complete: --${localOnly[0]} is for a local model; with --server, the server's own settings apply`);
+  }
   return {
-    model: o.model as string,
+    model: (o.model as string | undefined) ?? '',
+    ...(server ? { server } : {}),
     file: o.file as string,
     line: o.line as number,
     column: o.column as number,
@@ -136,6 +172,7 @@ export function parseComplete(argv: readonly string[]): CompleteCommand | 'help'
     threads: o.threads as number | undefined,
     contextSize: o['ctx-size'] as number | undefined,
     stop: ((o.stop as string[] | undefined) ?? []).map(unescapeStop),
+    alternatives,
     json: !!o.json,
   };
 }

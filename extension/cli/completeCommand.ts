@@ -44,6 +44,16 @@ export function formatPlacement(stats: CompletionStats): string {
   return `prefill on ${stats.prefillDevice ?? '?'}, decode on ${stats.decodeDevice ?? '?'} (${how})`;
 }
 
+/** What follows the streamed text on stdout: each alternative after a line of its own. */
+export function formatAlternatives(alternatives: readonly string[]): string {
+  return alternatives.map((text, i) => `\n--- alternative ${i + 1} ---\n${text}`).join('');
+}
+
+/** e.g. "2 alternatives in 84 ms (37 tokens)" */
+export function formatAlternativesStats(count: number, stats: CompletionStats): string {
+  return `${count} alternative${count === 1 ? '' : 's'} in ${Math.round(stats.alternativesMs ?? 0)} ms (${stats.alternativeTokens ?? 0} tokens)`;
+}
+
 /** Returns the exit code. */
 export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<number> {
   // cheap checks first: a wrong line number should not cost a model load
@@ -70,6 +80,7 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
             maxTokens: cmd.maxTokens,
             stop: cmd.stop.length ? cmd.stop : undefined,
             speculation: cmd.spec,
+            alternatives: cmd.alternatives || undefined,
             documents: [
               { id: path.resolve(io.cwd, cmd.file), version: 1, source: 'sameFile' as const, text: source },
               ...cmd.contextFiles.map((f, i) => ({
@@ -87,6 +98,7 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
           io.stdout.write(
             `${JSON.stringify({
               text: result.text,
+              alternatives: result.alternatives,
               stats: result.stats,
               model: modelSummary(info),
               cursor: { file: path.resolve(io.cwd, cmd.file), line: cmd.line, column: cmd.column },
@@ -97,8 +109,10 @@ export async function runComplete(cmd: CompleteCommand, io: CliIo): Promise<numb
             })}\n`,
           );
         } else {
+          io.stdout.write(formatAlternatives(result.alternatives ?? []));
           io.stderr.write(`\ntandem: ${formatStats(result.stats)}\n`);
           io.stderr.write(`tandem: ${formatPlacement(result.stats)}\n`);
+          if (result.alternatives) io.stderr.write(`tandem: ${formatAlternativesStats(result.alternatives.length, result.stats)}\n`);
         }
         return result.stats.stopReason === 'cancelled' ? 130 : 0;
       } finally {

@@ -20,6 +20,7 @@ import { runDevices } from './devicesCommand';
 import type { CliIo } from './io';
 import { runMakeTestModel } from './makeTestModelCommand';
 import { runModels } from './modelsCommand';
+import { runServerComplete } from './serverCompleteCommand';
 
 export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
@@ -41,6 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'complete': {
         const cmd = parseComplete(rest);
         if (cmd === 'help') return help(io, COMPLETE_SPEC);
+        if (cmd.server) return await runServerComplete({ ...cmd, server: cmd.server }, io);
         return await runComplete(cmd, io);
       }
       case 'make-test-model': {

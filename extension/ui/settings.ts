@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { BATTERY_MODES, BatteryMode, PREFETCH_MODES, PrefetchMode } from '../completion/powerSource';
 import { PROMPT_LAYOUTS, PromptLayout } from '../context/promptAnchor';
 import type { SpeculationMode } from '../engine/native';
+import { ENGINE_KINDS, ServerSettings } from '../engine/server/serverConnection';
 import { DEFAULT_DOCUMENT_CACHE_MB, ModelSettings } from '../models/activeModel';
 import { LOG_LEVELS, LogLevelName } from './log';
 
@@ -133,6 +134,11 @@ export const SETTINGS = {
     maxTokens: wholeNumber('explain.maxTokens', 512, { min: 1, max: Infinity, belowMin: 'default' }),
   },
   logLevel: choice('logLevel', LOG_LEVELS, 'info'),
+  /** Which engine runs the model (readServerSettings: the user's values only). */
+  engine: {
+    kind: choice('engine.kind', ENGINE_KINDS, 'local'),
+    serverUrl: rule('engine.serverUrl', '', (v) => (typeof v === 'string' ? v.trim() : '')),
+  },
 } as const;
 
 /** All of Tandem's settings, valid and typed. `scope`: the document (or folder) they apply to —
@@ -169,6 +175,15 @@ export function readSettings(scope?: vscode.ConfigurationScope): TandemSettings 
     explain: { modelPath: get(explain.modelPath), maxTokens: get(explain.maxTokens) },
     logLevel: get(SETTINGS.logLevel),
   };
+}
+
+/** tandem.engine.kind and tandem.engine.serverUrl, from the user's settings only: where code is
+ *  sent is the user's choice, so a workspace or folder value is never read, whatever VS Code's
+ *  scope rules say (package.json declares both `application` too). */
+export function readServerSettings(): ServerSettings {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const user = <T>(setting: SettingRule<T>): T => setting.read(config.inspect(setting.key)?.globalValue);
+  return { kind: user(SETTINGS.engine.kind), serverUrl: user(SETTINGS.engine.serverUrl) };
 }
 
 function expandHome(p: string): string {

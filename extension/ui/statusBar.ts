@@ -7,6 +7,7 @@ import { DisposableStore } from '../common/disposable';
 import type { EngineClient } from '../engine/client';
 import type { CompletionStats, DeviceInfo } from '../engine/native';
 import type { CompletionActivity } from '../completion/inlineProvider';
+import type { ServerStatus } from '../engine/server/serverConnection';
 import { describeStatus } from './statusView';
 import type { TandemSettings } from './settings';
 
@@ -21,6 +22,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
   private lastExplainStats?: CompletionStats;
   private devices?: DeviceInfo[];
   private battery: BatteryMode = 'normal';
+  private server?: ServerStatus;
 
   /** For ExplainDeps.activity: explanations show "generating" and their own stats line. */
   readonly explainActivity: CompletionActivity = {
@@ -73,6 +75,12 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
     this.refresh();
   }
 
+  /** tandem.engine.kind is server: its host and state (undefined: the local engine). */
+  setServer(server: ServerStatus | undefined): void {
+    this.server = server;
+    this.refresh();
+  }
+
   /** Shows a model load failure until clearErrors(). */
   setModelError(message: string): void {
     this.modelError = message;
@@ -100,6 +108,7 @@ export class StatusBar implements CompletionActivity, vscode.Disposable {
       lastExplainStats: this.lastExplainStats,
       devices: this.devices,
       battery: this.battery,
+      server: this.server,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

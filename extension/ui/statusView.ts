@@ -3,6 +3,7 @@ import type { EngineState } from '../engine/client';
 import { formatStats } from '../engine/formatStats';
 import type { CompletionStats, DeviceInfo, Placement } from '../engine/native';
 import type { BatteryMode } from '../completion/powerSource';
+import type { ServerStatus } from '../engine/server/serverConnection';
 
 /** "prefill on CUDA0, decode on CPU (op-offload)" — where a loaded model runs each phase. */
 export function describePlacement(placement: Placement): string {
@@ -33,6 +34,9 @@ export interface StatusInput {
   devices?: DeviceInfo[];
   /** tandem.completion.onBattery in effect now ('normal' on mains power). */
   battery?: BatteryMode;
+  /** Set while tandem.engine.kind is server: the host and how it answers (the local engine's
+   *  state and model errors then do not apply). */
+  server?: ServerStatus;
 }
 
 const BATTERY_NOTE: Record<BatteryMode, string> = {
@@ -94,6 +98,7 @@ export function describeStatus(input: StatusInput): StatusView {
       tooltip:
         'Tandem completions are off; Alt+\\ (Tandem: Trigger Completion) still completes on request. Click for options (turn them on, select a model, show the log, explain a selection).',
     };
+  if (input.server) return describeServerStatus(input, input.server, stats);
   if (!input.modelConfigured)
     return { kind: 'noModel', text: '$(warning) Tandem: no model', tooltip: 'Set tandem.model.path to a GGUF code model.' };
   if (input.modelError) {
@@ -132,4 +137,40 @@ export function describeStatus(input: StatusInput): StatusView {
   const devices = input.devices?.length ? `\n${describeDevices(input.devices)}` : '';
   const icon = battery === 'paused' ? '$(debug-pause)' : '$(check)';
   return { kind: 'ready', text: `${icon} Tandem${batteryLabel}`, tooltip: `Tandem is ready (${model}).${batteryNote}${devices}${stats}` };
+}
+
+/** The status while completions go to a llama-server: which host, and whether it answers. */
+function describeServerStatus(input: StatusInput, server: ServerStatus, stats: string): StatusView {
+  const where = `llama-server at ${server.host}`;
+  const label = `Tandem: ${server.host}`;
+  const model = server.model ? `${server.model}${server.slots ? `, ${server.slots} slot${server.slots === 1 ? '' : 's'}` : ''}` : '';
+  switch (server.state) {
+    case 'config':
+      return { kind: 'error', text: '$(error) Tandem (server)', tooltip: `Tandem cannot use the server: ${server.error ?? ''}` };
+    case 'declined':
+      return {
+        kind: 'disabled',
+        text: `$(circle-slash) ${label}`,
+        tooltip: `Sending code to ${server.host} was declined, so Tandem does not complete through it. Change tandem.engine.serverUrl or tandem.engine.kind, or run "Tandem: Restart Engine" to be asked again.`,
+      };
+    case 'error':
+      return {
+        kind: 'error',
+        text: `$(error) ${label}`,
+        tooltip: `Tandem completes through ${where}, which fails: ${server.error ?? ''}${stats}`,
+      };
+    case 'connecting':
+      return { kind: 'loading', text: `$(loading~spin) ${label}`, tooltip: `Connecting to ${where}…` };
+    default:
+      break;
+  }
+  if (input.explaining && !input.generating)
+    return { kind: 'generating', text: `$(sync~spin) ${label}`, tooltip: `Explaining… (${where})${stats}` };
+  if (input.generating) return { kind: 'generating', text: `$(sync~spin) ${label}`, tooltip: `Generating… (${where})${stats}` };
+  if (input.lastError) return { kind: 'error', text: `$(error) ${label}`, tooltip: `Tandem error (${where}): ${input.lastError}${stats}` };
+  const ready =
+    server.state === 'ready'
+      ? `Tandem completes through ${where} (${model}).`
+      : `Tandem completes through ${where}; it connects on the first completion.`;
+  return { kind: 'ready', text: `$(cloud) ${label}`, tooltip: `${ready}${stats}` };
 }

@@ -117,6 +117,9 @@ const HOSTILE_WORKSPACE_SETTINGS = {
   'tandem.explain.modelPath': '/tmp/workspace-chosen-explain-model.gguf',
   'tandem.model.downloadBaseUrl': 'http://127.0.0.1:9/evil-mirror',
   'tandem.engine.contextSize': 1048576,
+  // where code is sent is the user's choice alone (server.test.ts also points these at a live server)
+  'tandem.engine.kind': 'server',
+  'tandem.engine.serverUrl': 'http://127.0.0.1:9/workspace-chosen-server',
 };
 
 function prepareWorkspace(runDir, model) {
@@ -178,6 +181,7 @@ async function main() {
       extensionTestsEnv: {
         TANDEM_TEST_STATS: stats,
         TANDEM_IT_MODEL: model,
+        TANDEM_IT_REPO: ROOT, // server.test.ts starts llama-server with test/support/llamaServer.ts from here
         TANDEM_IT_WORKSPACE: ws,
         TANDEM_IT_HOSTILE_SETTINGS: JSON.stringify(HOSTILE_WORKSPACE_SETTINGS),
         TANDEM_IT_SCRATCH: path.join(runDir, 'scratch'),

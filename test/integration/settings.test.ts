@@ -81,6 +81,10 @@ describe('a workspace cannot point Tandem at another model, host or size', funct
     const config = vscode.workspace.getConfiguration();
     for (const [key, value] of Object.entries(hostile)) assert.notDeepEqual(config.get(key), value, `${key} took the workspace's value`);
     assert.equal(config.get('tandem.model.path'), testModelPath(), "the user's model");
+    // the workspace asks for a llama-server: Tandem stays on the local engine (the completion
+    // below is answered by it), and reads the user's values only
+    assert.equal(config.get('tandem.engine.kind'), 'local', "the engine kind is the user's");
+    assert.equal(hostile['tandem.engine.kind'], 'server', 'runTests.js tried to switch Tandem to a server');
     // and the engine was asked to load the user's model only
     const spy = engineSpy();
     const since = Date.now();

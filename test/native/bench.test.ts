@@ -283,6 +283,29 @@ describe('tandem bench typing (real engine host and addon)', function () {
   });
 });
 
+describe('tandem bench typing --alternatives', function () {
+  this.timeout(180_000);
+
+  it('asks typing-forward requests for alternatives and reports their time apart', async () => {
+    const out = scratchDir('bench-typing-alternatives');
+    const model = await testModel();
+    const r = await tandem(['bench', 'typing', '--model', model, '--layouts', 'anchored', '--bursts', '2', '--rest-ms', '200',
+      '--max-tokens', '8', '--threads', '1', '--seed', '3', '--alternatives', '2', '--out', out, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = onlyJson(r.stdout);
+    assert.equal(json.alternatives, 2);
+    const a = json.layouts.anchored.alternatives;
+    assert.deepEqual(json.layouts.anchored.errors, []);
+    assert.ok(a.requests > 0, JSON.stringify(a));
+    for (const figure of ['offered', 'alternativesMs', 'alternativeTokens', 'completionMs', 'greedyMs']) {
+      for (const p of ['p50', 'p95', 'max']) assert.equal(typeof a[figure][p], 'number', `${figure}.${p}`);
+    }
+    assert.ok(a.offered.max <= 2 && a.alternativeTokens.max > 0, JSON.stringify(a));
+    assert.ok(a.alternativesMs.p50 <= a.completionMs.p50, JSON.stringify(a));
+    assert.match(fs.readFileSync(path.join(out, 'typing.md'), 'utf8'), /## Alternatives/);
+  });
+});
+
 describe('tandem models (real GGUF files)', function () {
   this.timeout(60_000);
 

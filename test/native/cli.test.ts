@@ -60,6 +60,20 @@ describe('tandem CLI (real addon)', function () {
     assert.match(r.stderr, /prompt tokens .* tokens\/s/);
   });
 
+  it('complete --alternatives prints the alternatives after the text, in --json too', () => {
+    const args = ['complete', '--model', model, '--file', source, '--line', '6', '--column', '10', '--max-tokens', '8', '--alternatives', '2'];
+    const json = JSON.parse(tandem(...args, '--json').stdout);
+    assert.ok(Array.isArray(json.alternatives) && json.alternatives.length === 2, JSON.stringify(json.alternatives));
+    assert.ok(json.stats.alternativeTokens >= 2);
+    const r = tandem(...args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${json.text}\n--- alternative 1 ---\n${json.alternatives[0]}\n--- alternative 2 ---\n${json.alternatives[1]}`);
+    assert.match(r.stderr, /2 alternatives in \d+ ms \(\d+ tokens\)/);
+    const bad = tandem(...args.slice(0, -1), '3');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--alternatives must be from 0 to 2, got 3/);
+  });
+
   it('a missing model file exits 1 with the addon code', () => {
     const r = tandem('complete', '--model', path.join(dir, 'nope.gguf'), '--file', source, '--line', '1', '--column', '1');
     assert.equal(r.code, 1);

@@ -149,6 +149,17 @@ describe('tandem bench arguments', () => {
     assert.deepEqual(withOff.modes, ['pld', 'off']);
   });
 
+  it('parses typing, with --alternatives checked against the engine limit', () => {
+    const cmd = parseBench(['typing', '--bursts', '4', '--alternatives', '2']);
+    assert.ok(cmd !== 'overview' && !('help' in cmd) && cmd.suite === 'typing');
+    assert.equal(cmd.bursts, 4);
+    assert.equal(cmd.alternatives, 2);
+    const plain = parseBench(['typing']);
+    assert.ok(plain !== 'overview' && !('help' in plain) && plain.suite === 'typing');
+    assert.equal(plain.alternatives, 0);
+    usage(() => parseBench(['typing', '--alternatives', '3']), /bench typing: --alternatives must be from 0 to 2, got 3/);
+  });
+
   it('answers help and the overview', () => {
     assert.equal(parseBench([]), 'overview');
     assert.equal(parseBench(['--help']), 'overview');

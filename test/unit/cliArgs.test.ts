@@ -28,6 +28,7 @@ describe('CLI arguments', () => {
       threads: undefined,
       contextSize: undefined,
       stop: [],
+      alternatives: 0,
       json: false,
     });
   });
@@ -59,6 +60,8 @@ describe('CLI arguments', () => {
     assert.equal(cmd.threads, 2);
     assert.equal(cmd.contextSize, 512);
     assert.equal(cmd.json, true);
+    assert.equal(cmd.alternatives, 0);
+    assert.equal((parseComplete([...base, '--alternatives', '2']) as { alternatives: number }).alternatives, 2);
   });
 
   it('parses device choices per phase (names are checked by the engine, which knows the devices)', () => {
@@ -84,6 +87,8 @@ describe('CLI arguments', () => {
     usage(() => parseComplete([...base, '--max-tokens']), /--max-tokens needs a value/);
     usage(() => parseComplete([...base, '--context']), /--context needs at least one FILE/);
     usage(() => parseComplete([...base, '--json=1']), /--json takes no value/);
+    usage(() => parseComplete([...base, '--alternatives', '3']), /--alternatives must be from 0 to 2, got 3/);
+    usage(() => parseComplete([...base, '--alternatives', '-1']), /--alternatives must be ≥ 0, got -1/);
   });
 
   it("accepts every speculation mode, llama.cpp's ngram-* included, and names them when another is asked for", () => {
@@ -166,7 +171,10 @@ describe('CLI arguments', () => {
       for (const option of [...spec.options, ...COMMON_OPTIONS])
         assert.ok(help.includes(`--${option.name}`), `${spec.name} help lacks --${option.name}`);
     }
-    assert.match(formatHelp(COMPLETE_SPEC), /^Usage: tandem complete --model FILE --file FILE --line N --column N \[--context FILE…\]/);
+    assert.match(
+      formatHelp(COMPLETE_SPEC),
+      /^Usage: tandem complete \[--model FILE\] \[--server URL\] --file FILE --line N --column N \[--context FILE…\]/,
+    );
   });
 
   it('maps errors to exit codes: usage 2, runtime 1', () => {
