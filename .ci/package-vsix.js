@@ -16,7 +16,9 @@ const { spawnSync } = require('child_process');
 const ROOT = path.resolve(__dirname, '..');
 /** What must be in the installed extension for it to run (relative to its folder). */
 const REQUIRED_FILES = ['package.json', 'out/extension.js', 'out/engineHost.js', 'out/cli.js', 'out/tandem.node',
-  'media/explain.js', 'media/explain.css'];
+  'media/explain.js', 'media/explain.css',
+  // the walkthrough's steps (package.json contributes.walkthroughs)
+  'media/walkthrough/model.md', 'media/walkthrough/complete.md', 'media/walkthrough/explain.md', 'media/walkthrough/status.md'];
 
 function log(m) { console.error(`[vsix] ${m}`); }
 
