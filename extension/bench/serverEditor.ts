@@ -9,7 +9,7 @@
 // Several editors run at once against one server. (bench typing replays the same workload on a
 // virtual clock, one layout at a time; this one needs real time, because editors share a server.)
 import { CompletionController } from '../completion/completionController';
-import { CursorContextReader, DocumentView, ReaderSettings } from '../completion/cursorContextReader';
+import { CursorContextReader, ReaderSettings } from '../completion/cursorContextReader';
 import { ChunkIndex, ChunkSource, chunksForCursor } from '../context/contextChunks';
 import type { CursorWindow } from '../context/cursorWindow';
 import { fitToContext } from '../context/promptBudget';
@@ -17,6 +17,7 @@ import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, Ou
 import type { CompletionEngine } from '../engine/completionEngine';
 import type { CompletionResult, ModelInfo, PrefillResult } from '../engine/native';
 import type { TypingStep, TypingWorkload } from './typingWorkload';
+import { BenchDocument } from './benchDocument';
 
 /** One engine request of one editor. Times are ms of performance.now(). */
 export interface EditorRequest {
@@ -54,59 +55,6 @@ export interface EditorOptions {
   signal?: AbortSignal;
 }
 
-/** A document being edited: lines, a cursor and a version, as VS Code keeps them. */
-class EditorDocument implements DocumentView {
-  version = 1;
-  line = 0;
-  character = 0;
-  snapshot = { version: 1, text: '' };
-
-  constructor(
-    readonly id: string,
-    readonly path: string,
-    readonly languageId: string,
-    public lines: string[],
-  ) {
-    this.snapshot.text = this.text();
-  }
-  get lineCount() {
-    return this.lines.length;
-  }
-  lineText(line: number) {
-    return this.lines[line];
-  }
-  text() {
-    return this.lines.join('\n');
-  }
-
-  apply(step: TypingStep): void {
-    const l = this.lines[this.line];
-    switch (step.kind) {
-      case 'place':
-        if (step.remove > 0) this.lines.splice(step.line, step.remove, '');
-        this.line = step.line;
-        this.character = step.character;
-        break;
-      case 'char':
-        this.lines[this.line] = l.slice(0, this.character) + step.text + l.slice(this.character);
-        this.character += step.text.length;
-        break;
-      case 'enter':
-        this.lines.splice(this.line, 1, l.slice(0, this.character), l.slice(this.character));
-        this.line++;
-        this.character = 0;
-        break;
-      case 'backspace':
-        if (this.character > 0) {
-          this.lines[this.line] = l.slice(0, this.character - 1) + l.slice(this.character);
-          this.character--;
-        }
-        break;
-    }
-    if (step.kind !== 'place' || step.remove > 0) this.version++;
-  }
-}
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
@@ -128,7 +76,7 @@ export class SimulatedEditor {
   readonly controller: CompletionController;
   private readonly reader: CursorContextReader;
   private readonly chunkIndex = new ChunkIndex();
-  private readonly documents: EditorDocument[];
+  private readonly documents: BenchDocument[];
   private readonly settings: ReaderSettings;
   private current = 0;
   private pending?: AbortController;
@@ -149,7 +97,7 @@ export class SimulatedEditor {
     this.reader = new CursorContextReader({ kvKeys: true, prefillTokensPerMs: () => this.controller.prefillRate.tokensPerMs() });
     this.documents = o.workload.files.map(
       (f, i) =>
-        new EditorDocument(
+        new BenchDocument(
           `file:///editor${o.index}/${i}/${f.path}`,
           f.path,
           f.path.endsWith('.ts') ? 'typescript' : 'javascript',
@@ -195,11 +143,11 @@ export class SimulatedEditor {
     };
   }
 
-  private get document(): EditorDocument {
+  private get document(): BenchDocument {
     return this.documents[this.current];
   }
 
-  private readRequest(document: EditorDocument) {
+  private readRequest(document: BenchDocument) {
     const others = this.documents.filter((d) => d !== document);
     const chunkSources: ChunkSource[] = others.map((d) => ({
       id: d.id,

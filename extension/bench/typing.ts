@@ -15,7 +15,7 @@
 // greedy result) is reported apart, beside the whole request's.
 import * as os from 'node:os';
 import { CompletionController, CompletionSettings } from '../completion/completionController';
-import { CursorContextReader, DocumentView, ReaderSettings } from '../completion/cursorContextReader';
+import { CursorContextReader, ReaderSettings } from '../completion/cursorContextReader';
 import { ChunkIndex, ChunkSource, chunksForCursor } from '../context/contextChunks';
 import type { CursorWindow } from '../context/cursorWindow';
 import { PromptLayout } from '../context/promptAnchor';
@@ -23,6 +23,7 @@ import { fitToContext } from '../context/promptBudget';
 import { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, EngineClient, OutgoingDocument } from '../engine/client';
 import type { CompletionResult, ModelInfo, PrefillResult, SpeculationMode } from '../engine/native';
 import { lineChartSvg, markdownTable, writeReport } from './report';
+import { BenchDocument } from './benchDocument';
 import { fmt, percentile } from './stats';
 import { BurstStart, TypingStep, TypingWorkload, makeTypingWorkload } from './typingWorkload';
 
@@ -127,60 +128,6 @@ export interface LayoutResult extends FigureSet {
   cacheHits: number;
   inflightHits: number;
   errors: string[];
-}
-
-/** A document being edited: lines, a cursor and a version, as VS Code keeps them. */
-class BenchDocument implements DocumentView {
-  version = 1;
-  line = 0;
-  character = 0;
-  /** version of the last snapshot sent as the 'sameFile' draft document */
-  snapshot = { version: 1, text: '' };
-
-  constructor(
-    readonly id: string,
-    readonly path: string,
-    readonly languageId: string,
-    public lines: string[],
-  ) {
-    this.snapshot.text = this.text();
-  }
-  get lineCount() {
-    return this.lines.length;
-  }
-  lineText(line: number) {
-    return this.lines[line];
-  }
-  text() {
-    return this.lines.join('\n');
-  }
-
-  apply(step: TypingStep): void {
-    const l = this.lines[this.line];
-    switch (step.kind) {
-      case 'place':
-        if (step.remove > 0) this.lines.splice(step.line, step.remove, '');
-        this.line = step.line;
-        this.character = step.character;
-        break;
-      case 'char':
-        this.lines[this.line] = l.slice(0, this.character) + step.text + l.slice(this.character);
-        this.character += step.text.length;
-        break;
-      case 'enter':
-        this.lines.splice(this.line, 1, l.slice(0, this.character), l.slice(this.character));
-        this.line++;
-        this.character = 0;
-        break;
-      case 'backspace':
-        if (this.character > 0) {
-          this.lines[this.line] = l.slice(0, this.character - 1) + l.slice(this.character);
-          this.character--;
-        }
-        break;
-    }
-    if (step.kind !== 'place' || step.remove > 0) this.version++;
-  }
 }
 
 /** Debounce timers on virtual time: they fire only when the replay moves the clock past them. */
