@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-checks, lints, checks the formatting, builds what the tests need (native addon incrementally, bundles,
 // transpiled tests), runs every suite, and ends with one line `N passed, N failed`.
-//   node test/run.js [suite…]      suites: cpp unit native server integration e2e (default: all)
+//   node test/run.js [suite…]      suites: cpp unit native server integration e2e platforms (default: all)
 // Each mocha suite runs in its own process so a crash in one cannot hide the others' results.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -142,6 +142,9 @@ const suites = [
   { name: 'integration', native: true, run: () => (buildLlamaServer()
     ? runInVSCode('integration', 'test/integration/runTests.js', 30 * 60_000) : { passed: 0, failed: 1, note: 'building llama-server failed (see above)' }) },
   { name: 'e2e', native: true, run: () => runInVSCode('e2e', 'test/e2e/run.js', 15 * 60_000) },
+  // cross-built addons (docs/platforms.md): linux-arm64 under qemu, win32-x64 under wine, win32-arm64
+  // inspected, one VSIX per platform; builds them first (ccache: cold ~30 min, then ~25-100 s in all)
+  { name: 'platforms', native: true, run: () => runMocha('platforms', '', 15 * 60_000) },
 ];
 
 function main() {

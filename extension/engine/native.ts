@@ -3,6 +3,7 @@
 // Only the engine host process and the CLI load the addon; the extension host never does.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { addonMismatch, missingCpuFeatures } from './addonTarget';
 
 /** A part of a prompt: plain text (special-token strings in it are NOT parsed, so user code
  *  cannot inject control tokens), a token id, or text whose special tokens are parsed
@@ -485,6 +486,31 @@ export function findAddon(fromDir: string = __dirname): string {
 }
 
 export function loadAddon(addonPath: string = findAddon()): NativeAddon {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(addonPath) as NativeAddon;
+  let addon: NativeAddon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(addonPath) as NativeAddon;
+  } catch (err) {
+    // a .node for another machine (platform VSIXs, docs/platforms.md): say which, not "wrong ELF class"
+    const mismatch = addonMismatch(addonPath);
+    if (mismatch) throw new Error(mismatch, { cause: err });
+    throw err;
+  }
+  // a CPU below the build's baseline would die of an illegal instruction at the first completion
+  const missing = process.platform === 'linux' ? missingCpuFeatures(addon.version?.()?.systemInfo ?? '', readCpuinfo()) : [];
+  if (missing.length) {
+    throw new Error(
+      `this processor lacks instructions ${addonPath} was built for: ${missing.join(', ')}. ` +
+        'docs/platforms.md lists what each platform build needs; build the addon on this machine with `npm run build:native`.',
+    );
+  }
+  return addon;
+}
+
+function readCpuinfo(): string {
+  try {
+    return fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
 }
