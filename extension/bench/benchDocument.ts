@@ -1,6 +1,10 @@
 // A document the typing benches edit: lines, a cursor and a version, as VS Code keeps them, and
-// the replay of one typing step (typingWorkload.ts) on it. Used by `bench typing` and `bench server`.
+// the replay of one typing step (typingWorkload.ts) on it, and the context the extension would add
+// from the other open documents. Used by `bench typing` and `bench server`.
 import type { DocumentView } from '../completion/cursorContextReader';
+import { ChunkIndex, ChunkSource, chunksForCursor } from '../context/contextChunks';
+import type { CursorWindow } from '../context/cursorWindow';
+import type { OutgoingDocument } from '../engine/client';
 import type { TypingStep } from './typingWorkload';
 
 /** A document being edited. */
@@ -55,4 +59,26 @@ export class BenchDocument implements DocumentView {
     }
     if (step.kind !== 'place' || step.remove > 0) this.version++;
   }
+}
+
+/** The extension's context for `document`: chunks of the other open documents and the draft
+ *  documents (its own snapshot, the others), as WorkspaceContext.forCursor gives them. */
+export function benchSources(document: BenchDocument, open: readonly BenchDocument[], chunkIndex: ChunkIndex) {
+  const others = open.filter((d) => d !== document);
+  const chunkSources: ChunkSource[] = others.map((d) => ({
+    id: d.id,
+    version: d.version,
+    path: d.path,
+    source: 'otherFile',
+    text: () => d.text(),
+  }));
+  return (window: CursorWindow, contextTokens: number) => ({
+    path: document.path,
+    repoName: 'bench',
+    chunks: () => chunksForCursor(chunkIndex, window, chunkSources, contextTokens),
+    documents: (): OutgoingDocument[] => [
+      { id: `${document.id}#snapshot`, version: document.snapshot.version, source: 'sameFile', readText: () => document.snapshot.text },
+      ...others.map((d): OutgoingDocument => ({ id: d.id, version: d.version, source: 'otherFile', readText: () => d.text() })),
+    ],
+  });
 }

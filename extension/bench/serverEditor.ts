@@ -10,14 +10,13 @@
 // virtual clock, one layout at a time; this one needs real time, because editors share a server.)
 import { CompletionController } from '../completion/completionController';
 import { CursorContextReader, ReaderSettings } from '../completion/cursorContextReader';
-import { ChunkIndex, ChunkSource, chunksForCursor } from '../context/contextChunks';
-import type { CursorWindow } from '../context/cursorWindow';
+import { ChunkIndex } from '../context/contextChunks';
 import { fitToContext } from '../context/promptBudget';
-import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, OutgoingDocument } from '../engine/client';
+import type { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions } from '../engine/client';
 import type { CompletionEngine } from '../engine/completionEngine';
 import type { CompletionResult, ModelInfo, PrefillResult } from '../engine/native';
 import type { TypingStep, TypingWorkload } from './typingWorkload';
-import { BenchDocument } from './benchDocument';
+import { BenchDocument, benchSources } from './benchDocument';
 
 /** One engine request of one editor. Times are ms of performance.now(). */
 export interface EditorRequest {
@@ -148,29 +147,13 @@ export class SimulatedEditor {
   }
 
   private readRequest(document: BenchDocument) {
-    const others = this.documents.filter((d) => d !== document);
-    const chunkSources: ChunkSource[] = others.map((d) => ({
-      id: d.id,
-      version: d.version,
-      path: d.path,
-      source: 'otherFile',
-      text: () => d.text(),
-    }));
     return {
       document,
       line: document.line,
       character: document.character,
       settings: this.settings,
       indentUnit: () => '  ',
-      sources: (window: CursorWindow, contextTokens: number) => ({
-        path: document.path,
-        repoName: 'bench',
-        chunks: () => chunksForCursor(this.chunkIndex, window, chunkSources, contextTokens),
-        documents: (): OutgoingDocument[] => [
-          { id: `${document.id}#snapshot`, version: document.snapshot.version, source: 'sameFile', readText: () => document.snapshot.text },
-          ...others.map((d): OutgoingDocument => ({ id: d.id, version: d.version, source: 'otherFile', readText: () => d.text() })),
-        ],
-      }),
+      sources: benchSources(document, this.documents, this.chunkIndex),
     };
   }
 

@@ -16,14 +16,13 @@
 import * as os from 'node:os';
 import { CompletionController, CompletionSettings } from '../completion/completionController';
 import { CursorContextReader, ReaderSettings } from '../completion/cursorContextReader';
-import { ChunkIndex, ChunkSource, chunksForCursor } from '../context/contextChunks';
-import type { CursorWindow } from '../context/cursorWindow';
+import { ChunkIndex } from '../context/contextChunks';
 import { PromptLayout } from '../context/promptAnchor';
 import { fitToContext } from '../context/promptBudget';
-import { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, EngineClient, OutgoingDocument } from '../engine/client';
+import { ClientCompletionRequest, ClientPrefillRequest, CompleteOptions, EngineClient } from '../engine/client';
 import type { CompletionResult, ModelInfo, PrefillResult, SpeculationMode } from '../engine/native';
 import { lineChartSvg, markdownTable, writeReport } from './report';
-import { BenchDocument } from './benchDocument';
+import { BenchDocument, benchSources } from './benchDocument';
 import { fmt, percentile } from './stats';
 import { BurstStart, TypingStep, TypingWorkload, makeTypingWorkload } from './typingWorkload';
 
@@ -307,30 +306,9 @@ class Lane {
       line: document.line,
       character: document.character,
       settings: this.settings,
-      sources: this.sources(document),
+      sources: benchSources(document, this.documents, this.chunkIndex),
       indentUnit: () => '  ',
     };
-  }
-
-  /** The extension's context: chunks of the other open files, and the draft documents. */
-  private sources(document: BenchDocument) {
-    const others = this.documents.filter((d) => d !== document);
-    const chunkSources: ChunkSource[] = others.map((d) => ({
-      id: d.id,
-      version: d.version,
-      path: d.path,
-      source: 'otherFile',
-      text: () => d.text(),
-    }));
-    return (window: CursorWindow, contextTokens: number) => ({
-      path: document.path,
-      repoName: 'bench',
-      chunks: () => chunksForCursor(this.chunkIndex, window, chunkSources, contextTokens),
-      documents: (): OutgoingDocument[] => [
-        { id: `${document.id}#snapshot`, version: document.snapshot.version, source: 'sameFile', readText: () => document.snapshot.text },
-        ...others.map((d): OutgoingDocument => ({ id: d.id, version: d.version, source: 'otherFile', readText: () => d.text() })),
-      ],
-    });
   }
 
   /** Replays one burst: a 'place' step, then keystrokes. Returns with nothing running. */

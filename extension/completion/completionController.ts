@@ -423,6 +423,7 @@ export class CompletionController implements Disposable {
   ): Promise<CompletionAnswer | undefined> {
     generation.subscribers++;
     this.abandonTimers.get(generation)?.clear();
+    const streamFirstLine = this.deps.settings(context).streamFirstLine; // read once, not per streamed piece
     try {
       for (;;) {
         if (signal.aborted || generation.failed) return undefined;
@@ -433,7 +434,7 @@ export class CompletionController implements Disposable {
           this.shown(context, text);
           return { text, source, partial: false, ...this.alternativesFor(generation, typed, text, context) };
         }
-        if (generation.multiline && this.deps.settings(context).streamFirstLine && generation.text.length > typed.length) {
+        if (generation.multiline && streamFirstLine && generation.text.length > typed.length) {
           const first = firstCompleteLine(generation.text.slice(typed.length));
           const text = first === undefined ? '' : this.finish(first, true, context);
           if (text) {

@@ -51,23 +51,26 @@ export function registerInlineCompletions(deps: InlineCompletionDeps): vscode.Di
     return fitToContext(completion, model.contextSize, completion.maxTokens);
   };
   let shownBatteryMode: BatteryMode = 'normal';
-  const batteryMode = (scope?: vscode.ConfigurationScope): BatteryMode => {
-    const mode = batteryModeNow(deps.settings(scope).completion.onBattery, power);
+  /** The battery mode in effect for this setting now; the status bar hears of each change. */
+  const batteryModeFor = (setting: BatteryMode): BatteryMode => {
+    const mode = batteryModeNow(setting, power);
     if (mode !== shownBatteryMode) {
       shownBatteryMode = mode;
       deps.activity.setBatteryMode?.(mode);
     }
     return mode;
   };
+  const batteryMode = (scope?: vscode.ConfigurationScope) => batteryModeFor(deps.settings(scope).completion.onBattery);
   const controller = store.add(
     new CompletionController({
       engine: deps.engine,
       model: () => deps.model.ensureLoaded(),
       loadedModel: () => deps.model.loadedInfo,
       settings: (document) => {
-        const scope = settingsScopeOf(document);
-        const completion = completionSettings(scope);
-        if (batteryMode(scope) === 'normal') return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
+        // one read of the settings per call: the budgets and the battery mode both come from it
+        const completion = completionSettings(settingsScopeOf(document));
+        if (batteryModeFor(completion.onBattery) === 'normal')
+          return { ...completion, prefetch: prefetchAllowed(completion.prefetch, power) };
         return {
           ...completion,
           maxTokens: Math.max(1, Math.floor(completion.maxTokens / 2)),

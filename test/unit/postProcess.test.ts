@@ -4,22 +4,7 @@ import * as assert from 'node:assert/strict';
 import { planCompletion } from '../../extension/completion/completionPlan';
 import { detectIndentUnit, postProcessCompletion } from '../../extension/completion/postProcess';
 
-const CURSOR = '█';
-
-function at(document: string) {
-  const offset = document.indexOf(CURSOR);
-  assert.ok(offset >= 0, 'no cursor marker');
-  const prefix = document.slice(0, offset);
-  const suffix = document.slice(offset + 1);
-  const lineStart = prefix.lastIndexOf('\n') + 1;
-  const lineEnd = suffix.indexOf('\n');
-  return {
-    prefix,
-    suffix,
-    linePrefix: prefix.slice(lineStart),
-    lineSuffix: lineEnd < 0 ? suffix : suffix.slice(0, lineEnd),
-  };
-}
+import { at } from './support/cursorMarker';
 
 function ghost(document: string, raw: string, indentUnit = '    '): string {
   const c = at(document);
